@@ -1,0 +1,25 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Simulator.Core;
+
+/// <summary>Durable Object ids: 64 lowercase hex digits, as the platform prints them.</summary>
+public static class DurableObjectId
+{
+    public const int Length = 64;
+
+    /// <summary>The stable id of a named object: the same name always gives the same id.</summary>
+    public static string FromName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes("dosim/durable-object-name/" + name), digest);
+        return Convert.ToHexStringLower(digest);
+    }
+
+    /// <summary>A new random id, as newUniqueId() gives.</summary>
+    public static string NewUnique() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    public static bool IsValid(string? id) =>
+        id is { Length: Length } && id.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+}

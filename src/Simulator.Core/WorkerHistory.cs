@@ -1,0 +1,343 @@
+using System.Collections.Immutable;
+
+namespace Simulator.Core;
+
+/// <summary>Settings of the rules that the platform has changed over time.</summary>
+public sealed record WorkerRules
+{
+    /// <summary>The seeds' limit; the platform raised it to 100 in 2025.</summary>
+    public const int DefaultDeployableWindow = 10;
+
+    /// <summary>How many of the newest versions may appear in a new deployment or rollback.</summary>
+    public int DeployableWindow { get; init; } = DefaultDeployableWindow;
+
+    public static WorkerRules Default { get; } = new();
+}
+
+/// <summary>
+/// A Worker's append-only versions and deployments. Immutable: every change returns a new history,
+/// and a refused change throws <see cref="RuleViolationException"/> with the history untouched.
+/// </summary>
+public sealed record WorkerHistory
+{
+    private const decimal SumTolerance = 0.001m;
+
+    public required string WorkerName { get; init; }
+    public ImmutableList<WorkerVersion> Versions { get; init; } = ImmutableList<WorkerVersion>.Empty;
+    public ImmutableList<Deployment> Deployments { get; init; } = ImmutableList<Deployment>.Empty;
+    public WorkerRules Rules { get; init; } = WorkerRules.Default;
+
+    /// <summary>The deployment serving traffic: the newest one, or null before the first deploy.</summary>
+    public Deployment? CurrentDeployment => Deployments.IsEmpty ? null : Deployments[^1];
+
+    public WorkerVersion? LatestVersion => Versions.IsEmpty ? null : Versions[^1];
+
+    public static WorkerHistory Create(string workerName, WorkerRules? rules = null)
+    {
+        Check(WorkerNames.Validate(workerName));
+        rules ??= WorkerRules.Default;
+        if (rules.DeployableWindow < 1)
+        {
+            throw Refuse(RuleError.InvalidInput, $"The deployable window must be at least 1 version (got {rules.DeployableWindow}).");
+        }
+
+        return new WorkerHistory { WorkerName = workerName, Rules = rules };
+    }
+
+    public WorkerVersion? FindVersion(Guid id) => Versions.Find(v => v.Id == id);
+
+    public WorkerVersion GetVersion(Guid id) =>
+        FindVersion(id) ?? throw Refuse(RuleError.UnknownVersion, $"Worker '{WorkerName}' has no version {id}. List them with `dosim versions list`.");
+
+    /// <summary>Finds a version by id, by unique tag, or by "latest".</summary>
+    public WorkerVersion ResolveVersion(string idOrTag)
+    {
+        ArgumentNullException.ThrowIfNull(idOrTag);
+        if (Guid.TryParse(idOrTag, out var id))
+        {
+            return GetVersion(id);
+        }
+
+        if (idOrTag == "latest" && LatestVersion is { } latest)
+        {
+            return latest;
+        }
+
+        var tagged = Versions.Where(v => v.Tag == idOrTag).ToList();
+        return tagged.Count switch
+        {
+            1 => tagged[0],
+            0 => throw Refuse(RuleError.UnknownVersion, $"Worker '{WorkerName}' has no version with id or tag '{idOrTag}'. List them with `dosim versions list`."),
+            _ => throw Refuse(RuleError.AmbiguousVersion, $"Tag '{idOrTag}' names {tagged.Count} versions of '{WorkerName}' ({string.Join(", ", tagged.Select(v => v.Id))}); name one by its id."),
+        };
+    }
+
+    /// <summary>The versions that may appear in a new deployment: the newest <see cref="WorkerRules.DeployableWindow"/>.</summary>
+    public IEnumerable<WorkerVersion> DeployableVersions => Versions.Skip(Math.Max(0, Versions.Count - Rules.DeployableWindow));
+
+    /// <summary>A plain deploy: uploads a version and deploys it to 100% in one step. The only way to apply Durable Object migrations.</summary>
+    public WorkerHistory Deploy(VersionDraft draft, string? message, DateTimeOffset now)
+    {
+        var version = NewVersion(draft, VersionSource.Deploy, now);
+        return this with
+        {
+            Versions = Versions.Add(version),
+            Deployments = Deployments.Add(NewDeployment(DeploymentSource.Deploy, message, now, new VersionShare(version.Id, 100))),
+        };
+    }
+
+    /// <summary>Uploads a version without deploying it.</summary>
+    public WorkerHistory UploadVersion(VersionDraft draft, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        if (Versions.IsEmpty)
+        {
+            throw Refuse(RuleError.WorkerNotDeployed, $"Worker '{WorkerName}' has no versions yet: make the first one with a plain deploy (`dosim deploy`), then upload more.");
+        }
+
+        if (draft.HasDurableObjectMigrations)
+        {
+            throw Refuse(RuleError.MigrationsNeedFullDeploy, "A version with Durable Object migrations cannot be uploaded as a version: apply migrations with a plain deploy (`dosim deploy`).");
+        }
+
+        return this with { Versions = Versions.Add(NewVersion(draft, VersionSource.Upload, now)) };
+    }
+
+    /// <summary>A new deployment of one or two versions. <paramref name="expectedCurrentDeployment"/>, when given, must be the current deployment.</summary>
+    public WorkerHistory DeployVersions(IReadOnlyList<VersionShare> shares, string? message, DateTimeOffset now, Guid? expectedCurrentDeployment = null)
+    {
+        ArgumentNullException.ThrowIfNull(shares);
+        CheckExpected(expectedCurrentDeployment);
+        Check(ValidateShares(shares));
+        return this with { Deployments = Deployments.Add(NewDeployment(DeploymentSource.VersionsDeploy, message, now, [.. shares])) };
+    }
+
+    /// <summary>The refusal a deployment of these shares would get, or null when it is valid.</summary>
+    public RuleError? ValidateShares(IReadOnlyList<VersionShare> shares)
+    {
+        ArgumentNullException.ThrowIfNull(shares);
+        if (Versions.IsEmpty)
+        {
+            return new(RuleError.WorkerNotDeployed, $"Worker '{WorkerName}' has no versions yet: make the first one with a plain deploy (`dosim deploy`).");
+        }
+
+        if (shares.Count is < 1 or > 2)
+        {
+            return new(RuleError.VersionCount, $"A deployment has 1 or 2 versions, not {shares.Count}: name each as <version>@<percent>%.");
+        }
+
+        foreach (var share in shares)
+        {
+            if (share.Percentage is < 0 or > 100)
+            {
+                return new(RuleError.PercentageOutOfRange, $"Version {share.VersionId} has {share.Percentage}%: each percentage is between 0 and 100.");
+            }
+
+            if (decimal.Round(share.Percentage, 3) != share.Percentage)
+            {
+                return new(RuleError.PercentagePrecision, $"Version {share.VersionId} has {share.Percentage}%: percentages have at most 3 decimals (e.g. 12.345).");
+            }
+        }
+
+        if (shares.Count == 2 && shares[0].VersionId == shares[1].VersionId)
+        {
+            return new(RuleError.DuplicateVersion, $"Version {shares[0].VersionId} is listed twice: a version may appear once in a deployment.");
+        }
+
+        var deployable = DeployableVersions.Select(v => v.Id).ToHashSet();
+        foreach (var share in shares)
+        {
+            if (FindVersion(share.VersionId) is null)
+            {
+                return new(RuleError.UnknownVersion, $"Worker '{WorkerName}' has no version {share.VersionId}. List them with `dosim versions list`.");
+            }
+
+            if (!deployable.Contains(share.VersionId))
+            {
+                return OutsideWindow(share.VersionId);
+            }
+        }
+
+        var sum = shares.Sum(s => s.Percentage);
+        if (Math.Abs(sum - 100) > SumTolerance)
+        {
+            return new(RuleError.PercentageSum, $"The percentages add up to {sum}%, not 100%: adjust them so they sum to 100.");
+        }
+
+        if (shares.Count == 2)
+        {
+            foreach (var share in shares)
+            {
+                var version = FindVersion(share.VersionId)!;
+                if (version.HasDurableObjectMigrations)
+                {
+                    return new(RuleError.MigrationsNeedFullDeploy, $"Version {version.Id} carries Durable Object migrations and cannot be part of a gradual deployment: deploy it alone at 100%.");
+                }
+
+                if (version.HasMtlsBinding)
+                {
+                    return new(RuleError.MtlsInSplit, $"Version {version.Id} has an mTLS binding and cannot be part of a split deployment: deploy it alone at 100%.");
+                }
+
+                if (version.UsesSmartPlacement)
+                {
+                    return new(RuleError.SmartPlacementInSplit, $"Version {version.Id} uses Smart Placement, which gradual deployments do not support: deploy it alone at 100%.");
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A new deployment of one earlier version at 100%. With no version named, the target is the
+    /// newest earlier deployment that had a single version at 100% and would change something.
+    /// </summary>
+    public WorkerHistory Rollback(Guid? versionId, string? message, DateTimeOffset now, Guid? expectedCurrentDeployment = null)
+    {
+        CheckExpected(expectedCurrentDeployment);
+        var target = RollbackTarget(versionId);
+        return this with { Deployments = Deployments.Add(NewDeployment(DeploymentSource.Rollback, message, now, new VersionShare(target.Id, 100))) };
+    }
+
+    /// <summary>The version a rollback would deploy.</summary>
+    public WorkerVersion RollbackTarget(Guid? versionId)
+    {
+        if (CurrentDeployment is not { } current)
+        {
+            throw Refuse(RuleError.WorkerNotDeployed, $"Worker '{WorkerName}' has no deployment to roll back from: deploy it first.");
+        }
+
+        WorkerVersion target;
+        if (versionId is { } id)
+        {
+            target = GetVersion(id);
+        }
+        else
+        {
+            var earlier = Deployments.Take(Deployments.Count - 1).Reverse()
+                .FirstOrDefault(d => d.IsSingleVersion && !(current.IsSingleVersion && current.Versions[0].VersionId == d.Versions[0].VersionId));
+            target = earlier is null
+                ? throw Refuse(RuleError.NoRollbackTarget, $"Worker '{WorkerName}' has no earlier deployment of a single version at 100% to roll back to: name a version (`dosim rollback <version-id>`).")
+                : GetVersion(earlier.Versions[0].VersionId);
+        }
+
+        if (!DeployableVersions.Contains(target))
+        {
+            throw new RuleViolationException(OutsideWindow(target.Id));
+        }
+
+        return target;
+    }
+
+    /// <summary>Puts a secret: a new version (a copy of the latest one) deployed at 100%.</summary>
+    public WorkerHistory PutSecret(string name, string value, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        Check(SecretNames.Validate(name));
+        var latest = CheckSecretsChangeable();
+        return WithSecrets(latest, latest.Secrets.SetItem(name, value), $"Secret change: put {name}", now);
+    }
+
+    /// <summary>Deletes a secret: a new version (a copy of the latest one) deployed at 100%.</summary>
+    public WorkerHistory DeleteSecret(string name, DateTimeOffset now)
+    {
+        var latest = CheckSecretsChangeable();
+        if (!latest.Secrets.ContainsKey(name))
+        {
+            throw Refuse(RuleError.InvalidInput, $"Worker '{WorkerName}' has no secret named '{name}'. Its secrets: {(latest.Secrets.IsEmpty ? "none" : string.Join(", ", latest.Secrets.Keys))}.");
+        }
+
+        return WithSecrets(latest, latest.Secrets.Remove(name), $"Secret change: delete {name}", now);
+    }
+
+    private WorkerVersion CheckSecretsChangeable()
+    {
+        if (LatestVersion is not { } latest || CurrentDeployment is not { } current)
+        {
+            throw Refuse(RuleError.WorkerNotDeployed, $"Worker '{WorkerName}' has no versions yet: deploy it first (`dosim deploy`).");
+        }
+
+        if (!current.IsSingleVersion || current.Versions[0].VersionId != latest.Id)
+        {
+            throw Refuse(RuleError.SecretsNeedLatestDeployed, $"Secrets of '{WorkerName}' cannot change while a split deployment is active or the latest version ({latest.Id}) is not the deployed one: deploy the latest version to 100% first (`dosim versions deploy {latest.Id}@100%`).");
+        }
+
+        return latest;
+    }
+
+    private WorkerHistory WithSecrets(WorkerVersion latest, ImmutableSortedDictionary<string, string> secrets, string message, DateTimeOffset now)
+    {
+        var version = latest with
+        {
+            Id = Guid.NewGuid(),
+            Number = latest.Number + 1,
+            CreatedOn = now,
+            Source = VersionSource.Secret,
+            Message = message,
+            Secrets = secrets,
+        };
+        return this with
+        {
+            Versions = Versions.Add(version),
+            Deployments = Deployments.Add(NewDeployment(DeploymentSource.Secret, message, now, new VersionShare(version.Id, 100))),
+        };
+    }
+
+    private WorkerVersion NewVersion(VersionDraft draft, VersionSource source, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        if (string.IsNullOrWhiteSpace(draft.Script))
+        {
+            throw Refuse(RuleError.InvalidInput, "A version needs a script: name one of the scripts registered on the silo (e.g. 'hello' or 'counter').");
+        }
+
+        foreach (var name in draft.Vars.Keys)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                throw Refuse(RuleError.InvalidInput, "A var needs a name: write vars as NAME=value.");
+            }
+        }
+
+        return new WorkerVersion
+        {
+            Id = Guid.NewGuid(),
+            Number = Versions.Count + 1,
+            CreatedOn = now,
+            Script = draft.Script,
+            Tag = draft.Tag,
+            Message = draft.Message,
+            Source = source,
+            Vars = draft.Vars,
+            Secrets = LatestVersion?.Secrets ?? ImmutableSortedDictionary<string, string>.Empty,
+            HasMtlsBinding = draft.HasMtlsBinding,
+            HasDurableObjectMigrations = draft.HasDurableObjectMigrations,
+            UsesSmartPlacement = draft.UsesSmartPlacement,
+        };
+    }
+
+    private static Deployment NewDeployment(DeploymentSource source, string? message, DateTimeOffset now, params ImmutableArray<VersionShare> shares) =>
+        new() { Id = Guid.NewGuid(), CreatedOn = now, Message = message, Source = source, Versions = shares };
+
+    private void CheckExpected(Guid? expected)
+    {
+        if (expected is { } id && CurrentDeployment?.Id != id)
+        {
+            throw Refuse(RuleError.DeploymentConflict, $"Deployment {id} is no longer the current deployment of '{WorkerName}' (it is now {CurrentDeployment?.Id.ToString() ?? "none"}): another deploy got there first. Check `dosim deployments status` and try again.");
+        }
+    }
+
+    private RuleError OutsideWindow(Guid id) =>
+        new(RuleError.OutsideDeployableWindow, $"Version {id} is not among the last {Rules.DeployableWindow} versions of '{WorkerName}', and only those can be deployed: upload it again as a new version.");
+
+    private static void Check(RuleError? error)
+    {
+        if (error is not null)
+        {
+            throw new RuleViolationException(error);
+        }
+    }
+
+    private static RuleViolationException Refuse(int code, string message) => new(new RuleError(code, message));
+}

@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+
+namespace Simulator.Core;
+
+/// <summary>How a version came to be, as the platform's version listing says it.</summary>
+public enum VersionSource
+{
+    /// <summary>A plain deploy: upload and 100% deployment in one step.</summary>
+    Deploy,
+
+    /// <summary>`versions upload`: uploaded without being deployed.</summary>
+    Upload,
+
+    /// <summary>A secret was put or deleted: a copy of the latest version with new secrets.</summary>
+    Secret,
+}
+
+/// <summary>What a user supplies for a new version; the history assigns id, number and time.</summary>
+public sealed record VersionDraft
+{
+    /// <summary>The registered script (code) this version runs, e.g. "hello" or "counter".</summary>
+    public required string Script { get; init; }
+
+    public string? Tag { get; init; }
+    public string? Message { get; init; }
+    public ImmutableSortedDictionary<string, string> Vars { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public bool HasMtlsBinding { get; init; }
+    public bool HasDurableObjectMigrations { get; init; }
+    public bool UsesSmartPlacement { get; init; }
+}
+
+/// <summary>An immutable version of a Worker.</summary>
+public sealed record WorkerVersion
+{
+    public required Guid Id { get; init; }
+    public required int Number { get; init; }
+    public required DateTimeOffset CreatedOn { get; init; }
+    public required string Script { get; init; }
+    public string? Tag { get; init; }
+    public string? Message { get; init; }
+    public required VersionSource Source { get; init; }
+    public ImmutableSortedDictionary<string, string> Vars { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    /// <summary>Secrets by name. The values reach the version's code; listings show names only.</summary>
+    public ImmutableSortedDictionary<string, string> Secrets { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    public bool HasMtlsBinding { get; init; }
+    public bool HasDurableObjectMigrations { get; init; }
+    public bool UsesSmartPlacement { get; init; }
+
+    public override string ToString() => Tag is null ? $"{Id} (#{Number})" : $"{Id} (#{Number}, {Tag})";
+}
