@@ -50,14 +50,15 @@ public sealed record ChurnPreview(VersionRanges? Current, VersionRanges Proposed
 
         var pairs = moved.Select(m => new ChurnPair(m.Key.From, m.Key.To, m.Value)).OrderByDescending(p => p.Points).ToList();
         var warnings = new List<string>();
-        foreach (var version in currentRanges.Versions)
+        foreach (var share in current.Versions)
         {
-            var before = currentRanges.Size(version);
-            var after = proposedRanges.Size(version);
-            var lost = pairs.Where(p => p.From == version).Aggregate(UInt128.Zero, (sum, p) => sum + p.Points);
+            // Configured shares, not range sizes: those differ by a point of rounding with the position.
+            var before = share.Percentage;
+            var after = proposed.Versions.Where(p => p.VersionId == share.VersionId).Sum(p => p.Percentage);
+            var lost = pairs.Where(p => p.From == share.VersionId).Aggregate(UInt128.Zero, (sum, p) => sum + p.Points);
             if (after >= before && lost > 0)
             {
-                warnings.Add($"Version {version} keeps or grows its share ({Percent(before)} -> {Percent(after)}) yet {Percent(lost)} of all objects move off it, "
+                warnings.Add($"Version {share.VersionId} keeps or grows its share ({before}% -> {after}%) yet {Percent(lost)} of all objects move off it, "
                     + "because the versions are listed in a different order than in the current deployment. List them in the same order to move only the objects that must move.");
             }
         }
