@@ -24,7 +24,7 @@ public static class StableHash
         var max = Encoding.UTF8.GetMaxByteCount(text.Length);
         if (max <= StackLimit)
         {
-            Span<byte> buffer = stackalloc byte[StackLimit];
+            Span<byte> buffer = stackalloc byte[max];
             var length = Encoding.UTF8.GetBytes(text, buffer);
             return XxHash3.HashToUInt64(buffer[..length], seed);
         }

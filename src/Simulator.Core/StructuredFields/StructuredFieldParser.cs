@@ -159,7 +159,7 @@ public static class StructuredFieldParser
             }
             while (MoreMembers());
 
-            return new StructuredDictionary(members.ToImmutable());
+            return new StructuredDictionary(members.Count == members.Capacity ? members.MoveToImmutable() : members.ToImmutable());
         }
 
         private static void SetMember<T>(ImmutableArray<KeyValuePair<string, T>>.Builder members, string key, T value)
@@ -210,7 +210,7 @@ public static class StructuredFieldParser
                 return Parameters.Empty;
             }
 
-            var members = ImmutableArray.CreateBuilder<KeyValuePair<string, BareItem>>();
+            var members = ImmutableArray.CreateBuilder<KeyValuePair<string, BareItem>>(1);
             while (Peek == ';')
             {
                 _position++;
