@@ -1,0 +1,161 @@
+using System.Collections.Immutable;
+using Simulator.Core;
+
+namespace Simulator.Contracts;
+
+// Core stays free of Orleans: its records cross the wire through these surrogates.
+
+[GenerateSerializer]
+public struct VersionShareSurrogate
+{
+    [Id(0)] public Guid VersionId;
+    [Id(1)] public decimal Percentage;
+}
+
+[RegisterConverter]
+public sealed class VersionShareConverter : IConverter<VersionShare, VersionShareSurrogate>
+{
+    public VersionShare ConvertFromSurrogate(in VersionShareSurrogate surrogate) => new(surrogate.VersionId, surrogate.Percentage);
+
+    public VersionShareSurrogate ConvertToSurrogate(in VersionShare value) => new() { VersionId = value.VersionId, Percentage = value.Percentage };
+}
+
+[GenerateSerializer]
+public struct VersionDraftSurrogate
+{
+    [Id(0)] public string Script;
+    [Id(1)] public string? Tag;
+    [Id(2)] public string? Message;
+    [Id(3)] public ImmutableSortedDictionary<string, string> Vars;
+    [Id(4)] public bool HasMtlsBinding;
+    [Id(5)] public bool HasDurableObjectMigrations;
+    [Id(6)] public bool UsesSmartPlacement;
+}
+
+[RegisterConverter]
+public sealed class VersionDraftConverter : IConverter<VersionDraft, VersionDraftSurrogate>
+{
+    public VersionDraft ConvertFromSurrogate(in VersionDraftSurrogate s) => new()
+    {
+        Script = s.Script,
+        Tag = s.Tag,
+        Message = s.Message,
+        Vars = s.Vars ?? ImmutableSortedDictionary<string, string>.Empty,
+        HasMtlsBinding = s.HasMtlsBinding,
+        HasDurableObjectMigrations = s.HasDurableObjectMigrations,
+        UsesSmartPlacement = s.UsesSmartPlacement,
+    };
+
+    public VersionDraftSurrogate ConvertToSurrogate(in VersionDraft value) => new()
+    {
+        Script = value.Script,
+        Tag = value.Tag,
+        Message = value.Message,
+        Vars = value.Vars,
+        HasMtlsBinding = value.HasMtlsBinding,
+        HasDurableObjectMigrations = value.HasDurableObjectMigrations,
+        UsesSmartPlacement = value.UsesSmartPlacement,
+    };
+}
+
+[GenerateSerializer]
+public struct WorkerVersionSurrogate
+{
+    [Id(0)] public Guid Id;
+    [Id(1)] public int Number;
+    [Id(2)] public DateTimeOffset CreatedOn;
+    [Id(3)] public string Script;
+    [Id(4)] public string? Tag;
+    [Id(5)] public string? Message;
+    [Id(6)] public int Source;
+    [Id(7)] public ImmutableSortedDictionary<string, string> Vars;
+    [Id(8)] public ImmutableSortedDictionary<string, string> Secrets;
+    [Id(9)] public bool HasMtlsBinding;
+    [Id(10)] public bool HasDurableObjectMigrations;
+    [Id(11)] public bool UsesSmartPlacement;
+}
+
+[RegisterConverter]
+public sealed class WorkerVersionConverter : IConverter<WorkerVersion, WorkerVersionSurrogate>
+{
+    public WorkerVersion ConvertFromSurrogate(in WorkerVersionSurrogate s) => new()
+    {
+        Id = s.Id,
+        Number = s.Number,
+        CreatedOn = s.CreatedOn,
+        Script = s.Script,
+        Tag = s.Tag,
+        Message = s.Message,
+        Source = (VersionSource)s.Source,
+        Vars = s.Vars ?? ImmutableSortedDictionary<string, string>.Empty,
+        Secrets = s.Secrets ?? ImmutableSortedDictionary<string, string>.Empty,
+        HasMtlsBinding = s.HasMtlsBinding,
+        HasDurableObjectMigrations = s.HasDurableObjectMigrations,
+        UsesSmartPlacement = s.UsesSmartPlacement,
+    };
+
+    public WorkerVersionSurrogate ConvertToSurrogate(in WorkerVersion value) => new()
+    {
+        Id = value.Id,
+        Number = value.Number,
+        CreatedOn = value.CreatedOn,
+        Script = value.Script,
+        Tag = value.Tag,
+        Message = value.Message,
+        Source = (int)value.Source,
+        Vars = value.Vars,
+        Secrets = value.Secrets,
+        HasMtlsBinding = value.HasMtlsBinding,
+        HasDurableObjectMigrations = value.HasDurableObjectMigrations,
+        UsesSmartPlacement = value.UsesSmartPlacement,
+    };
+}
+
+[GenerateSerializer]
+public struct DeploymentSurrogate
+{
+    [Id(0)] public Guid Id;
+    [Id(1)] public DateTimeOffset CreatedOn;
+    [Id(2)] public string? Message;
+    [Id(3)] public int Source;
+    [Id(4)] public ImmutableArray<VersionShare> Versions;
+}
+
+[RegisterConverter]
+public sealed class DeploymentConverter : IConverter<Deployment, DeploymentSurrogate>
+{
+    public Deployment ConvertFromSurrogate(in DeploymentSurrogate s) =>
+        new() { Id = s.Id, CreatedOn = s.CreatedOn, Message = s.Message, Source = (DeploymentSource)s.Source, Versions = s.Versions };
+
+    public DeploymentSurrogate ConvertToSurrogate(in Deployment value) =>
+        new() { Id = value.Id, CreatedOn = value.CreatedOn, Message = value.Message, Source = (int)value.Source, Versions = value.Versions };
+}
+
+[GenerateSerializer]
+public struct WorkerHistorySurrogate
+{
+    [Id(0)] public string WorkerName;
+    [Id(1)] public ImmutableList<WorkerVersion> Versions;
+    [Id(2)] public ImmutableList<Deployment> Deployments;
+    [Id(3)] public int DeployableWindow;
+}
+
+[RegisterConverter]
+public sealed class WorkerHistoryConverter : IConverter<WorkerHistory, WorkerHistorySurrogate>
+{
+    public WorkerHistory ConvertFromSurrogate(in WorkerHistorySurrogate s) => new()
+    {
+        WorkerName = s.WorkerName,
+        Versions = s.Versions ?? [],
+        Deployments = s.Deployments ?? [],
+        Rules = new WorkerRules { DeployableWindow = s.DeployableWindow },
+    };
+
+    public WorkerHistorySurrogate ConvertToSurrogate(in WorkerHistory value) => new()
+    {
+        WorkerName = value.WorkerName,
+        Versions = value.Versions,
+        Deployments = value.Deployments,
+        DeployableWindow = value.Rules.DeployableWindow,
+    };
+}

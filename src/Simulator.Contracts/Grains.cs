@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+using Simulator.Core;
+
+namespace Simulator.Contracts;
+
+/// <summary>A plain deploy's result: the new version and its 100% deployment.</summary>
+[GenerateSerializer, Immutable, Alias("dosim.DeployResult")]
+public sealed record DeployResult([property: Id(0)] WorkerVersion Version, [property: Id(1)] Deployment Deployment);
+
+/// <summary>
+/// One per Worker (keyed by its name): the authority on its versions and deployments. Every change
+/// is validated by Core; a refused one throws <see cref="RuleRefusedException"/> and changes nothing.
+/// A change returns once the new deployment has reached every active silo and the objects it
+/// reassigns have reset.
+/// </summary>
+[Alias("dosim.IDeploymentGrain")]
+public interface IDeploymentGrain : IGrainWithStringKey
+{
+    [Alias("Deploy")]
+    Task<DeployResult> Deploy(VersionDraft draft, string? message);
+
+    [Alias("UploadVersion")]
+    Task<WorkerVersion> UploadVersion(VersionDraft draft);
+
+    [Alias("DeployVersions")]
+    Task<Deployment> DeployVersions(ImmutableArray<VersionShare> shares, string? message, Guid? expectedCurrentDeployment);
+
+    [Alias("Rollback")]
+    Task<Deployment> Rollback(Guid? versionId, string? message, Guid? expectedCurrentDeployment);
+
+    [Alias("PutSecret")]
+    Task<WorkerVersion> PutSecret(string name, string value);
+
+    [Alias("DeleteSecret")]
+    Task<WorkerVersion> DeleteSecret(string name);
+
+    /// <summary>The whole history, or null if the worker was never deployed.</summary>
+    [Alias("GetHistory")]
+    Task<WorkerHistory?> GetHistory();
+
+    /// <summary>What silos hold: the current deployment and its versions.</summary>
+    [Alias("GetSnapshot")]
+    Task<DeploymentSnapshot> GetSnapshot();
+}
+
+/// <summary>One per silo (keyed by the silo's address and placed on it): applies deployments there.</summary>
+[Alias("dosim.IDeploymentAgentGrain")]
+public interface IDeploymentAgentGrain : IGrainWithStringKey
+{
+    /// <summary>Stores the snapshot in this silo's cache and resets this silo's active objects it reassigns.</summary>
+    [Alias("Apply")]
+    Task Apply(DeploymentSnapshot snapshot);
+}
+
+/// <summary>A Durable Object, keyed "worker/Class/id" (<see cref="DurableObjectKey"/>).</summary>
+[Alias("dosim.IDurableObjectGrain")]
+public interface IDurableObjectGrain : IGrainWithStringKey
+{
+    [Alias("Fetch")]
+    Task<DurableObjectAnswer> Fetch(WorkerRequest request);
+
+    /// <summary>Re-reads this silo's copy of the deployment and resets at once if the object's version changed.</summary>
+    [Alias("Refresh"), AlwaysInterleave]
+    Task Refresh();
+
+    [Alias("GetStatus"), AlwaysInterleave]
+    Task<DurableObjectStatus> GetStatus();
+}
+
+/// <summary>Runs one request on the version the selector picks (a stateless worker, local to the caller's silo).</summary>
+[Alias("dosim.IWorkerGrain")]
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    [Alias("Invoke")]
+    Task<InvocationResult> Invoke(WorkerRequest request);
+}

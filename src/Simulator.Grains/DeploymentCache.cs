@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using Simulator.Contracts;
+
+namespace Simulator.Grains;
+
+/// <summary>
+/// This silo's copy of each Worker's current deployment. The deployment grain pushes every change
+/// (through this silo's agent); a Worker not yet seen here is read once from its deployment grain.
+/// A copy never goes back to an older deployment.
+/// </summary>
+public sealed class DeploymentCache(IGrainFactory grains)
+{
+    private readonly ConcurrentDictionary<string, DeploymentSnapshot> _snapshots = new(StringComparer.Ordinal);
+
+    public bool TryGet(string workerName, out DeploymentSnapshot snapshot) => _snapshots.TryGetValue(workerName, out snapshot!);
+
+    public ValueTask<DeploymentSnapshot> GetAsync(string workerName) =>
+        _snapshots.TryGetValue(workerName, out var snapshot) ? ValueTask.FromResult(snapshot) : ReadAsync(workerName);
+
+    private async ValueTask<DeploymentSnapshot> ReadAsync(string workerName)
+    {
+        Update(await grains.GetGrain<IDeploymentGrain>(workerName).GetSnapshot());
+        return _snapshots[workerName];
+    }
+
+    /// <summary>Keeps the snapshot if it is newer than the one held; returns whether it did.</summary>
+    public bool Update(DeploymentSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        while (true)
+        {
+            if (!_snapshots.TryGetValue(snapshot.WorkerName, out var held))
+            {
+                if (_snapshots.TryAdd(snapshot.WorkerName, snapshot))
+                {
+                    return true;
+                }
+            }
+            else if (held.Sequence >= snapshot.Sequence)
+            {
+                return false;
+            }
+            else if (_snapshots.TryUpdate(snapshot.WorkerName, snapshot, held))
+            {
+                return true;
+            }
+        }
+    }
+}
+
+/// <summary>This silo's Durable Objects that have a live instance, with the version each runs.</summary>
+public sealed class ActiveObjects
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Guid>> _byWorker = new(StringComparer.Ordinal);
+
+    internal void Set(string workerName, string grainKey, Guid version) =>
+        _byWorker.GetOrAdd(workerName, _ => new(StringComparer.Ordinal))[grainKey] = version;
+
+    internal void Remove(string workerName, string grainKey)
+    {
+        if (_byWorker.TryGetValue(workerName, out var objects))
+        {
+            objects.TryRemove(grainKey, out _);
+        }
+    }
+
+    /// <summary>Grain keys and versions of this worker's active objects here.</summary>
+    public IReadOnlyCollection<KeyValuePair<string, Guid>> Of(string workerName) =>
+        _byWorker.TryGetValue(workerName, out var objects) ? objects.ToArray() : [];
+
+    public int Count => _byWorker.Values.Sum(o => o.Count);
+}
+
+/// <summary>The random source of version selection: seeded for replay, or shared.</summary>
+public sealed class VersionRandom(int? seed)
+{
+    private readonly Random _random = seed is { } s ? new Random(s) : Random.Shared;
+
+    /// <summary>Runs a draw under a lock when seeded (a seeded Random is not thread-safe).</summary>
+    public T Draw<T>(Func<Random, T> draw)
+    {
+        ArgumentNullException.ThrowIfNull(draw);
+        if (ReferenceEquals(_random, Random.Shared))
+        {
+            return draw(_random);
+        }
+
+        lock (_random)
+        {
+            return draw(_random);
+        }
+    }
+}

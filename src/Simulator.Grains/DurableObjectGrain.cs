@@ -1,0 +1,208 @@
+using System.Collections.Immutable;
+using Orleans.Placement;
+using Simulator.Contracts;
+using Simulator.Core;
+using Simulator.Grains.Hosting;
+using Simulator.Grains.Runtime;
+using Simulator.Grains.Scripts;
+
+namespace Simulator.Grains;
+
+[GenerateSerializer, Alias("dosim.DurableObjectGrainState")]
+public sealed class DurableObjectGrainState
+{
+    /// <summary>The version the object last ran; null until it first runs.</summary>
+    [Id(0)] public Guid? VersionId { get; set; }
+
+    [Id(1)] public int ResetCount { get; set; }
+    [Id(2)] public List<ResetRecord> Resets { get; set; } = [];
+
+    /// <summary>The object's durable key-value storage, values as JSON.</summary>
+    [Id(3)] public Dictionary<string, string> Storage { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// A Durable Object. Its version comes from this silo's copy of the deployment (never a call to the
+/// deployment grain on the way). It keeps one in-memory instance of its class, built on its version's
+/// code; when its assigned version changes the instance is dropped and built again on the new code,
+/// the durable storage is kept, calls running on the old code fail with the platform's reset error,
+/// and the reset is recorded durably. Fetches run one at a time; Refresh and GetStatus interleave.
+/// </summary>
+[RandomPlacement]
+public sealed class DurableObjectGrain(
+    [PersistentState("object", DurableObjectsSimulatorOptions.StorageName)] IPersistentState<DurableObjectGrainState> state,
+    DeploymentCache cache,
+    ActiveObjects active,
+    ScriptCatalog scripts,
+    IServiceProvider services,
+    TimeProvider time) : Grain, IDurableObjectGrain, IDurableObjectStore
+{
+    private Task _lastWrite = Task.CompletedTask;
+    private string _workerName = string.Empty;
+    private string _className = string.Empty;
+    private string _objectId = string.Empty;
+    private string? _objectName;
+
+    private IDurableObject? _instance;
+    private Guid _instanceVersion;
+    private int _appliedSequence;
+    private int _generation;
+    private int _requestsSinceBuilt;
+    private TaskCompletionSource _reset = NewResetSignal();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_workerName, _className, _objectId) = DurableObjectKey.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        active.Remove(_workerName, this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public async Task<DurableObjectAnswer> Fetch(WorkerRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        _objectName ??= request.Header(DurableObjectHeaders.Name);
+        var snapshot = await cache.GetAsync(_workerName);
+        if (snapshot.Ranges is null)
+        {
+            throw new WorkerNotDeployedException($"Worker '{_workerName}' has no deployment, so its Durable Objects cannot run.");
+        }
+
+        await ApplyAsync(snapshot);
+        var instance = _instance!;
+        var reset = _reset.Task;
+        _requestsSinceBuilt++;
+        var work = instance.FetchAsync(request);
+        if (!work.IsCompleted && await Task.WhenAny(work, reset) == reset)
+        {
+            // The old code's call is abandoned, as the platform abandons it; observe its outcome.
+            _ = work.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            throw new DurableObjectResetException();
+        }
+
+        var response = await work;
+        return new DurableObjectAnswer(response, _instanceVersion, state.State.ResetCount);
+    }
+
+    public async Task Refresh()
+    {
+        if (_instance is not null && cache.TryGet(_workerName, out var snapshot) && snapshot.Ranges is not null)
+        {
+            await ApplyAsync(snapshot);
+        }
+    }
+
+    public Task<DurableObjectStatus> GetStatus() => Task.FromResult(new DurableObjectStatus
+    {
+        WorkerName = _workerName,
+        ClassName = _className,
+        ObjectId = _objectId,
+        VersionId = state.State.VersionId,
+        ResetCount = state.State.ResetCount,
+        Resets = [.. state.State.Resets],
+        IsActive = _instance is not null,
+        RequestsSinceBuilt = _instance is null ? 0 : _requestsSinceBuilt,
+        Silo = RuntimeIdentity,
+    });
+
+    // Every decision is made before the first await, so interleaved calls never decide twice.
+    private Task ApplyAsync(DeploymentSnapshot snapshot)
+    {
+        if (_instance is not null && snapshot.Sequence <= _appliedSequence)
+        {
+            return Task.CompletedTask;
+        }
+
+        var assigned = snapshot.Ranges!.VersionFor(_objectId);
+        if (_instance is not null && assigned == _instanceVersion)
+        {
+            _appliedSequence = snapshot.Sequence;
+            return Task.CompletedTask;
+        }
+
+        // Build first: a version that cannot build this object changes nothing.
+        var version = snapshot.Version(assigned);
+        var generation = _generation + 1;
+        var instance = Build(version, generation);
+
+        var wasActive = _instance is not null;
+        var changed = state.State.VersionId is { } from && from != assigned;
+        if (changed)
+        {
+            state.State.ResetCount++;
+            state.State.Resets.Add(new ResetRecord(snapshot.Deployment!.Id, state.State.VersionId!.Value, assigned, time.GetUtcNow(), wasActive));
+        }
+
+        var first = state.State.VersionId is null;
+        state.State.VersionId = assigned;
+        _generation = generation;
+        _reset.TrySetResult();
+        _reset = NewResetSignal();
+        _instance = instance;
+        _instanceVersion = assigned;
+        _appliedSequence = snapshot.Sequence;
+        _requestsSinceBuilt = 0;
+        active.Set(_workerName, this.GetPrimaryKeyString(), assigned);
+        return changed || first ? WriteStateAsync() : Task.CompletedTask;
+    }
+
+    private IDurableObject Build(WorkerVersion version, int generation)
+    {
+        var script = scripts.Get(version.Script);
+        var env = WorkerEnvironment.Create(version, script, GrainFactory, new InvocationContext(null), _workerName);
+        var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(this, generation));
+        return script.CreateDurableObject(services, _className, objectState, env);
+    }
+
+    bool IDurableObjectStore.IsCurrent(int generation) => generation == _generation;
+
+    string? IDurableObjectStore.Read(string key) => state.State.Storage.GetValueOrDefault(key);
+
+    IEnumerable<KeyValuePair<string, string>> IDurableObjectStore.ReadAll() => state.State.Storage;
+
+    async Task IDurableObjectStore.WriteAsync(IReadOnlyList<KeyValuePair<string, string?>> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in changes)
+        {
+            if (value is null)
+            {
+                state.State.Storage.Remove(key);
+            }
+            else
+            {
+                state.State.Storage[key] = value;
+            }
+        }
+
+        await WriteStateAsync();
+    }
+
+    // Writes are serialized: interleaved calls must not race on the state's ETag. Grain code runs
+    // one turn at a time, so swapping _lastWrite before the first await is safe.
+    private async Task WriteStateAsync()
+    {
+        var previous = _lastWrite;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _lastWrite = done.Task;
+        try
+        {
+            await previous;
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            done.SetResult();
+        }
+    }
+
+    private static TaskCompletionSource NewResetSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

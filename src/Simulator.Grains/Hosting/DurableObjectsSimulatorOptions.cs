@@ -1,0 +1,42 @@
+using Simulator.Core;
+using Simulator.Grains.Runtime;
+using Simulator.Grains.Scripts;
+
+namespace Simulator.Grains.Hosting;
+
+/// <summary>How a silo runs the simulator: its scripts, rules and storage.</summary>
+public sealed class DurableObjectsSimulatorOptions
+{
+    /// <summary>The grain storage provider every simulator grain persists through.</summary>
+    public const string StorageName = "dosim";
+
+    private readonly Dictionary<string, ScriptDefinition> _scripts = [];
+
+    public DurableObjectsSimulatorOptions()
+    {
+        AddScript<HelloWorker>("hello");
+        AddScript<CounterWorker>("counter", s => s.AddDurableObject<Counter>("Counter", "COUNTER"));
+    }
+
+    /// <summary>Registers in-memory storage as <see cref="StorageName"/>. Turn off to register any Orleans provider under that name.</summary>
+    public bool UseMemoryStorage { get; set; } = true;
+
+    /// <summary>How many of the newest versions may be deployed (the seeds say 10; the platform now allows 100).</summary>
+    public int DeployableWindow { get; set; } = WorkerRules.DefaultDeployableWindow;
+
+    /// <summary>A seed for the random version choice, so a run replays; null for a random seed.</summary>
+    public int? RandomSeed { get; set; }
+
+    /// <summary>Registers a script that versions can run, with its Durable Object classes and bindings.</summary>
+    public DurableObjectsSimulatorOptions AddScript<TWorker>(string name, Action<ScriptBuilder>? configure = null)
+        where TWorker : class, IWorker
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var builder = new ScriptBuilder();
+        configure?.Invoke(builder);
+        _scripts[name] = new ScriptDefinition(name, typeof(TWorker), builder);
+        return this;
+    }
+
+    internal ScriptCatalog BuildCatalog() => new(new Dictionary<string, ScriptDefinition>(_scripts));
+}

@@ -1,0 +1,102 @@
+using Simulator.Contracts;
+using Simulator.Core;
+
+namespace Simulator.Grains.Runtime;
+
+/// <summary>A Durable Object namespace binding (one class of one worker).</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "The platform's API: ids are made through the binding.")]
+public sealed class DurableObjectNamespace
+{
+    private readonly IGrainFactory _grains;
+    private readonly InvocationContext _context;
+
+    internal DurableObjectNamespace(IGrainFactory grains, InvocationContext context, string workerName, string className)
+    {
+        _grains = grains;
+        _context = context;
+        WorkerName = workerName;
+        ClassName = className;
+    }
+
+    public string WorkerName { get; }
+    public string ClassName { get; }
+
+    public DurableObjectIdHandle IdFromName(string name) => new(DurableObjectId.FromName(name), name);
+
+    public DurableObjectIdHandle IdFromString(string id) =>
+        DurableObjectId.IsValid(id)
+            ? new(id, null)
+            : throw new ArgumentException($"'{id}' is not a Durable Object id: ids are 64 lowercase hex digits.", nameof(id));
+
+    public DurableObjectIdHandle NewUniqueId() => new(DurableObjectId.NewUnique(), null);
+
+    public DurableObjectStub Get(DurableObjectIdHandle id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return new DurableObjectStub(_grains.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format(WorkerName, ClassName, id.Id)), id, _context);
+    }
+}
+
+/// <summary>A Durable Object id; Name is set when it came from IdFromName.</summary>
+public sealed record DurableObjectIdHandle(string Id, string? Name)
+{
+    public override string ToString() => Id;
+}
+
+/// <summary>A stub to call one Durable Object.</summary>
+public sealed class DurableObjectStub
+{
+    private readonly IDurableObjectGrain _grain;
+    private readonly InvocationContext _context;
+
+    internal DurableObjectStub(IDurableObjectGrain grain, DurableObjectIdHandle id, InvocationContext context)
+    {
+        _grain = grain;
+        _context = context;
+        Id = id;
+    }
+
+    public DurableObjectIdHandle Id { get; }
+
+    public async Task<WorkerResponse> FetchAsync(WorkerRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (Id.Name is { } name)
+        {
+            // The object learns the name its id came from, as the platform's ctx.id.name.
+            request = request with { Headers = request.Headers.Add(new(DurableObjectHeaders.Name, name)) };
+        }
+
+        var answer = await _grain.Fetch(request);
+        _context.LastDurableObjectAnswer = answer;
+        return answer.Response;
+    }
+}
+
+/// <summary>A service binding to another Worker; the version key and override headers pass through.</summary>
+public sealed class ServiceBinding
+{
+    private readonly IGrainFactory _grains;
+    private readonly InvocationContext _context;
+
+    internal ServiceBinding(IGrainFactory grains, InvocationContext context, string workerName)
+    {
+        _grains = grains;
+        _context = context;
+        WorkerName = workerName;
+    }
+
+    public string WorkerName { get; }
+
+    public async Task<WorkerResponse> FetchAsync(WorkerRequest request)
+    {
+        var result = await _grains.GetGrain<IWorkerGrain>(WorkerName).Invoke(_context.PassVersionHeaders(request));
+        return result.Response;
+    }
+}
+
+internal static class DurableObjectHeaders
+{
+    /// <summary>Carries the name an object's id came from, so the object can know it.</summary>
+    public const string Name = "X-Simulator-Durable-Object-Name";
+}

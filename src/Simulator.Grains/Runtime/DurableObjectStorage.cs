@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Simulator.Contracts;
+
+namespace Simulator.Grains.Runtime;
+
+/// <summary>Where a Durable Object's durable key-value data lives: the object's grain state.</summary>
+internal interface IDurableObjectStore
+{
+    /// <summary>Whether the instance with this generation is still the object's current one.</summary>
+    bool IsCurrent(int generation);
+
+    string? Read(string key);
+
+    IEnumerable<KeyValuePair<string, string>> ReadAll();
+
+    Task WriteAsync(IReadOnlyList<KeyValuePair<string, string?>> changes);
+}
+
+/// <summary>
+/// A Durable Object's durable storage: values are stored as JSON, keys are listed in order.
+/// It survives resets; code of an instance that was reset can no longer use it.
+/// </summary>
+public sealed class DurableObjectStorage
+{
+    /// <summary>The platform's limits: keys up to 2 KiB, values up to 128 KiB.</summary>
+    public const int MaxKeyBytes = 2048;
+
+    public const int MaxValueBytes = 128 * 1024;
+
+    private readonly IDurableObjectStore _store;
+    private readonly int _generation;
+
+    internal DurableObjectStorage(IDurableObjectStore store, int generation)
+    {
+        _store = store;
+        _generation = generation;
+    }
+
+    public Task<T?> GetAsync<T>(string key)
+    {
+        CheckCurrent();
+        CheckKey(key);
+        return Task.FromResult(_store.Read(key) is { } json ? JsonSerializer.Deserialize<T>(json) : default);
+    }
+
+    public Task<IReadOnlyDictionary<string, T>> GetAsync<T>(IEnumerable<string> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        CheckCurrent();
+        var found = new Dictionary<string, T>();
+        foreach (var key in keys)
+        {
+            CheckKey(key);
+            if (_store.Read(key) is { } json)
+            {
+                found[key] = JsonSerializer.Deserialize<T>(json)!;
+            }
+        }
+
+        return Task.FromResult<IReadOnlyDictionary<string, T>>(found);
+    }
+
+    public Task PutAsync<T>(string key, T value) => PutAsync(new Dictionary<string, T> { [key] = value });
+
+    public Task PutAsync<T>(IReadOnlyDictionary<string, T> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        CheckCurrent();
+        var changes = new List<KeyValuePair<string, string?>>();
+        foreach (var (key, value) in entries)
+        {
+            CheckKey(key);
+            var json = JsonSerializer.Serialize(value);
+            if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxValueBytes)
+            {
+                throw new ArgumentException($"The value for '{key}' is larger than {MaxValueBytes} bytes as JSON: split it over several keys.", nameof(entries));
+            }
+
+            changes.Add(new(key, json));
+        }
+
+        return _store.WriteAsync(changes);
+    }
+
+    /// <summary>Deletes a key; true if it existed.</summary>
+    public async Task<bool> DeleteAsync(string key) => await DeleteAsync([key]) == 1;
+
+    /// <summary>Deletes keys; returns how many existed.</summary>
+    public async Task<int> DeleteAsync(IEnumerable<string> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        CheckCurrent();
+        var existing = keys.Where(k => { CheckKey(k); return _store.Read(k) is not null; }).Distinct().ToList();
+        await _store.WriteAsync([.. existing.Select(k => new KeyValuePair<string, string?>(k, null))]);
+        return existing.Count;
+    }
+
+    /// <summary>The entries in key order, optionally only those whose key starts with <paramref name="prefix"/>.</summary>
+    public Task<IReadOnlyList<KeyValuePair<string, T>>> ListAsync<T>(string? prefix = null, int? limit = null)
+    {
+        CheckCurrent();
+        var entries = _store.ReadAll()
+            .Where(e => prefix is null || e.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Take(limit ?? int.MaxValue)
+            .Select(e => new KeyValuePair<string, T>(e.Key, JsonSerializer.Deserialize<T>(e.Value)!))
+            .ToList();
+        return Task.FromResult<IReadOnlyList<KeyValuePair<string, T>>>(entries);
+    }
+
+    private void CheckCurrent()
+    {
+        if (!_store.IsCurrent(_generation))
+        {
+            throw new DurableObjectResetException();
+        }
+    }
+
+    private static void CheckKey(string key)
+    {
+        if (string.IsNullOrEmpty(key) || System.Text.Encoding.UTF8.GetByteCount(key) > MaxKeyBytes)
+        {
+            throw new ArgumentException($"A storage key is 1 to {MaxKeyBytes} bytes long (got '{key}').", nameof(key));
+        }
+    }
+}

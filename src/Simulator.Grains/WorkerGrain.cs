@@ -1,0 +1,91 @@
+using Orleans.Concurrency;
+using Simulator.Contracts;
+using Simulator.Core;
+using Simulator.Grains.Runtime;
+using Simulator.Grains.Scripts;
+
+namespace Simulator.Grains;
+
+/// <summary>
+/// Runs one request of a Worker (keyed by its name) on the version Core's selector picks from this
+/// silo's copy of the deployment: override, then version key, then random. Local to the caller.
+/// </summary>
+[StatelessWorker]
+public sealed class WorkerGrain(DeploymentCache cache, ScriptCatalog scripts, VersionRandom random, IServiceProvider services) : Grain, IWorkerGrain
+{
+    public async Task<InvocationResult> Invoke(WorkerRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var workerName = this.GetPrimaryKeyString();
+        var snapshot = await cache.GetAsync(workerName);
+        if (snapshot.Ranges is not { } ranges)
+        {
+            throw new WorkerNotDeployedException($"There is no Worker named '{workerName}': deploy it first (`dosim deploy --name {workerName}`).");
+        }
+
+        var overrides = request.Header(VersionHeaders.Overrides);
+        var key = request.Header(VersionHeaders.Key);
+        var selection = random.Draw(r => VersionSelector.Select(workerName, ranges, overrides, key, r));
+        var version = snapshot.Version(selection.VersionId);
+        var script = scripts.Get(version.Script);
+        var context = new InvocationContext(request);
+        var env = WorkerEnvironment.Create(version, script, GrainFactory, context, workerName);
+
+        WorkerResponse response;
+        string? error = null;
+        try
+        {
+            response = await RunAsync(script, version, request, env);
+        }
+        catch (Exception ex) when (ex is not OrleansException)
+        {
+            error = ex.Message;
+            response = WorkerResponse.Text($"Error: {ex.Message}\n", 500);
+        }
+
+        return new InvocationResult
+        {
+            Response = response,
+            VersionId = version.Id,
+            Reason = (SelectionReasonCode)selection.Reason,
+            DurableObjectVersionId = context.LastDurableObjectAnswer?.VersionId,
+            DurableObjectResets = context.LastDurableObjectAnswer?.ResetCount,
+            Error = error,
+        };
+    }
+
+    private async Task<WorkerResponse> RunAsync(ScriptDefinition script, WorkerVersion version, WorkerRequest request, WorkerEnv env)
+    {
+        var latency = SimulationVars.LatencyOf(version.Vars);
+        if (latency > 0)
+        {
+            await Task.Delay(latency);
+        }
+
+        var errorRate = SimulationVars.ErrorRateOf(version.Vars);
+        if (errorRate > 0 && random.Draw(r => r.NextDouble()) < errorRate)
+        {
+            throw new SimulatedFailureException($"Simulated failure of version {version.Id} ({SimulationVars.ErrorRate}={errorRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+        }
+
+        return await script.CreateWorker(services).FetchAsync(request, env);
+    }
+}
+
+/// <summary>Thrown on purpose by a version with SIM_ERROR_RATE.</summary>
+public sealed class SimulatedFailureException : Exception
+{
+    public SimulatedFailureException()
+    {
+    }
+
+    public SimulatedFailureException(string message)
+        : base(message)
+    {
+    }
+
+    public SimulatedFailureException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

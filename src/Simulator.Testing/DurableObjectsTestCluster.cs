@@ -1,0 +1,33 @@
+using Orleans.TestingHost;
+using Simulator.Grains.Hosting;
+
+namespace Simulator.Testing;
+
+/// <summary>
+/// An in-process Orleans cluster (one or more silos) running the simulator, for a user's own tests.
+/// Start it once per test class or collection and use <see cref="Worker"/> to drive rollouts.
+/// </summary>
+public sealed class DurableObjectsTestCluster : IAsyncDisposable
+{
+    private DurableObjectsTestCluster(InProcessTestCluster cluster) => Cluster = cluster;
+
+    /// <summary>The underlying Orleans test cluster: stop, kill or add silos through it.</summary>
+    public InProcessTestCluster Cluster { get; }
+
+    public IClusterClient Client => Cluster.Client;
+
+    public static async Task<DurableObjectsTestCluster> StartAsync(int silos = 1, Action<DurableObjectsSimulatorOptions>? configure = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        builder.ConfigureSilo((_, silo) => silo.AddDurableObjectsSimulator(configure));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new DurableObjectsTestCluster(cluster);
+    }
+
+    /// <summary>A handle on one Worker: deploy, upload, request, and read its objects.</summary>
+    public WorkerHandle Worker(string name) => new(Client, name);
+
+    public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
+}

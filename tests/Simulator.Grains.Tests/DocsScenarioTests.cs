@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Simulator.Core;
+
+namespace Simulator.Grains.Tests;
+
+/// <summary>The docs' rollout A100 → B20/A80 → B50/A50 → B100, through real grains.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class DocsScenarioTests(ClusterFixture fixture)
+{
+    [Fact]
+    public Task Foo_bar_and_baz_follow_the_docs_table_and_reset_exactly_once() =>
+        Rollout(RolloutTable.DocsObjects, expectTable: true);
+
+    [Fact]
+    public Task A_thousand_objects_each_reset_exactly_once() =>
+        Rollout([.. Enumerable.Range(0, 1000).Select(i => "object-" + i)], expectTable: false);
+
+    private async Task Rollout(IReadOnlyList<string> names, bool expectTable)
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var a = await worker.DeployAsync("counter", "A");
+        var b = await worker.UploadAsync("counter", "B");
+        (Guid, decimal)[][] steps = [[(a.Id, 100)], [(b.Id, 20), (a.Id, 80)], [(b.Id, 50), (a.Id, 50)], [(b.Id, 100)]];
+        string[][] docsTable = [["A", "A", "A"], ["B", "A", "A"], ["B", "B", "A"], ["B", "B", "B"]];
+        var durable = names.ToDictionary(n => n, _ => 0);
+        var lastVersion = new Dictionary<string, Guid>();
+
+        for (var step = 0; step < steps.Length; step++)
+        {
+            if (step > 0)
+            {
+                await worker.DeployVersionsAsync(steps[step]);
+            }
+
+            var ranges = VersionRanges.From([.. steps[step].Select(s => new VersionShare(s.Item1, s.Item2))]);
+            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (name, _) =>
+            {
+                var result = await worker.FetchAsync("/" + name);
+                Assert.Equal(200, result.Response.Status);
+                var expected = ranges.VersionFor(DurableObjectId.FromName(name));
+                Assert.Equal(expected, result.DurableObjectVersionId);
+                var body = JsonDocument.Parse(result.Response.Body).RootElement;
+                lock (durable)
+                {
+                    durable[name]++;
+                    Assert.Equal(durable[name], body.GetProperty("durable").GetInt32());
+                    // In memory the count restarts when the object resets.
+                    var changed = lastVersion.TryGetValue(name, out var last) && last != expected;
+                    Assert.True(!changed || body.GetProperty("inMemory").GetInt32() == 1, $"{name}: the in-memory count did not restart after its reset");
+                    lastVersion[name] = expected;
+                }
+            });
+
+            if (expectTable)
+            {
+                var row = new List<string>();
+                foreach (var name in names)
+                {
+                    row.Add((await worker.ObjectAsync("Counter", name)).VersionId == a.Id ? "A" : "B");
+                }
+
+                Assert.Equal(docsTable[step], row);
+            }
+        }
+
+        foreach (var name in names)
+        {
+            var status = await worker.ObjectAsync("Counter", name);
+            Assert.Equal(b.Id, status.VersionId);
+            Assert.Equal(1, status.ResetCount);
+            var reset = Assert.Single(status.Resets);
+            Assert.Equal((a.Id, b.Id, true), (reset.FromVersion, reset.ToVersion, reset.WasActive));
+        }
+    }
+}
