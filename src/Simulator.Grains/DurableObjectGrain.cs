@@ -1,4 +1,4 @@
-using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Simulator.Contracts;
 using Simulator.Core;
@@ -29,13 +29,14 @@ public sealed class DurableObjectGrainState
 /// and the reset is recorded durably. Fetches run one at a time; Refresh and GetStatus interleave.
 /// </summary>
 [RandomPlacement]
-public sealed class DurableObjectGrain(
+public sealed partial class DurableObjectGrain(
     [PersistentState("object", DurableObjectsSimulatorOptions.StorageName)] IPersistentState<DurableObjectGrainState> state,
     DeploymentCache cache,
     ActiveObjects active,
     ScriptCatalog scripts,
     IServiceProvider services,
-    TimeProvider time) : Grain, IDurableObjectGrain, IDurableObjectStore
+    TimeProvider time,
+    ILogger<DurableObjectGrain> logger) : Grain, IDurableObjectGrain, IDurableObjectStore
 {
     private Task _lastWrite = Task.CompletedTask;
     private string _workerName = string.Empty;
@@ -90,9 +91,19 @@ public sealed class DurableObjectGrain(
 
     public async Task Refresh()
     {
-        if (_instance is not null && cache.TryGet(_workerName, out var snapshot) && snapshot.Ranges is not null)
+        if (_instance is null || !cache.TryGet(_workerName, out var snapshot) || snapshot.Ranges is null)
+        {
+            return;
+        }
+
+        try
         {
             await ApplyAsync(snapshot);
+        }
+        catch (ScriptException ex)
+        {
+            // The new version cannot build this object: it keeps running the code it has.
+            LogCannotBuild(logger, this.GetPrimaryKeyString(), ex.Message);
         }
     }
 
@@ -203,6 +214,9 @@ public sealed class DurableObjectGrain(
             done.SetResult();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} keeps its version: {Reason}")]
+    private static partial void LogCannotBuild(ILogger logger, string key, string reason);
 
     private static TaskCompletionSource NewResetSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

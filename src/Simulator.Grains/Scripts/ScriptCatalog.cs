@@ -55,7 +55,7 @@ public sealed class ScriptDefinition
         return (ActivatorUtilities.CreateFactory(type, [.. candidates.Where((_, i) => takes[i])]), takes);
     }
 
-    private InvalidOperationException NoClass(string className) =>
+    private ScriptException NoClass(string className) =>
         new($"Script '{Name}' has no Durable Object class '{className}' (it has: {(DurableObjectClasses.IsEmpty ? "none" : string.Join(", ", DurableObjectClasses.Keys.Order()))}).");
 }
 
@@ -99,7 +99,25 @@ public sealed class ScriptCatalog(IReadOnlyDictionary<string, ScriptDefinition> 
     public ScriptDefinition Get(string name) =>
         Scripts.TryGetValue(name, out var script)
             ? script
-            : throw new InvalidOperationException($"No script named '{name}' is registered on this silo (registered: {Names}).");
+            : throw new ScriptException($"No script named '{name}' is registered on this silo (registered: {Names}).");
 
     public string Names => string.Join(", ", Scripts.Keys.Order());
+}
+
+/// <summary>A version's script cannot run what it was asked to (an unknown script or class).</summary>
+public sealed class ScriptException : Exception
+{
+    public ScriptException()
+    {
+    }
+
+    public ScriptException(string message)
+        : base(message)
+    {
+    }
+
+    public ScriptException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }
