@@ -42,5 +42,12 @@ public sealed record Deployment
         return false;
     }
 
+    // Value equality: ImmutableArray compares by reference.
+    public bool Equals(Deployment? other) =>
+        other is not null && Id == other.Id && CreatedOn == other.CreatedOn && Message == other.Message
+        && Source == other.Source && Versions.SequenceEqual(other.Versions);
+
+    public override int GetHashCode() => Id.GetHashCode();
+
     public string Describe() => string.Join(", ", Versions.Select(v => $"{v.VersionId}@{v.Percentage}%"));
 }

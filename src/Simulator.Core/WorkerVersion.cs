@@ -48,5 +48,15 @@ public sealed record WorkerVersion
     public bool HasDurableObjectMigrations { get; init; }
     public bool UsesSmartPlacement { get; init; }
 
+    // Value equality: immutable dictionaries compare by reference.
+    public bool Equals(WorkerVersion? other) =>
+        other is not null && Id == other.Id && Number == other.Number && CreatedOn == other.CreatedOn
+        && Script == other.Script && Tag == other.Tag && Message == other.Message && Source == other.Source
+        && Vars.SequenceEqual(other.Vars) && Secrets.SequenceEqual(other.Secrets)
+        && HasMtlsBinding == other.HasMtlsBinding && HasDurableObjectMigrations == other.HasDurableObjectMigrations
+        && UsesSmartPlacement == other.UsesSmartPlacement;
+
+    public override int GetHashCode() => Id.GetHashCode();
+
     public override string ToString() => Tag is null ? $"{Id} (#{Number})" : $"{Id} (#{Number}, {Tag})";
 }
