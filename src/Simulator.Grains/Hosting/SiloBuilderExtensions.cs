@@ -1,4 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Simulator.Grains.Placement;
 
 namespace Simulator.Grains.Hosting;
@@ -28,6 +31,10 @@ public static class SiloBuilderExtensions
         if (options.UseMemoryStorage)
         {
             builder.AddMemoryGrainStorage(DurableObjectsSimulatorOptions.StorageName);
+
+            // Core's immutable records do not survive the default JSON; the Orleans serializer keeps them exact.
+            builder.Services.AddOptions<MemoryGrainStorageOptions>(DurableObjectsSimulatorOptions.StorageName)
+                .Configure<Serializer>((storage, serializer) => storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
         }
 
         return builder;
