@@ -175,15 +175,16 @@ public sealed partial class DurableObjectGrain(
 
     IEnumerable<KeyValuePair<string, string>> IDurableObjectStore.ReadAll() => state.State.Storage;
 
-    async Task IDurableObjectStore.WriteAsync(IReadOnlyList<KeyValuePair<string, string?>> changes)
+    Task IDurableObjectStore.WriteAsync(IReadOnlyList<KeyValuePair<string, string?>> changes)
     {
         if (changes.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        foreach (var (key, value) in changes)
+        for (var i = 0; i < changes.Count; i++)
         {
+            var (key, value) = changes[i];
             if (value is null)
             {
                 state.State.Storage.Remove(key);
@@ -194,25 +195,33 @@ public sealed partial class DurableObjectGrain(
             }
         }
 
-        await WriteStateAsync();
+        return WriteStateAsync();
     }
 
     // Writes are serialized: interleaved calls must not race on the state's ETag. Grain code runs
-    // one turn at a time, so swapping _lastWrite before the first await is safe.
-    private async Task WriteStateAsync()
+    // one turn at a time, so reading and swapping _lastWrite before the first await is safe.
+    private Task WriteStateAsync()
     {
-        var previous = _lastWrite;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _lastWrite = done.Task;
+        if (_lastWrite.IsCompleted)
+        {
+            return _lastWrite = state.WriteStateAsync();
+        }
+
+        return _lastWrite = WriteAfterAsync(_lastWrite);
+    }
+
+    private async Task WriteAfterAsync(Task previous)
+    {
         try
         {
             await previous;
-            await state.WriteStateAsync();
         }
-        finally
+        catch (Exception) when (!previous.IsCompletedSuccessfully)
         {
-            done.SetResult();
+            // That write's caller got its error; this write goes ahead with the current state.
         }
+
+        await state.WriteStateAsync();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} keeps its version: {Reason}")]

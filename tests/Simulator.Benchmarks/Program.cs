@@ -1,8 +1,27 @@
 using BenchmarkDotNet.Running;
+using Simulator.Benchmarks.Harness;
 
 namespace Simulator.Benchmarks;
 
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>`harness [--objects N] [--calls N] [--rounds N] [--concurrency N]` runs the load harness; anything else goes to BenchmarkDotNet.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "harness")
+        {
+            try
+            {
+                return await LoadHarness.RunAsync(args[1..]);
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return 2;
+            }
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -60,7 +60,12 @@ public sealed class DurableObjectStorage
         return Task.FromResult<IReadOnlyDictionary<string, T>>(found);
     }
 
-    public Task PutAsync<T>(string key, T value) => PutAsync(new Dictionary<string, T> { [key] = value });
+    public Task PutAsync<T>(string key, T value)
+    {
+        CheckCurrent();
+        CheckKey(key);
+        return _store.WriteAsync([new(key, Serialize(key, value))]);
+    }
 
     public Task PutAsync<T>(IReadOnlyDictionary<string, T> entries)
     {
@@ -70,13 +75,7 @@ public sealed class DurableObjectStorage
         foreach (var (key, value) in entries)
         {
             CheckKey(key);
-            var json = JsonSerializer.Serialize(value);
-            if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxValueBytes)
-            {
-                throw new ArgumentException($"The value for '{key}' is larger than {MaxValueBytes} bytes as JSON: split it over several keys.", nameof(entries));
-            }
-
-            changes.Add(new(key, json));
+            changes.Add(new(key, Serialize(key, value)));
         }
 
         return _store.WriteAsync(changes);
@@ -108,6 +107,14 @@ public sealed class DurableObjectStorage
         return Task.FromResult<IReadOnlyList<KeyValuePair<string, T>>>(entries);
     }
 
+    private static string Serialize<T>(string key, T value)
+    {
+        var json = JsonSerializer.Serialize(value);
+        return json.Length * 3 > MaxValueBytes && System.Text.Encoding.UTF8.GetByteCount(json) > MaxValueBytes
+            ? throw new ArgumentException($"The value for '{key}' is larger than {MaxValueBytes} bytes as JSON: split it over several keys.", nameof(value))
+            : json;
+    }
+
     private void CheckCurrent()
     {
         if (!_store.IsCurrent(_generation))
@@ -118,7 +125,7 @@ public sealed class DurableObjectStorage
 
     private static void CheckKey(string key)
     {
-        if (string.IsNullOrEmpty(key) || System.Text.Encoding.UTF8.GetByteCount(key) > MaxKeyBytes)
+        if (string.IsNullOrEmpty(key) || (key.Length * 3 > MaxKeyBytes && System.Text.Encoding.UTF8.GetByteCount(key) > MaxKeyBytes))
         {
             throw new ArgumentException($"A storage key is 1 to {MaxKeyBytes} bytes long (got '{key}').", nameof(key));
         }
