@@ -51,6 +51,10 @@ public interface IDeploymentAgentGrain : IGrainWithStringKey
     /// <summary>Stores the snapshot in this silo's cache and resets this silo's active objects it reassigns.</summary>
     [Alias("Apply")]
     Task Apply(DeploymentSnapshot snapshot);
+
+    /// <summary>The grain keys of this worker's objects that have a live instance on this silo.</summary>
+    [Alias("ActiveObjects")]
+    Task<ImmutableArray<string>> ActiveObjects(string workerName);
 }
 
 /// <summary>A Durable Object, keyed "worker/Class/id" (<see cref="DurableObjectKey"/>).</summary>

@@ -19,12 +19,22 @@ public static class RolloutTable
         var rows = steps.Select(step =>
         {
             var ranges = VersionRanges.From([.. step.Select(s => new VersionShare(ids[s.Label], s.Percentage))]);
-            var config = string.Join(" <br> ", step.Select(s => $"Version {s.Label}: {s.Percentage}%"));
-            var cells = objectNames.Select(name => labels.First(l => ids[l] == ranges.VersionFor(DurableObjectId.FromName(name))));
-            return (config, cells.ToList());
+            IReadOnlyList<string> cells = [.. objectNames.Select(name => labels.First(l => ids[l] == ranges.VersionFor(DurableObjectId.FromName(name))))];
+            return (Config(step), cells);
         }).ToList();
+        return Render(rows, objectNames);
+    }
 
-        var width = Math.Max("Deployment config".Length, rows.Max(r => r.config.Length));
+    /// <summary>A row's deployment config as the docs write it: "Version B: 20% &lt;br&gt; Version A: 80%".</summary>
+    public static string Config(IEnumerable<(string Label, decimal Percentage)> step) =>
+        string.Join(" <br> ", step.Select(s => $"Version {s.Label}: {s.Percentage}%"));
+
+    /// <summary>Renders rows already known (e.g. observed on a cluster) in the docs' table layout.</summary>
+    public static string Render(IReadOnlyList<(string Config, IReadOnlyList<string> Cells)> rows, IReadOnlyList<string> objectNames)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(objectNames);
+        var width = Math.Max("Deployment config".Length, rows.Max(r => r.Config.Length));
         var output = new StringBuilder();
         output.Append("| ").Append("Deployment config".PadRight(width)).Append(" |");
         foreach (var name in objectNames)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Simulator.Contracts;
 using Simulator.Grains.Placement;
 
@@ -30,4 +31,7 @@ public sealed class DeploymentAgentGrain(DeploymentCache cache, ActiveObjects ac
 
         return Task.WhenAll(refreshes);
     }
+
+    public Task<ImmutableArray<string>> ActiveObjects(string workerName) =>
+        Task.FromResult<ImmutableArray<string>>([.. active.Of(workerName).Select(o => o.Key)]);
 }

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Simulator.Core;
+
+namespace Simulator.Client;
+
+/// <summary>How the CLI prints: blocks and tables for people, JSON with --json.</summary>
+internal static class Output
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    public static void WriteJson<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    /// <summary>Label/value lines with the values aligned, as the platform's CLI prints a block.</summary>
+    public static void Block(params (string Label, string? Value)[] lines)
+    {
+        var width = lines.Max(l => l.Label.Length) + 2;
+        foreach (var (label, value) in lines)
+        {
+            Console.WriteLine((label + ":").PadRight(width) + (string.IsNullOrEmpty(value) ? "-" : value));
+        }
+    }
+
+    public static void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var all = rows.ToList();
+        var widths = headers.Select((h, i) => Math.Max(h.Length, all.Count == 0 ? 0 : all.Max(r => r[i].Length))).ToArray();
+        Console.WriteLine(string.Join("  ", headers.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
+        Console.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var row in all)
+        {
+            Console.WriteLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
+        }
+    }
+
+    public static string Time(DateTimeOffset time) => time.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    public static string Percent(double share) => (share * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
+
+    public static string Source(VersionSource source) => source.ToString().ToLowerInvariant();
+
+    public static void Version(WorkerVersion version) => Block(
+        ("Version ID", version.Id.ToString()),
+        ("Created", Time(version.CreatedOn)),
+        ("Number", version.Number.ToString(CultureInfo.InvariantCulture)),
+        ("Tag", version.Tag),
+        ("Message", version.Message),
+        ("Source", Source(version.Source)),
+        ("Script", version.Script),
+        ("Vars", version.Vars.IsEmpty ? null : string.Join(", ", version.Vars.Select(v => $"{v.Key}={v.Value}"))),
+        ("Secrets", version.Secrets.IsEmpty ? null : string.Join(", ", version.Secrets.Keys)));
+
+    public static void Deployment(Deployment deployment, WorkerHistory history)
+    {
+        Block(
+            ("Deployment ID", deployment.Id.ToString()),
+            ("Created", Time(deployment.CreatedOn)),
+            ("Source", deployment.Source.ToString().ToLowerInvariant()),
+            ("Message", deployment.Message));
+        var first = true;
+        foreach (var share in deployment.Versions)
+        {
+            var version = history.FindVersion(share.VersionId);
+            var percent = $"({share.Percentage.ToString(CultureInfo.InvariantCulture)}%)";
+            Console.WriteLine($"{(first ? "Version(s):" : string.Empty),-15}{percent} {share.VersionId}");
+            Console.WriteLine($"{string.Empty,-19}Tag: {version?.Tag ?? "-"}");
+            first = false;
+        }
+    }
+
+    /// <summary>A version as the JSON listings show it: secrets by name only.</summary>
+    public static object VersionJson(WorkerVersion v) => new
+    {
+        id = v.Id,
+        number = v.Number,
+        created = v.CreatedOn,
+        tag = v.Tag,
+        message = v.Message,
+        source = Source(v.Source),
+        script = v.Script,
+        vars = v.Vars,
+        secrets = v.Secrets.Keys,
+        v.HasMtlsBinding,
+        v.HasDurableObjectMigrations,
+        v.UsesSmartPlacement,
+    };
+
+    public static object DeploymentJson(Deployment d) => new
+    {
+        id = d.Id,
+        created = d.CreatedOn,
+        source = d.Source.ToString().ToLowerInvariant(),
+        message = d.Message,
+        versions = d.Versions.Select(s => new { versionId = s.VersionId, percentage = s.Percentage }),
+    };
+}

@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Simulator.Contracts;
+using Simulator.Core;
+
+namespace Simulator.Client;
+
+/// <summary>request and traffic go through the HTTP gateway, as curl would; objects reads the cluster.</summary>
+internal static class TrafficCommands
+{
+    public const string VersionIdHeader = "X-Simulator-Version-Id";
+    public const string VersionReasonHeader = "X-Simulator-Version-Reason";
+    public const string ObjectVersionHeader = "X-Simulator-Durable-Object-Version-Id";
+    public const string ObjectResetsHeader = "X-Simulator-Durable-Object-Resets";
+
+    private static readonly Option<string> Http = new("--http")
+    {
+        Description = "The HTTP gateway's base URL (env DOSIM_HTTP).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DOSIM_HTTP") ?? "http://127.0.0.1:8787",
+    };
+
+    private static readonly Option<string?> VersionKey = new("--version-key") { Description = "Sends Cloudflare-Workers-Version-Key." };
+    private static readonly Option<string?> Override = new("--override") { Description = "A version id (or tag) to send in Cloudflare-Workers-Version-Overrides." };
+
+    public static Command Request()
+    {
+        var path = new Argument<string>("path") { Description = "The path to request, e.g. /foo.", DefaultValueFactory = _ => "/", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("request", "Send one request through the HTTP gateway and show which versions served it.") { path, Http, VersionKey, Override };
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                var name = parse.GetValue(CommonOptions.Name)!;
+                using var http = new HttpClient();
+                using var message = new HttpRequestMessage(HttpMethod.Get, Url(parse.GetValue(Http)!, parse.GetValue(path)!));
+                message.Headers.Host = $"{name}.localhost";
+                if (parse.GetValue(VersionKey) is { } key)
+                {
+                    message.Headers.Add(VersionHeaders.Key, key);
+                }
+
+                if (parse.GetValue(Override) is { } version)
+                {
+                    message.Headers.Add(VersionHeaders.Overrides, $"{name}=\"{version}\"");
+                }
+
+                using var response = await http.SendAsync(message, ct);
+                Console.WriteLine($"HTTP {(int)response.StatusCode}");
+                foreach (var header in new[] { VersionIdHeader, VersionReasonHeader, ObjectVersionHeader, ObjectResetsHeader })
+                {
+                    if (response.Headers.TryGetValues(header, out var values))
+                    {
+                        Console.WriteLine($"{header}: {string.Join(", ", values)}");
+                    }
+                }
+
+                Console.WriteLine();
+                Console.Write(await response.Content.ReadAsStringAsync(ct));
+                return response.IsSuccessStatusCode ? ExitCodes.Ok : ExitCodes.Refused;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or UriFormatException)
+            {
+                await Console.Error.WriteLineAsync($"✘ Cannot reach the HTTP gateway at {parse.GetValue(Http)} ({ex.Message}). Is a silo running? Pass --http http://127.0.0.1:<port>.");
+                return ExitCodes.Unreachable;
+            }
+        });
+        return command;
+    }
+
+    public static Command Traffic()
+    {
+        var requests = new Option<int>("--requests") { Description = "How many requests to send.", DefaultValueFactory = _ => 1000 };
+        var objects = new Option<int>("--objects") { Description = "Spread requests over this many paths /obj-0 … (Durable Objects with the counter script); 0 sends /.", DefaultValueFactory = _ => 0 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once.", DefaultValueFactory = _ => 16 };
+        var keys = new Option<int>("--version-keys") { Description = "Send Cloudflare-Workers-Version-Key from this many distinct keys; 0 sends none.", DefaultValueFactory = _ => 0 };
+        var command = new Command("traffic", "Send load through the HTTP gateway and report, per version, requests, share, errors and latency.") { requests, objects, concurrency, keys, Http, CommonOptions.Json };
+        command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var name = parse.GetValue(CommonOptions.Name)!;
+            var (total, objectCount, inFlight, keyCount) = (parse.GetValue(requests), parse.GetValue(objects), parse.GetValue(concurrency), parse.GetValue(keys));
+            if (total < 1 || objectCount < 0 || inFlight < 1 || keyCount < 0)
+            {
+                throw new CliException(ExitCodes.Usage, "--requests and --concurrency must be at least 1; --objects and --version-keys at least 0.");
+            }
+
+            var history = await VersionCommands.History(cluster, name);
+            var deployment = history.CurrentDeployment!;
+            var results = await SendAsync(parse.GetValue(Http)!, name, total, objectCount, inFlight, keyCount, ct);
+            Report(history, deployment, results, parse.GetValue(CommonOptions.Json));
+        }));
+        return command;
+    }
+
+    private sealed record Sample(string Version, int Status, double Milliseconds);
+
+    private static async Task<List<Sample>> SendAsync(string baseUrl, string name, int total, int objects, int concurrency, int keys, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var samples = new Sample[total];
+        var next = -1;
+        var done = 0;
+        var progress = !Console.IsErrorRedirected;
+        using var timer = progress ? new Timer(_ => DrawProgress(Volatile.Read(ref done), total), null, 0, 200) : null;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < total)
+            {
+                using var message = new HttpRequestMessage(HttpMethod.Get, Url(baseUrl, objects > 0 ? $"/obj-{i % objects}" : "/"));
+                message.Headers.Host = $"{name}.localhost";
+                if (keys > 0)
+                {
+                    message.Headers.Add(VersionHeaders.Key, $"key-{i % keys}");
+                }
+
+                var clock = Stopwatch.StartNew();
+                using var response = await http.SendAsync(message, ct);
+                await response.Content.ReadAsByteArrayAsync(ct);
+                var version = response.Headers.TryGetValues(VersionIdHeader, out var values) ? values.First() : "(none)";
+                samples[i] = new Sample(version, (int)response.StatusCode, clock.Elapsed.TotalMilliseconds);
+                Interlocked.Increment(ref done);
+            }
+        }));
+        if (progress)
+        {
+            DrawProgress(total, total);
+            await Console.Error.WriteLineAsync();
+        }
+
+        return [.. samples];
+    }
+
+    private static void DrawProgress(int done, int total)
+    {
+        const int Width = 30;
+        var filled = (int)((long)done * Width / total);
+        Console.Error.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total}");
+    }
+
+    private static void Report(WorkerHistory history, Deployment deployment, List<Sample> samples, bool json)
+    {
+        var rows = samples.GroupBy(s => s.Version).Select(g =>
+        {
+            var latencies = g.Select(s => s.Milliseconds).Order().ToList();
+            var configured = Guid.TryParse(g.Key, out var id) ? deployment.Versions.Where(v => v.VersionId == id).Sum(v => v.Percentage) : 0;
+            return new
+            {
+                version = g.Key,
+                tag = Guid.TryParse(g.Key, out var vid) ? history.FindVersion(vid)?.Tag : null,
+                requests = g.Count(),
+                share = (double)g.Count() / samples.Count,
+                configuredShare = (double)configured / 100,
+                errors = g.Count(s => s.Status >= 500),
+                p50Ms = Percentile(latencies, 0.50),
+                p99Ms = Percentile(latencies, 0.99),
+            };
+        }).OrderByDescending(r => r.requests).ToList();
+        if (json)
+        {
+            Output.WriteJson(rows);
+            return;
+        }
+
+        Output.Table(
+            ["Version", "Tag", "Requests", "Share", "Configured", "Errors", "p50 ms", "p99 ms"],
+            rows.Select(r => (IReadOnlyList<string>)[r.version, r.tag ?? "-", r.requests.ToString(CultureInfo.InvariantCulture), Output.Percent(r.share), Output.Percent(r.configuredShare), r.errors.ToString(CultureInfo.InvariantCulture), r.p50Ms.ToString("0.0", CultureInfo.InvariantCulture), r.p99Ms.ToString("0.0", CultureInfo.InvariantCulture)]));
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    public static Command Objects()
+    {
+        var command = new Command("objects", "List the Worker's active Durable Objects with their version, reset count and last reset.") { CommonOptions.Json };
+        command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var name = parse.GetValue(CommonOptions.Name)!;
+            var history = await VersionCommands.History(cluster, name);
+            var hosts = await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+            var keys = (await Task.WhenAll(hosts.Keys.Select(s => cluster.Grains.GetGrain<IDeploymentAgentGrain>(s.ToParsableString()).ActiveObjects(name)))).SelectMany(k => k).Distinct().Order(StringComparer.Ordinal);
+            var statuses = await Task.WhenAll(keys.Select(k => cluster.Grains.GetGrain<IDurableObjectGrain>(k).GetStatus()));
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                Output.WriteJson(statuses.Select(s => new { className = s.ClassName, id = s.ObjectId, version = s.VersionId, resets = s.ResetCount, lastReset = s.Resets.LastOrDefault()?.At, silo = s.Silo }));
+                return;
+            }
+
+            string Label(Guid? id) => id is { } v && history.FindVersion(v) is { } version ? $"{v} ({version.Tag ?? "-"})" : id?.ToString() ?? "-";
+            Output.Table(
+                ["Class", "Object ID", "Version", "Resets", "Last reset"],
+                statuses.Select(s => (IReadOnlyList<string>)[s.ClassName, s.ObjectId, Label(s.VersionId), s.ResetCount.ToString(CultureInfo.InvariantCulture), s.Resets.LastOrDefault() is { } r ? Output.Time(r.At) : "-"]));
+        }));
+        return command;
+    }
+
+    private static Uri Url(string baseUrl, string path) => new(new Uri(baseUrl.TrimEnd('/') + "/"), path.TrimStart('/'));
+}

@@ -1,0 +1,291 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Globalization;
+using Simulator.Contracts;
+using Simulator.Core;
+
+namespace Simulator.Client;
+
+/// <summary>deploy, versions, deployments, rollback, secret: shaped after the platform's CLI.</summary>
+internal static class VersionCommands
+{
+    private static readonly Option<string> Script = new("--script") { Description = "The registered script the version runs (hello, counter, or one of yours).", DefaultValueFactory = _ => "hello" };
+    private static readonly Option<string?> Tag = new("--tag") { Description = "A tag for the version." };
+    private static readonly Option<string?> Message = new("--message", "-m") { Description = "A message for the version or deployment." };
+    private static readonly Option<string[]> Vars = new("--var") { Description = "A var, NAME=value (repeat for more)." };
+    private static readonly Option<bool> Migrations = new("--migrations") { Description = "The version carries Durable Object migrations." };
+    private static readonly Option<bool> Mtls = new("--mtls") { Description = "The version has an mTLS binding." };
+    private static readonly Option<bool> SmartPlacement = new("--smart-placement") { Description = "The version uses Smart Placement." };
+    private static readonly Option<bool> Yes = new("--yes", "-y") { Description = "Do not ask for confirmation (dosim never asks; accepted for the platform's scripts)." };
+
+    public static Command Deploy()
+    {
+        var command = new Command("deploy", "Upload a version and deploy it to 100% in one step (how a Worker gets its first version, and the only way to apply migrations).");
+        AddDraftOptions(command);
+        command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var name = parse.GetValue(CommonOptions.Name)!;
+            var result = await Grain(cluster, name).Deploy(Draft(parse), parse.GetValue(Message));
+            Console.WriteLine($"Uploaded {name}");
+            Console.WriteLine($"Deployed {name} version {result.Version.Id} at 100%");
+            Console.WriteLine($"Current Version ID: {result.Version.Id}");
+        }));
+        return command;
+    }
+
+    public static Command Versions()
+    {
+        var upload = new Command("upload", "Upload a new version without deploying it.");
+        AddDraftOptions(upload);
+        upload.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var version = await Grain(cluster, parse.GetValue(CommonOptions.Name)!).UploadVersion(Draft(parse));
+            Console.WriteLine($"Worker Version ID: {version.Id}");
+        }));
+
+        var list = new Command("list", "List the Worker's versions, newest first.") { CommonOptions.Json };
+        list.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var history = await History(cluster, parse.GetValue(CommonOptions.Name)!);
+            var versions = history.Versions.Reverse().ToList();
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                Output.WriteJson(versions.Select(Output.VersionJson));
+                return;
+            }
+
+            foreach (var version in versions)
+            {
+                Output.Version(version);
+                Console.WriteLine();
+            }
+        }));
+
+        var versionArgument = new Argument<string>("version") { Description = "A version id, a unique tag, or 'latest'." };
+        var view = new Command("view", "Show one version.") { versionArgument, CommonOptions.Json };
+        view.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var version = (await History(cluster, parse.GetValue(CommonOptions.Name)!)).ResolveVersion(parse.GetValue(versionArgument)!);
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                Output.WriteJson(Output.VersionJson(version));
+            }
+            else
+            {
+                Output.Version(version);
+            }
+        }));
+
+        return new Command("versions", "Upload, list, view and deploy versions.") { upload, list, view, VersionsDeploy() };
+    }
+
+    private static Command VersionsDeploy()
+    {
+        var specs = new Argument<string[]>("version-specs") { Description = "<version-id|tag>@<percent>%, one or two, in order, e.g. B@20% A@80%.", Arity = ArgumentArity.OneOrMore };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Validate and preview which objects would reset; change nothing." };
+        var expect = new Option<Guid?>("--expect") { Description = "The deployment id this one must replace; if another deploy got there first, refuse (exit 3)." };
+        var command = new Command("deploy", "Deploy one or two versions with percentages.") { specs, Message, dryRun, expect, Yes, CommonOptions.Json };
+        command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var name = parse.GetValue(CommonOptions.Name)!;
+            var history = await History(cluster, name);
+            var shares = parse.GetValue(specs)!.Select(s => ParseSpec(history, s)).ToImmutableArray();
+            if (parse.GetValue(dryRun))
+            {
+                await Preview(cluster, history, shares, parse.GetValue(CommonOptions.Json));
+                return;
+            }
+
+            var deployment = await Grain(cluster, name).DeployVersions(shares, parse.GetValue(Message), parse.GetValue(expect));
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                Output.WriteJson(Output.DeploymentJson(deployment));
+                return;
+            }
+
+            Console.WriteLine($"Deployed {name} version(s): {string.Join(", ", deployment.Versions.Select(v => $"{v.VersionId} at {v.Percentage.ToString(CultureInfo.InvariantCulture)}%"))}");
+            Console.WriteLine($"Deployment ID: {deployment.Id}");
+        }));
+        return command;
+    }
+
+    /// <summary>Parses "id@20%", "tag@20", "latest@100%".</summary>
+    internal static VersionShare ParseSpec(WorkerHistory history, string spec)
+    {
+        var at = spec.LastIndexOf('@');
+        var percentText = at < 0 ? string.Empty : spec[(at + 1)..].TrimEnd('%');
+        if (at <= 0 || !decimal.TryParse(percentText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent))
+        {
+            throw new CliException(ExitCodes.Usage, $"'{spec}' is not a version spec: write <version-id|tag>@<percent>%, e.g. {history.LatestVersion?.Id.ToString() ?? "B"}@20%.");
+        }
+
+        return new VersionShare(history.ResolveVersion(spec[..at]).Id, percent);
+    }
+
+    private static async Task Preview(Cluster cluster, WorkerHistory history, ImmutableArray<VersionShare> shares, bool json)
+    {
+        if (history.ValidateShares(shares) is { } error)
+        {
+            throw new RuleViolationException(error);
+        }
+
+        var proposed = new Deployment { Id = Guid.Empty, CreatedOn = DateTimeOffset.UtcNow, Source = DeploymentSource.VersionsDeploy, Versions = shares };
+        var preview = ChurnPreview.Compute(history.CurrentDeployment, proposed);
+        var active = await ActiveObjectIds(cluster, history.WorkerName);
+        var changes = preview.ChangedObjects(active);
+        string Label(Guid id) => history.FindVersion(id) is { Tag: { } tag } ? $"{id} ({tag})" : id.ToString();
+        if (json)
+        {
+            Output.WriteJson(new
+            {
+                resetShare = preview.ChangedShare,
+                pairs = preview.Pairs.Select(p => new { from = p.From, to = p.To, share = p.Share }),
+                warnings = preview.Warnings,
+                activeObjects = active.Count,
+                activeObjectsThatReset = changes.Select(c => new { id = c.ObjectId, from = c.From, to = c.To }),
+            });
+            return;
+        }
+
+        Console.WriteLine($"Dry run: nothing was deployed. Share of Durable Objects that would reset: {Output.Percent(preview.ChangedShare)}");
+        foreach (var pair in preview.Pairs)
+        {
+            Console.WriteLine($"  {Output.Percent(pair.Share),9}  {Label(pair.From)} -> {Label(pair.To)}");
+        }
+
+        foreach (var warning in preview.Warnings)
+        {
+            Console.WriteLine("⚠ " + warning);
+        }
+
+        Console.WriteLine($"Active objects that would reset: {changes.Count} of {active.Count}");
+        foreach (var change in changes)
+        {
+            Console.WriteLine($"  {change.ObjectId}  {Label(change.From)} -> {Label(change.To)}");
+        }
+    }
+
+    public static Command Deployments()
+    {
+        var list = new Command("list", "List the Worker's deployments, newest first.") { CommonOptions.Json };
+        list.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var history = await History(cluster, parse.GetValue(CommonOptions.Name)!);
+            var deployments = history.Deployments.Reverse().ToList();
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                Output.WriteJson(deployments.Select(Output.DeploymentJson));
+                return;
+            }
+
+            foreach (var deployment in deployments)
+            {
+                Output.Deployment(deployment, history);
+                Console.WriteLine();
+            }
+        }));
+
+        var status = new Command("status", "Show the deployment serving traffic.") { CommonOptions.Json };
+        status.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var history = await History(cluster, parse.GetValue(CommonOptions.Name)!);
+            var current = history.CurrentDeployment!;
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                Output.WriteJson(Output.DeploymentJson(current));
+            }
+            else
+            {
+                Output.Deployment(current, history);
+            }
+        }));
+
+        return new Command("deployments", "List deployments and show the current one.") { list, status };
+    }
+
+    public static Command Rollback()
+    {
+        var version = new Argument<string?>("version-id") { Description = "The version to roll back to; default: the newest earlier deployment of a single version at 100%.", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("rollback", "Deploy an earlier version at 100%.") { version, Message, Yes };
+        command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var name = parse.GetValue(CommonOptions.Name)!;
+            var history = await History(cluster, name);
+            Guid? target = parse.GetValue(version) is { } spec ? history.ResolveVersion(spec).Id : null;
+            var deployment = await Grain(cluster, name).Rollback(target, parse.GetValue(Message), null);
+            Console.WriteLine($"Rolled back {name} to version {deployment.Versions[0].VersionId} at 100%");
+            Console.WriteLine($"Deployment ID: {deployment.Id}");
+        }));
+        return command;
+    }
+
+    public static Command Secret()
+    {
+        var secretName = new Argument<string>("secret-name") { Description = "The secret's name, e.g. API_KEY." };
+        var value = new Option<string?>("--value") { Description = "The value; read from standard input when not given." };
+        var put = new Command("put", "Create or change a secret: a new version deployed at 100%.") { secretName, value };
+        put.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var text = parse.GetValue(value) ?? (Console.IsInputRedirected ? (await Console.In.ReadToEndAsync(ct)).TrimEnd('\n', '\r') : throw new CliException(ExitCodes.Usage, "Give the secret's value with --value or on standard input."));
+            var version = await Grain(cluster, parse.GetValue(CommonOptions.Name)!).PutSecret(parse.GetValue(secretName)!, text);
+            Console.WriteLine($"Secret {parse.GetValue(secretName)} put: version {version.Id} deployed at 100%");
+        }));
+        var delete = new Command("delete", "Delete a secret: a new version deployed at 100%.") { secretName };
+        delete.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var version = await Grain(cluster, parse.GetValue(CommonOptions.Name)!).DeleteSecret(parse.GetValue(secretName)!);
+            Console.WriteLine($"Secret {parse.GetValue(secretName)} deleted: version {version.Id} deployed at 100%");
+        }));
+        return new Command("secret", "Change the Worker's secrets.") { put, delete };
+    }
+
+    internal static IDeploymentGrain Grain(Cluster cluster, string name) => cluster.Grains.GetGrain<IDeploymentGrain>(name);
+
+    internal static async Task<WorkerHistory> History(Cluster cluster, string name) =>
+        await Grain(cluster, name).GetHistory()
+        ?? throw new CliException(ExitCodes.Refused, $"Worker '{name}' does not exist: create it with `dosim deploy --name {name} --script <script>`.");
+
+    internal static async Task<List<string>> ActiveObjectIds(Cluster cluster, string workerName)
+    {
+        var hosts = await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        var keys = await Task.WhenAll(hosts.Keys.Select(s => cluster.Grains.GetGrain<IDeploymentAgentGrain>(s.ToParsableString()).ActiveObjects(workerName)));
+        return [.. keys.SelectMany(k => k).Select(k => DurableObjectKey.Parse(k).ObjectId).Distinct().Order(StringComparer.Ordinal)];
+    }
+
+    private static void AddDraftOptions(Command command)
+    {
+        command.Options.Add(Script);
+        command.Options.Add(Tag);
+        command.Options.Add(Message);
+        command.Options.Add(Vars);
+        command.Options.Add(Migrations);
+        command.Options.Add(Mtls);
+        command.Options.Add(SmartPlacement);
+    }
+
+    private static VersionDraft Draft(ParseResult parse)
+    {
+        var vars = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var pair in parse.GetValue(Vars) ?? [])
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new CliException(ExitCodes.Usage, $"--var '{pair}' is not NAME=value, e.g. --var GREETING=hi.");
+            }
+
+            vars[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return new VersionDraft
+        {
+            Script = parse.GetValue(Script)!,
+            Tag = parse.GetValue(Tag),
+            Message = parse.GetValue(Message),
+            Vars = vars.ToImmutable(),
+            HasDurableObjectMigrations = parse.GetValue(Migrations),
+            HasMtlsBinding = parse.GetValue(Mtls),
+            UsesSmartPlacement = parse.GetValue(SmartPlacement),
+        };
+    }
+}

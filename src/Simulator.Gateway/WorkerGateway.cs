@@ -1,0 +1,138 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Simulator.Contracts;
+
+namespace Simulator.Gateway;
+
+/// <summary>
+/// The HTTP front door: a request whose Host is <c>W.localhost</c> or <c>W.workers.dev</c> runs on
+/// worker W (the version chosen by override, version key, then at random) and answers with the
+/// worker's response plus diagnostic headers. It never changes versions or deployments.
+/// </summary>
+public static class WorkerGateway
+{
+    public const string VersionIdHeader = "X-Simulator-Version-Id";
+    public const string VersionReasonHeader = "X-Simulator-Version-Reason";
+    public const string DurableObjectVersionIdHeader = "X-Simulator-Durable-Object-Version-Id";
+    public const string DurableObjectResetsHeader = "X-Simulator-Durable-Object-Resets";
+
+    /// <summary>Bodies over 1 MiB are refused with 413 (headers over 32 KiB get 431 from Kestrel).</summary>
+    public const long MaxBodyBytes = 1024 * 1024;
+
+    public const int MaxHeaderBytes = 32 * 1024;
+
+    private static readonly string[] WorkerDomains = [".localhost", ".workers.dev"];
+
+    public static IApplicationBuilder UseWorkerGateway(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Use((HttpContext context, RequestDelegate _) => HandleAsync(context));
+    }
+
+    /// <summary>The worker a Host names, or null: my-worker.localhost:8787 → my-worker.</summary>
+    public static string? WorkerName(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        host = host.ToLowerInvariant();
+        foreach (var domain in WorkerDomains)
+        {
+            if (host.EndsWith(domain, StringComparison.Ordinal) && host.Length > domain.Length)
+            {
+                var name = host[..^domain.Length];
+                return name.Contains('.', StringComparison.Ordinal) ? name[(name.LastIndexOf('.') + 1)..] : name;
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task HandleAsync(HttpContext context)
+    {
+        var host = context.Request.Host.Host;
+        if (WorkerName(host) is not { } worker)
+        {
+            await Plain(context, 404, $"No Worker is addressed by the host '{host}'. Send requests to <worker>.localhost or <worker>.workers.dev, e.g. curl http://my-worker.localhost:{context.Request.Host.Port ?? 80}/\n");
+            return;
+        }
+
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            await Plain(context, 413, $"The request body is larger than {MaxBodyBytes} bytes.\n");
+            return;
+        }
+
+        string? body = null;
+        try
+        {
+            body = await ReadBodyAsync(context.Request);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await Plain(context, 413, $"The request body is larger than {MaxBodyBytes} bytes.\n");
+            return;
+        }
+
+        var request = new WorkerRequest
+        {
+            Method = context.Request.Method,
+            Url = $"https://{host}{context.Request.Path}{context.Request.QueryString}",
+            Headers = [.. context.Request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? string.Empty)))],
+            Body = body,
+        };
+
+        var grains = context.RequestServices.GetService(typeof(IGrainFactory)) as IGrainFactory
+            ?? throw new InvalidOperationException("The gateway needs an Orleans IGrainFactory in its services.");
+        InvocationResult result;
+        try
+        {
+            result = await grains.GetGrain<IWorkerGrain>(worker).Invoke(request);
+        }
+        catch (WorkerNotDeployedException ex)
+        {
+            await Plain(context, ex.WorkerExists ? 503 : 404, ex.Message + "\n");
+            return;
+        }
+
+        var response = context.Response;
+        response.StatusCode = result.Response.Status;
+        foreach (var (name, value) in result.Response.Headers)
+        {
+            response.Headers.Append(name, value);
+        }
+
+        response.Headers[VersionIdHeader] = result.VersionId.ToString();
+        response.Headers[VersionReasonHeader] = result.Reason.ToString().ToLowerInvariant();
+        if (result.DurableObjectVersionId is { } objectVersion)
+        {
+            response.Headers[DurableObjectVersionIdHeader] = objectVersion.ToString();
+            response.Headers[DurableObjectResetsHeader] = result.DurableObjectResets!.Value.ToString(CultureInfo.InvariantCulture);
+        }
+
+        await response.WriteAsync(result.Response.Body);
+    }
+
+    private static async Task<string?> ReadBodyAsync(HttpRequest request)
+    {
+        if (request.ContentLength is 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0))
+        {
+            return null;
+        }
+
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        using var reader = new StreamReader(request.Body);
+        return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+    }
+
+    private static Task Plain(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(text);
+    }
+}
