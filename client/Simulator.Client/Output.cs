@@ -43,7 +43,9 @@ internal static class Output
 
     public static string Percent(double share) => (share * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
 
-    public static string Source(VersionSource source) => source.ToString().ToLowerInvariant();
+    public static string Source(VersionSource source) => Kebab(source.ToString());
+
+    public static string Kebab(string name) => JsonNamingPolicy.KebabCaseLower.ConvertName(name);
 
     public static void Version(WorkerVersion version) => Block(
         ("Version ID", version.Id.ToString()),
@@ -61,7 +63,7 @@ internal static class Output
         Block(
             ("Deployment ID", deployment.Id.ToString()),
             ("Created", Time(deployment.CreatedOn)),
-            ("Source", deployment.Source.ToString().ToLowerInvariant()),
+            ("Source", Kebab(deployment.Source.ToString())),
             ("Message", deployment.Message));
         var first = true;
         foreach (var share in deployment.Versions)
@@ -95,7 +97,7 @@ internal static class Output
     {
         id = d.Id,
         created = d.CreatedOn,
-        source = d.Source.ToString().ToLowerInvariant(),
+        source = Kebab(d.Source.ToString()),
         message = d.Message,
         versions = d.Versions.Select(s => new { versionId = s.VersionId, percentage = s.Percentage }),
     };

@@ -103,7 +103,7 @@ public static class WorkerGateway
         }
 
         response.Headers[VersionIdHeader] = result.VersionId.ToString();
-        response.Headers[VersionReasonHeader] = result.Reason.ToString().ToLowerInvariant();
+        response.Headers[VersionReasonHeader] = System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(result.Reason.ToString());
         if (result.DurableObjectVersionId is { } objectVersion)
         {
             response.Headers[DurableObjectVersionIdHeader] = objectVersion.ToString();

@@ -1,0 +1,125 @@
+using System.Net;
+using System.Text;
+
+namespace Simulator.EndToEnd.Tests;
+
+/// <summary>One silo process for the class; each test uses its own worker.</summary>
+public sealed class SiloFixture : IAsyncLifetime
+{
+    public SiloProcess Silo { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Silo = await SiloProcess.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (Silo is not null)
+        {
+            await Silo.DisposeAsync();
+        }
+    }
+}
+
+public sealed class GatewayTests(SiloFixture fixture) : IClassFixture<SiloFixture>
+{
+    private static readonly HttpClient Http = new();
+
+    private async Task<HttpResponseMessage> Get(string worker, string path, params (string Name, string Value)[] headers)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{fixture.Silo.HttpPort}{path}");
+        request.Headers.Host = worker;
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    private async Task<string> Deploy(string name, string script, params string[] extra)
+    {
+        var result = await Run.CliAsync(fixture.Silo, ["deploy", "--name", name, "--script", script, .. extra]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return result.Stdout.Split('\n').Single(l => l.StartsWith("Current Version ID: ", StringComparison.Ordinal))[20..].Trim();
+    }
+
+    [Fact]
+    public async Task A_worker_answers_with_the_diagnostic_headers_on_both_host_forms()
+    {
+        var version = await Deploy("gw-headers", "counter", "--tag", "A");
+        foreach (var host in new[] { "gw-headers.localhost", "gw-headers.workers.dev" })
+        {
+            using var response = await Get(host, "/foo");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(version, response.Headers.GetValues("X-Simulator-Version-Id").Single());
+            Assert.Equal("random", response.Headers.GetValues("X-Simulator-Version-Reason").Single());
+            Assert.Equal(version, response.Headers.GetValues("X-Simulator-Durable-Object-Version-Id").Single());
+            Assert.Equal("0", response.Headers.GetValues("X-Simulator-Durable-Object-Resets").Single());
+        }
+
+        using var keyed = await Get("gw-headers.localhost", "/", ("Cloudflare-Workers-Version-Key", "k"));
+        Assert.Equal("version-key", keyed.Headers.GetValues("X-Simulator-Version-Reason").Single());
+    }
+
+    [Fact]
+    public async Task What_can_go_wrong_gets_a_clear_status()
+    {
+        using (var unknown = await Get("nobody-here.localhost", "/"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Contains("There is no Worker named 'nobody-here'", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var notAWorker = await Get("example.com", "/"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, notAWorker.StatusCode);
+            Assert.Contains("Send requests to <worker>.localhost", await notAWorker.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await Deploy("gw-failing", "hello", "--var", "SIM_ERROR_RATE=1");
+        using (var failing = await Get("gw-failing.localhost", "/"))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, failing.StatusCode);
+            Assert.StartsWith("Error: Simulated failure of version", await failing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        await Deploy("gw-limits", "hello");
+        var big = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{fixture.Silo.HttpPort}/") { Content = new ByteArrayContent(new byte[(1024 * 1024) + 1]) };
+        big.Headers.Host = "gw-limits.localhost";
+        using (var tooBig = await Http.SendAsync(big))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
+        }
+
+        using (var hugeHeader = await Get("gw-limits.localhost", "/", ("X-Big", new string('x', 40 * 1024))))
+        {
+            Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, hugeHeader.StatusCode);
+        }
+
+        var small = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{fixture.Silo.HttpPort}/") { Content = new StringContent("hi", Encoding.UTF8) };
+        small.Headers.Host = "gw-limits.localhost";
+        using var fine = await Http.SendAsync(small);
+        Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_cli_refuses_bad_input_with_one_line_and_an_exit_code()
+    {
+        await Deploy("gw-cli", "hello", "--tag", "A");
+        var badPercent = await Run.CliAsync(fixture.Silo, "versions", "deploy", "--name", "gw-cli", "A@150%");
+        Assert.Equal(1, badPercent.ExitCode);
+        Assert.Equal("✘ Version", badPercent.Stderr.Trim().Split('\n').Single()[..9]);
+        Assert.Contains("[code: 90003]", badPercent.Stderr, StringComparison.Ordinal);
+
+        var badSpec = await Run.CliAsync(fixture.Silo, "versions", "deploy", "--name", "gw-cli", "A=20");
+        Assert.Equal(2, badSpec.ExitCode);
+        Assert.Contains("is not a version spec", badSpec.Stderr, StringComparison.Ordinal);
+
+        var stale = await Run.CliAsync(fixture.Silo, "versions", "deploy", "--name", "gw-cli", "A@100%", "--expect", Guid.NewGuid().ToString());
+        Assert.Equal(3, stale.ExitCode);
+        Assert.Contains("[code: 90013]", stale.Stderr, StringComparison.Ordinal);
+
+        var listing = await Run.CliAsync(fixture.Silo, "versions", "list", "--name", "gw-cli", "--json");
+        Assert.Equal(0, listing.ExitCode);
+        Assert.Single(System.Text.Json.JsonDocument.Parse(listing.Stdout).RootElement.EnumerateArray());
+    }
+}

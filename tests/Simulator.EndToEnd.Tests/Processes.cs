@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Simulator.EndToEnd.Tests;
+
+/// <summary>Where the built silo and CLI are, and free loopback ports to run them on.</summary>
+internal static class Build
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    private static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    public static string SiloDll => Output("silo/Simulator.Silo", "Simulator.Silo.dll");
+
+    public static string CliDll => Output("client/Simulator.Client", "dosim.dll");
+
+    private static string Output(string project, string dll)
+    {
+        var path = Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0", dll);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first: {path} is missing.");
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Simulator.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Simulator.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A silo process on free loopback ports, started and awaited until it says it is ready.</summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SiloProcess(int siloPort, int gatewayPort, int httpPort, string[] args)
+    {
+        (SiloPort, GatewayPort, HttpPort) = (siloPort, gatewayPort, httpPort);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Build.SiloDll }.Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => Line(e.Data);
+        _process.ErrorDataReceived += (_, e) => Line(e.Data);
+        _process.Exited += (_, _) => { _ready.TrySetException(new InvalidOperationException("The silo exited before it was ready:\n" + Output)); };
+    }
+
+    public int SiloPort { get; }
+    public int GatewayPort { get; }
+    public int HttpPort { get; }
+    public string Output { get { lock (_output) { return _output.ToString(); } } }
+    public int ExitCode => _process.ExitCode;
+
+    private void Line(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (line.Contains(" ready: ", StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+
+        if (line.Contains(" stopped", StringComparison.Ordinal))
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Starts a silo; with <paramref name="primary"/> it joins that silo's cluster.</summary>
+    public static async Task<SiloProcess> StartAsync(SiloProcess? primary = null, params string[] extra)
+    {
+        var (silo, gateway, http) = (Build.FreePort(), Build.FreePort(), Build.FreePort());
+        string[] args = ["--silo-port", $"{silo}", "--gateway-port", $"{gateway}", "--http-port", $"{http}", "--primary-silo-port", $"{primary?.SiloPort ?? silo}", .. extra];
+        var process = new SiloProcess(silo, gateway, http, args);
+        process._process.Start();
+        process._process.BeginOutputReadLine();
+        process._process.BeginErrorReadLine();
+        await process._ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return process;
+    }
+
+    /// <summary>SIGKILL: no goodbye to the cluster.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>SIGTERM, then wait for the clean exit.</summary>
+    public async Task StopAsync()
+    {
+        Signals.Terminate(_process.Id);
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await _stopped.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
+
+internal static class Signals
+{
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    public static void Terminate(int pid)
+    {
+        if (kill(pid, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill({pid}, SIGTERM) failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}.");
+        }
+    }
+}
+
+/// <summary>Runs a command to completion and captures what it printed.</summary>
+internal static class Run
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+    }
+
+    public static Task<Result> CliAsync(SiloProcess? silo, params string[] args) =>
+        ProcessAsync("dotnet", [Build.CliDll, .. args], silo is null ? [] : Environment(silo));
+
+    public static Dictionary<string, string> Environment(SiloProcess silo) => new()
+    {
+        ["DOSIM_CLUSTER"] = $"127.0.0.1:{silo.GatewayPort}",
+        ["DOSIM_HTTP"] = $"http://127.0.0.1:{silo.HttpPort}",
+    };
+
+    public static async Task<Result> ProcessAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? Build.RepositoryRoot };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+}

@@ -1,0 +1,48 @@
+namespace Simulator.EndToEnd.Tests;
+
+/// <summary>
+/// The README's quick start, run as written: the silo block starts a real silo, the commands block
+/// runs in bash. Only the ports (free ones instead of 8787/30000) and the way `dosim` and the silo
+/// are launched (the built binaries instead of `dotnet run`) are substituted.
+/// </summary>
+public sealed class QuickStartTests
+{
+    private static string Block(string readme, string marker)
+    {
+        var start = readme.IndexOf($"<!-- {marker} -->\n```bash\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"README.md has no '<!-- {marker} -->' bash block");
+        start = readme.IndexOf('\n', readme.IndexOf("```bash", start, StringComparison.Ordinal)) + 1;
+        return readme[start..readme.IndexOf("```\n", start, StringComparison.Ordinal)];
+    }
+
+    [Fact]
+    public async Task The_readme_quick_start_works_as_written()
+    {
+        var readme = File.ReadAllText(Path.Combine(Build.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
+        Assert.Equal("dotnet run --project silo/Simulator.Silo\n", Block(readme, "silo"));
+        await using var silo = await SiloProcess.StartAsync();
+
+        var script = "set -euo pipefail\nshopt -s expand_aliases\n" + Block(readme, "quickstart")
+            .Replace("dotnet run --project client/Simulator.Client --", $"dotnet {Build.CliDll}", StringComparison.Ordinal)
+            .Replace(":8787", $":{silo.HttpPort}", StringComparison.Ordinal);
+        var result = await Run.ProcessAsync("bash", ["-c", script], Run.Environment(silo));
+        Assert.True(result.ExitCode == 0, result + "\n--- silo\n" + silo.Output);
+
+        var lines = result.Stdout.ReplaceLineEndings("\n").Split('\n');
+        var versionB = lines.First(l => l.StartsWith("Deployed my-worker version(s): ", StringComparison.Ordinal)).Split(' ')[3];
+        var versionA = lines.First(l => l.StartsWith("Current Version ID: ", StringComparison.Ordinal)).Split(' ')[3];
+        Assert.Contains("Dry run: nothing was deployed. Share of Durable Objects that would reset: 20%", result.Stdout, StringComparison.Ordinal);
+
+        // The curl loops print one version id per request: /foo is the object foo (B at B20/A80 in the docs),
+        // the version key always gets one version.
+        var ids = lines.Where(l => l == versionA || l == versionB).ToList();
+        Assert.Equal(22, ids.Count);
+        Assert.Single(ids.Skip(11).Distinct());
+        // The override picks the Worker's version (B); the object bar runs its assigned version (A).
+        Assert.Contains($"X-Simulator-Version-Id: {versionB}", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("X-Simulator-Version-Reason: override", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"\"name\":\"bar\",\"id\":\"1717c34ba9d0cfe5f7031a054df77f42909d2eba13c4d1124f4813d79c345aaa\",\"version\":\"{versionA}\"", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Counter  f7df384e7f4c5d33b51db61f35702d5629b04cebb60f496244e1a103e0242c76", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"(100%) {versionB}", result.Stdout, StringComparison.Ordinal);
+    }
+}
