@@ -1,0 +1,97 @@
+using System.Net;
+using System.Text.Json;
+using Simulator.Core;
+
+namespace Simulator.EndToEnd.Tests;
+
+/// <summary>Three silo processes form one cluster; one (not the primary) is killed during a rollout.</summary>
+public sealed class ThreeSiloProcessTests
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(15) };
+    private static readonly string[] Names = [.. Enumerable.Range(0, 60).Select(i => "o" + i)];
+
+    [Fact]
+    public async Task A_silo_killed_mid_rollout_leaves_the_others_to_finish_with_no_object_back_on_an_earlier_version()
+    {
+        string[] fast = ["--probe-timeout", "00:00:01"];
+        await using var primary = await SiloProcess.StartAsync(null, fast);
+        await using var second = await SiloProcess.StartAsync(primary, fast);
+        await using var third = await SiloProcess.StartAsync(primary, fast);
+        var cluster = $"127.0.0.1:{primary.GatewayPort},127.0.0.1:{second.GatewayPort}";
+        async Task<Run.Result> Cli(params string[] args)
+        {
+            var result = await Run.ProcessAsync("dotnet", [Build.CliDll, .. args, "--name", "rollout", "--cluster", cluster], new Dictionary<string, string>());
+            Assert.True(result.ExitCode == 0, result.ToString());
+            return result;
+        }
+
+        await Cli("deploy", "--script", "counter", "--tag", "A");
+        var b = (await Cli("versions", "upload", "--script", "counter", "--tag", "B")).Stdout.Trim().Split(' ')[^1];
+        var a = JsonDocument.Parse((await Cli("versions", "view", "A", "--json")).Stdout).RootElement.GetProperty("id").GetString()!;
+        var seenB = new HashSet<string>();
+        var silos = new HashSet<string>();
+        string[][] steps = [["A@100%"], ["B@20%", "A@80%"], ["B@50%", "A@50%"], ["B@100%"]];
+        for (var step = 0; step < steps.Length; step++)
+        {
+            if (step > 0)
+            {
+                await Cli(["versions", "deploy", .. steps[step]]);
+            }
+
+            if (step == 2)
+            {
+                third.Kill();
+            }
+
+            var shares = steps[step].Select(s => new VersionShare(Guid.Parse(s[0] == 'A' ? a : b), decimal.Parse(s[2..^1], System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+            var ranges = VersionRanges.From(shares);
+            foreach (var name in Names)
+            {
+                var served = await ObjectVersion(primary, name);
+                Assert.Equal(ranges.VersionFor(DurableObjectId.FromName(name)).ToString(), served);
+                if (served == b)
+                {
+                    seenB.Add(name);
+                }
+                else
+                {
+                    Assert.DoesNotContain(name, seenB);
+                }
+            }
+
+            if (step == 0)
+            {
+                var objects = JsonDocument.Parse((await Cli("objects", "--json")).Stdout).RootElement;
+                silos.UnionWith(objects.EnumerateArray().Select(o => o.GetProperty("silo").GetString()!));
+            }
+        }
+
+        Assert.Equal(3, silos.Count);
+        Assert.Equal(Names.Length, seenB.Count);
+    }
+
+    /// <summary>The version of the object that answered; retried while the killed silo is not yet declared dead.</summary>
+    private static async Task<string> ObjectVersion(SiloProcess silo, string name)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{silo.HttpPort}/{name}");
+                request.Headers.Host = "rollout.localhost";
+                using var response = await Http.SendAsync(request);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return response.Headers.GetValues("X-Simulator-Durable-Object-Version-Id").Single();
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // The silo holding the object died and is not yet declared dead: try again.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"object {name} did not answer within 60 s of the silo's death");
+        }
+    }
+}
