@@ -21,12 +21,22 @@ public static class LoadHarness
         var concurrency = Option(args, "--concurrency", 64);
         Console.WriteLine($"dosim load harness: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {objects:N0} objects, {calls:N0} calls x {rounds} rounds, concurrency {concurrency}");
 
-        await using var cluster = await DurableObjectsTestCluster.StartAsync(1);
-        var worker = cluster.Worker("bench");
-        var a = await worker.DeployAsync("counter", "A");
-        var b = await worker.UploadAsync("counter", "B");
-        await ThroughputAsync(cluster, calls, rounds, concurrency);
-        await PropagationAsync(cluster, worker, a, b, objects, concurrency);
+        if (args.Contains("--gateway-only"))
+        {
+            await GatewayHarness.RunAsync(calls / 4, rounds, concurrency);
+            return 0;
+        }
+
+        await using (var cluster = await DurableObjectsTestCluster.StartAsync(1))
+        {
+            var worker = cluster.Worker("bench");
+            var a = await worker.DeployAsync("counter", "A");
+            var b = await worker.UploadAsync("counter", "B");
+            await ThroughputAsync(cluster, calls, rounds, concurrency);
+            await PropagationAsync(cluster, worker, a, b, objects, concurrency);
+        }
+
+        await GatewayHarness.RunAsync(calls / 4, rounds, concurrency);
         return 0;
     }
 

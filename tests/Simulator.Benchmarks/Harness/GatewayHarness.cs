@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Simulator.Contracts;
+using Simulator.Gateway;
+using Simulator.Grains.Hosting;
+
+namespace Simulator.Benchmarks.Harness;
+
+/// <summary>
+/// Requests/s through gateway → worker → Durable Object against a bare ASP.NET endpoint calling a
+/// bare grain doing the same work, both served by one in-process silo on loopback, in one run.
+/// </summary>
+public static class GatewayHarness
+{
+    public static async Task RunAsync(int requests, int rounds, int concurrency)
+    {
+        var httpPort = FreePort();
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, httpPort));
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddDurableObjectsSimulator());
+        await using var app = builder.Build();
+        app.MapWhen(c => c.Request.Host.Host == "bare.test", bare => bare.Run(async context =>
+        {
+            var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
+            var response = await grains.GetGrain<IBareCounterGrain>(context.Request.Path.Value!).Fetch(WorkerRequest.Get("https://bare.test" + context.Request.Path));
+            context.Response.StatusCode = response.Status;
+            await context.Response.WriteAsync(response.Body);
+        }));
+        app.UseWorkerGateway();
+        await app.StartAsync();
+
+        var grainFactory = app.Services.GetRequiredService<IGrainFactory>();
+        await grainFactory.GetGrain<IDeploymentGrain>("gw").Deploy(new Core.VersionDraft { Script = "counter", Tag = "A" }, null);
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency });
+        var baseUrl = $"http://127.0.0.1:{httpPort}";
+        Task<double> Simulated(int n) => Drive(http, baseUrl, "gw.localhost", n, concurrency);
+        Task<double> Bare(int n) => Drive(http, baseUrl, "bare.test", n, concurrency);
+        await Simulated(requests);
+        await Bare(requests);
+
+        var ratios = new List<double>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            double simulated, bare;
+            if (round % 2 == 1)
+            {
+                bare = await Bare(requests);
+                simulated = await Simulated(requests);
+            }
+            else
+            {
+                simulated = await Simulated(requests);
+                bare = await Bare(requests);
+            }
+
+            ratios.Add(simulated / bare);
+            Console.WriteLine($"  round {round}: gateway {simulated:N0} requests/s, bare ASP.NET + grain {bare:N0} requests/s, ratio {simulated / bare:0.00}");
+        }
+
+        ratios.Sort();
+        Console.WriteLine($"Gateway requests/s, gateway → worker → object / bare endpoint → grain: median ratio {ratios[ratios.Count / 2]:0.00} (target 0.7 or better)");
+        await app.StopAsync();
+    }
+
+    private static async Task<double> Drive(HttpClient http, string baseUrl, string host, int count, int concurrency)
+    {
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"{baseUrl}/o{i % 1000}");
+                request.Headers.Host = host;
+                using var response = await http.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+                await response.Content.ReadAsByteArrayAsync();
+            }
+        }));
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
