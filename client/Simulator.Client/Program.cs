@@ -11,5 +11,6 @@ root.Subcommands.Add(VersionCommands.Secret());
 root.Subcommands.Add(TrafficCommands.Request());
 root.Subcommands.Add(TrafficCommands.Traffic());
 root.Subcommands.Add(TrafficCommands.Objects());
+root.Subcommands.Add(TrafficCommands.Silos());
 root.Subcommands.Add(ScenarioCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -193,5 +193,23 @@ internal static class TrafficCommands
         return command;
     }
 
+    public static Command Silos()
+    {
+        var command = new Command("silos", "List the cluster's silos as the silo answering sees them.") { CommonOptions.Json };
+        command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
+        {
+            var hosts = await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: false);
+            var rows = hosts.OrderBy(h => h.Key.ToParsableString(), StringComparer.Ordinal).Select(h => new { silo = h.Key.ToParsableString(), status = Output.Kebab(h.Value.ToString()) }).ToList();
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                Output.WriteJson(rows);
+                return;
+            }
+
+            Output.Table(["Silo", "Status"], rows.Select(r => (IReadOnlyList<string>)[r.silo, r.status]));
+        }));
+        return command;
+    }
+
     private static Uri Url(string baseUrl, string path) => new(new Uri(baseUrl.TrimEnd('/') + "/"), path.TrimStart('/'));
 }

@@ -31,7 +31,11 @@ builder.UseOrleans(silo =>
         silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = probe);
     }
 
-    silo.AddDurableObjectsSimulator(o => o.DeployableWindow = settings.DeployableWindow);
+    silo.AddDurableObjectsSimulator(o =>
+    {
+        o.DeployableWindow = settings.DeployableWindow;
+        o.StoragePath = settings.StoragePath;
+    });
 });
 
 var app = builder.Build();
@@ -46,7 +50,7 @@ catch (Exception ex) when (ex is IOException or OrleansException)
     return 1;
 }
 
-Console.WriteLine($"dosim silo {settings.Instance} ready: silo 127.0.0.1:{settings.SiloPort}, gateway 127.0.0.1:{settings.GatewayPort}, http http://127.0.0.1:{settings.HttpPort} (primary 127.0.0.1:{settings.PrimarySiloPort})");
+Console.WriteLine($"dosim silo {settings.Instance} ready: silo 127.0.0.1:{settings.SiloPort}, gateway 127.0.0.1:{settings.GatewayPort}, http http://127.0.0.1:{settings.HttpPort} (primary 127.0.0.1:{settings.PrimarySiloPort}), storage {(settings.StoragePath is null ? "in memory" : "files in " + settings.StoragePath)}");
 await app.WaitForShutdownAsync();
 Console.WriteLine($"dosim silo {settings.Instance} stopped");
 return 0;

@@ -8,7 +8,7 @@ namespace Simulator.Silo;
 /// explicitly (on the command line or in the environment) by N, so several silos run on one
 /// machine: instance 0 is the primary, the others join it.
 /// </summary>
-public sealed record SiloSettings(int Instance, int SiloPort, int GatewayPort, int HttpPort, int PrimarySiloPort, int DeployableWindow, TimeSpan? ProbeTimeout)
+public sealed record SiloSettings(int Instance, int SiloPort, int GatewayPort, int HttpPort, int PrimarySiloPort, int DeployableWindow, TimeSpan? ProbeTimeout, string? StoragePath)
 {
     /// <summary>Setting → (command-line switch, environment variable).</summary>
     public static readonly IReadOnlyDictionary<string, (string Switch, string Environment)> Names = new Dictionary<string, (string, string)>
@@ -20,6 +20,7 @@ public sealed record SiloSettings(int Instance, int SiloPort, int GatewayPort, i
         ["PrimarySiloPort"] = ("--primary-silo-port", "DOSIM_PRIMARY_SILO_PORT"),
         ["DeployableWindow"] = ("--deployable-window", "DOSIM_DEPLOYABLE_WINDOW"),
         ["ProbeTimeout"] = ("--probe-timeout", "DOSIM_PROBE_TIMEOUT"),
+        ["StoragePath"] = ("--storage-path", "DOSIM_STORAGE_PATH"),
     };
 
     public static SiloSettings Load(IConfiguration appsettings, string[] args, Func<string, string?> environment)
@@ -63,7 +64,8 @@ public sealed record SiloSettings(int Instance, int SiloPort, int GatewayPort, i
             Port("HttpPort", 8787),
             Number("PrimarySiloPort", Number("SiloPort", 11111, 1, 65535), 1, 65535),
             Number("DeployableWindow", 10, 1, 1000),
-            probe);
+            probe,
+            Value("StoragePath") is { Length: > 0 } storage ? Path.GetFullPath(storage) : null);
     }
 
     private static SettingsException Invalid(string name, string value, string expected) =>

@@ -79,3 +79,12 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("Invoke")]
     Task<InvocationResult> Invoke(WorkerRequest request);
 }
+
+/// <summary>
+/// Runs a Worker request in this process: what <see cref="IWorkerGrain"/> does, without the grain
+/// call. A silo registers it, so its HTTP gateway skips a hop.
+/// </summary>
+public interface IWorkerInvoker
+{
+    Task<InvocationResult> InvokeAsync(string workerName, WorkerRequest request);
+}

@@ -82,12 +82,13 @@ public static class WorkerGateway
             Body = body,
         };
 
-        var grains = context.RequestServices.GetService(typeof(IGrainFactory)) as IGrainFactory
-            ?? throw new InvalidOperationException("The gateway needs an Orleans IGrainFactory in its services.");
         InvocationResult result;
         try
         {
-            result = await grains.GetGrain<IWorkerGrain>(worker).Invoke(request);
+            // In a silo the worker runs right here; elsewhere through the cluster.
+            result = context.RequestServices.GetService(typeof(IWorkerInvoker)) is IWorkerInvoker invoker
+                ? await invoker.InvokeAsync(worker, request)
+                : await Grains(context).GetGrain<IWorkerGrain>(worker).Invoke(request);
         }
         catch (WorkerNotDeployedException ex)
         {
@@ -112,6 +113,10 @@ public static class WorkerGateway
 
         await response.WriteAsync(result.Response.Body);
     }
+
+    private static IGrainFactory Grains(HttpContext context) =>
+        context.RequestServices.GetService(typeof(IGrainFactory)) as IGrainFactory
+            ?? throw new InvalidOperationException("The gateway needs an Orleans IGrainFactory (or an IWorkerInvoker) in its services.");
 
     private static async Task<string?> ReadBodyAsync(HttpRequest request)
     {

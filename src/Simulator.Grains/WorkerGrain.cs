@@ -6,17 +6,22 @@ using Simulator.Grains.Scripts;
 
 namespace Simulator.Grains;
 
-/// <summary>
-/// Runs one request of a Worker (keyed by its name) on the version Core's selector picks from this
-/// silo's copy of the deployment: override, then version key, then random. Local to the caller.
-/// </summary>
+/// <summary>Runs one request of a Worker (keyed by its name), local to the caller's silo.</summary>
 [StatelessWorker]
-public sealed class WorkerGrain(DeploymentCache cache, ScriptCatalog scripts, VersionRandom random, IServiceProvider services) : Grain, IWorkerGrain
+public sealed class WorkerGrain(IWorkerInvoker invoker) : Grain, IWorkerGrain
 {
-    public async Task<InvocationResult> Invoke(WorkerRequest request)
+    public Task<InvocationResult> Invoke(WorkerRequest request) => invoker.InvokeAsync(this.GetPrimaryKeyString(), request);
+}
+
+/// <summary>
+/// Runs one request on the version Core's selector picks from this silo's copy of the deployment:
+/// override, then version key, then random.
+/// </summary>
+public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, VersionRandom random, IGrainFactory grains, IServiceProvider services) : IWorkerInvoker
+{
+    public async Task<InvocationResult> InvokeAsync(string workerName, WorkerRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var workerName = this.GetPrimaryKeyString();
         var snapshot = await cache.GetAsync(workerName);
         if (snapshot.Ranges is not { } ranges)
         {
@@ -29,7 +34,7 @@ public sealed class WorkerGrain(DeploymentCache cache, ScriptCatalog scripts, Ve
         var version = snapshot.Version(selection.VersionId);
         var script = scripts.Get(version.Script);
         var context = new InvocationContext(request);
-        var env = WorkerEnvironment.Create(version, script, GrainFactory, context, workerName);
+        var env = WorkerEnvironment.Create(version, script, grains, context, workerName);
 
         WorkerResponse response;
         string? error = null;

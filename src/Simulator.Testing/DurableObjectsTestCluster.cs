@@ -1,5 +1,6 @@
 using Orleans.TestingHost;
 using Simulator.Grains.Hosting;
+using Simulator.Grains.Storage;
 
 namespace Simulator.Testing;
 
@@ -19,8 +20,14 @@ public sealed class DurableObjectsTestCluster : IAsyncDisposable
     public static async Task<DurableObjectsTestCluster> StartAsync(int silos = 1, Action<DurableObjectsSimulatorOptions>? configure = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
+        // One store for every silo of the test process: state outlives a stopped silo, as a real store would.
+        var store = new SharedMemoryStore();
         var builder = new InProcessTestClusterBuilder((short)silos);
-        builder.ConfigureSilo((_, silo) => silo.AddDurableObjectsSimulator(configure));
+        builder.ConfigureSilo((_, silo) => silo.AddDurableObjectsSimulator(o =>
+        {
+            o.SharedStore = store;
+            configure?.Invoke(o);
+        }));
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new DurableObjectsTestCluster(cluster);

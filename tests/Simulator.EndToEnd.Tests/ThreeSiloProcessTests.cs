@@ -13,7 +13,9 @@ public sealed class ThreeSiloProcessTests
     [Fact]
     public async Task A_silo_killed_mid_rollout_leaves_the_others_to_finish_with_no_object_back_on_an_earlier_version()
     {
-        string[] fast = ["--probe-timeout", "00:00:01"];
+        // File storage shared by the three processes: the killed silo's state is not lost with it.
+        var storage = Directory.CreateTempSubdirectory("dosim-e2e-").FullName;
+        string[] fast = ["--probe-timeout", "00:00:01", "--storage-path", storage];
         await using var primary = await SiloProcess.StartAsync(null, fast);
         await using var second = await SiloProcess.StartAsync(primary, fast);
         await using var third = await SiloProcess.StartAsync(primary, fast);
@@ -25,6 +27,8 @@ public sealed class ThreeSiloProcessTests
             return result;
         }
 
+        await WaitForActiveSilos(primary, 3);
+        await WaitForActiveSilos(second, 3);
         await Cli("deploy", "--script", "counter", "--tag", "A");
         var b = (await Cli("versions", "upload", "--script", "counter", "--tag", "B")).Stdout.Trim().Split(' ')[^1];
         var a = JsonDocument.Parse((await Cli("versions", "view", "A", "--json")).Stdout).RootElement.GetProperty("id").GetString()!;
@@ -68,6 +72,22 @@ public sealed class ThreeSiloProcessTests
 
         Assert.Equal(3, silos.Count);
         Assert.Equal(Names.Length, seenB.Count);
+    }
+
+    /// <summary>Polls `dosim silos` through one silo's gateway until it sees <paramref name="count"/> active silos.</summary>
+    private static async Task WaitForActiveSilos(SiloProcess silo, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var result = await Run.ProcessAsync("dotnet", [Build.CliDll, "silos", "--json", "--cluster", $"127.0.0.1:{silo.GatewayPort}"], new Dictionary<string, string>());
+            if (result.ExitCode == 0 && JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active") == count)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"silo {silo.GatewayPort} did not see {count} active silos within 60 s: {result}");
+        }
     }
 
     /// <summary>The version of the object that answered; retried while the killed silo is not yet declared dead.</summary>

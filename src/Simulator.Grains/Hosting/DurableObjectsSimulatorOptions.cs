@@ -21,6 +21,15 @@ public sealed class DurableObjectsSimulatorOptions
     /// <summary>Registers in-memory storage as <see cref="StorageName"/>. Turn off to register any Orleans provider under that name.</summary>
     public bool UseMemoryStorage { get; set; } = true;
 
+    /// <summary>Stores state in files under this directory instead (shared by the silos of one machine; survives a killed silo).</summary>
+    public string? StoragePath { get; set; }
+
+    /// <summary>Stores state in this process-wide store instead (shared by in-process silos; survives a stopped silo).</summary>
+    public Storage.SharedMemoryStore? SharedStore { get; set; }
+
+    /// <summary>How many storage grains the in-memory storage spreads state over.</summary>
+    public int MemoryStoragePartitions { get; set; } = 64;
+
     /// <summary>How many of the newest versions may be deployed (the seeds say 10; the platform now allows 100).</summary>
     public int DeployableWindow { get; set; } = WorkerRules.DefaultDeployableWindow;
 

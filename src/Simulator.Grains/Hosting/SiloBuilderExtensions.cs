@@ -1,7 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
+using Simulator.Contracts;
 using Orleans.Configuration;
 using Orleans.Serialization;
+using Orleans.Runtime.Hosting;
 using Orleans.Storage;
+using Simulator.Grains.Storage;
 using Simulator.Grains.Placement;
 
 namespace Simulator.Grains.Hosting;
@@ -27,14 +30,30 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<DeploymentCache>();
         builder.Services.AddSingleton<ActiveObjects>();
         builder.Services.AddSingleton(new VersionRandom(options.RandomSeed));
+        builder.Services.AddSingleton<IWorkerInvoker, WorkerInvoker>();
         builder.AddPlacementDirector<SiloTargetedPlacement, SiloTargetedPlacementDirector>();
-        if (options.UseMemoryStorage)
+        if (options.StoragePath is { } path)
+        {
+            builder.Services.AddGrainStorage(DurableObjectsSimulatorOptions.StorageName, (sp, _) => new FileGrainStorage(path, sp.GetRequiredService<Serializer>()));
+        }
+        else if (options.SharedStore is { } store)
+        {
+            builder.Services.AddGrainStorage(DurableObjectsSimulatorOptions.StorageName, (sp, _) => new SharedMemoryGrainStorage(store, sp.GetRequiredService<Serializer>()));
+        }
+        else if (options.UseMemoryStorage)
         {
             builder.AddMemoryGrainStorage(DurableObjectsSimulatorOptions.StorageName);
 
             // Core's immutable records do not survive the default JSON; the Orleans serializer keeps them exact.
             builder.Services.AddOptions<MemoryGrainStorageOptions>(DurableObjectsSimulatorOptions.StorageName)
-                .Configure<Serializer>((storage, serializer) => storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+                .Configure<Serializer>((storage, serializer) =>
+                {
+                    storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+
+                    // Each partition is a grain that writes one state at a time: the default 10 made a
+                    // deploy that resets 50,000 objects wait on its storage.
+                    storage.NumStorageGrains = options.MemoryStoragePartitions;
+                });
         }
 
         return builder;

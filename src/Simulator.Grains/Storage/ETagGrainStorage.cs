@@ -1,0 +1,111 @@
+using System.Globalization;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace Simulator.Grains.Storage;
+
+/// <summary>One stored grain state: its ETag and its bytes (Orleans serializer).</summary>
+public sealed record StoredState(string ETag, byte[] Data);
+
+/// <summary>
+/// Grain storage over a store that can read an entry and replace it atomically when its ETag is the
+/// expected one. A write whose ETag is stale (another activation wrote first) throws
+/// <see cref="InconsistentStateException"/>, so the grain re-reads and decides again.
+/// </summary>
+public abstract class ETagGrainStorage(Serializer serializer) : IGrainStorage
+{
+    private long _etags;
+
+    /// <summary>The entry, or null when there is none.</summary>
+    protected abstract Task<StoredState?> ReadAsync(string key);
+
+    /// <summary>Replaces the entry if its ETag is <paramref name="expectedETag"/> (null: no entry yet); false otherwise.</summary>
+    protected abstract Task<bool> TryReplaceAsync(string key, string? expectedETag, StoredState? replacement);
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        ArgumentNullException.ThrowIfNull(grainState);
+        var stored = await ReadAsync(Key(stateName, grainId));
+        grainState.RecordExists = stored is not null;
+        grainState.ETag = stored?.ETag;
+        grainState.State = stored is null ? Activator.CreateInstance<T>() : serializer.Deserialize<T>(stored.Data);
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        ArgumentNullException.ThrowIfNull(grainState);
+        var next = new StoredState(NewETag(), serializer.SerializeToArray(grainState.State));
+        if (!await TryReplaceAsync(Key(stateName, grainId), grainState.ETag, next))
+        {
+            throw new InconsistentStateException($"The state {stateName} of {grainId} changed since it was read (ETag {grainState.ETag ?? "none"}).");
+        }
+
+        grainState.ETag = next.ETag;
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        ArgumentNullException.ThrowIfNull(grainState);
+        if (!await TryReplaceAsync(Key(stateName, grainId), grainState.ETag, null))
+        {
+            throw new InconsistentStateException($"The state {stateName} of {grainId} changed since it was read (ETag {grainState.ETag ?? "none"}).");
+        }
+
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        grainState.State = Activator.CreateInstance<T>();
+    }
+
+    private static string Key(string stateName, GrainId grainId) => $"{stateName}/{grainId}";
+
+    private string NewETag() =>
+        $"{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Interlocked.Increment(ref _etags).ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}";
+}
+
+/// <summary>
+/// A store in this process's memory that every silo of the process shares (as the test cluster's
+/// silos do): state outlives a stopped silo, as long as the process lives.
+/// </summary>
+public sealed class SharedMemoryStore
+{
+    private readonly Dictionary<string, StoredState> _entries = new(StringComparer.Ordinal);
+
+    internal StoredState? Read(string key)
+    {
+        lock (_entries)
+        {
+            return _entries.GetValueOrDefault(key);
+        }
+    }
+
+    internal bool TryReplace(string key, string? expectedETag, StoredState? replacement)
+    {
+        lock (_entries)
+        {
+            if (_entries.GetValueOrDefault(key)?.ETag != expectedETag)
+            {
+                return false;
+            }
+
+            if (replacement is null)
+            {
+                _entries.Remove(key);
+            }
+            else
+            {
+                _entries[key] = replacement;
+            }
+
+            return true;
+        }
+    }
+}
+
+public sealed class SharedMemoryGrainStorage(SharedMemoryStore store, Serializer serializer) : ETagGrainStorage(serializer)
+{
+    protected override Task<StoredState?> ReadAsync(string key) => Task.FromResult(store.Read(key));
+
+    protected override Task<bool> TryReplaceAsync(string key, string? expectedETag, StoredState? replacement) =>
+        Task.FromResult(store.TryReplace(key, expectedETag, replacement));
+}
