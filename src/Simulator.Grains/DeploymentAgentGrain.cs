@@ -19,18 +19,45 @@ public sealed class DeploymentAgentGrain(DeploymentCache cache, ActiveObjects ac
             return Task.CompletedTask;
         }
 
-        var refreshes = new List<Task>();
+        var changed = new List<string>();
         foreach (var (grainKey, version) in active.Of(snapshot.WorkerName))
         {
-            var objectId = DurableObjectKey.Parse(grainKey).ObjectId;
-            if (ranges.VersionFor(objectId) != version)
+            if (ranges.VersionFor(DurableObjectKey.Parse(grainKey).ObjectId) != version)
             {
-                refreshes.Add(GrainFactory.GetGrain<IDurableObjectGrain>(grainKey).Refresh());
+                changed.Add(grainKey);
             }
         }
 
-        return Task.WhenAll(refreshes);
+        return RefreshAsync(changed);
     }
+
+    // A bounded number of refreshes in flight: a burst of 50,000 calls at once is slower than lanes.
+    // One object's failure does not stop the others; the failures are reported together at the end.
+    private async Task RefreshAsync(List<string> changed)
+    {
+        var failures = new List<Exception>();
+        var lanes = Math.Min(MaxRefreshesInFlight, changed.Count);
+        await Task.WhenAll(Enumerable.Range(0, lanes).Select(async lane =>
+        {
+            for (var i = lane; i < changed.Count; i += lanes)
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<IDurableObjectGrain>(changed[i]).Refresh();
+                }
+                catch (Exception ex)
+                {
+                    failures.Add(ex);
+                }
+            }
+        }));
+        if (failures.Count > 0)
+        {
+            throw new AggregateException($"{failures.Count} of {changed.Count} objects could not be refreshed; they take their new version on their next call.", failures);
+        }
+    }
+
+    private const int MaxRefreshesInFlight = 256;
 
     public Task<ImmutableArray<string>> ActiveObjects(string workerName) =>
         Task.FromResult<ImmutableArray<string>>([.. active.Of(workerName).Select(o => o.Key)]);
