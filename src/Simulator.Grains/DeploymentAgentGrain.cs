@@ -57,7 +57,7 @@ public sealed class DeploymentAgentGrain(DeploymentCache cache, ActiveObjects ac
         }
     }
 
-    private const int MaxRefreshesInFlight = 256;
+    private const int MaxRefreshesInFlight = 64;
 
     public Task<ImmutableArray<string>> ActiveObjects(string workerName) =>
         Task.FromResult<ImmutableArray<string>>([.. active.Of(workerName).Select(o => o.Key)]);
