@@ -9,11 +9,6 @@ namespace Simulator.Client;
 /// <summary>request and traffic go through the HTTP gateway, as curl would; objects reads the cluster.</summary>
 internal static class TrafficCommands
 {
-    public const string VersionIdHeader = "X-Simulator-Version-Id";
-    public const string VersionReasonHeader = "X-Simulator-Version-Reason";
-    public const string ObjectVersionHeader = "X-Simulator-Durable-Object-Version-Id";
-    public const string ObjectResetsHeader = "X-Simulator-Durable-Object-Resets";
-
     private static readonly Option<string> Http = new("--http")
     {
         Description = "The HTTP gateway's base URL (env DOSIM_HTTP).",
@@ -47,7 +42,7 @@ internal static class TrafficCommands
 
                 using var response = await http.SendAsync(message, ct);
                 Console.WriteLine($"HTTP {(int)response.StatusCode}");
-                foreach (var header in new[] { VersionIdHeader, VersionReasonHeader, ObjectVersionHeader, ObjectResetsHeader })
+                foreach (var header in new[] { DiagnosticHeaders.VersionId, DiagnosticHeaders.VersionReason, DiagnosticHeaders.DurableObjectVersionId, DiagnosticHeaders.DurableObjectResets })
                 {
                     if (response.Headers.TryGetValues(header, out var values))
                     {
@@ -117,7 +112,7 @@ internal static class TrafficCommands
                 var clock = Stopwatch.StartNew();
                 using var response = await http.SendAsync(message, ct);
                 await response.Content.ReadAsByteArrayAsync(ct);
-                var version = response.Headers.TryGetValues(VersionIdHeader, out var values) ? values.First() : "(none)";
+                var version = response.Headers.TryGetValues(DiagnosticHeaders.VersionId, out var values) ? values.First() : "(none)";
                 samples[i] = new Sample(version, (int)response.StatusCode, clock.Elapsed.TotalMilliseconds);
                 Interlocked.Increment(ref done);
             }

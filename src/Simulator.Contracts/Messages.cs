@@ -163,3 +163,12 @@ public static class DurableObjectKey
         return (key[..first], key[(first + 1)..last], key[(last + 1)..]);
     }
 }
+
+/// <summary>The gateway's diagnostic response headers.</summary>
+public static class DiagnosticHeaders
+{
+    public const string VersionId = "X-Simulator-Version-Id";
+    public const string VersionReason = "X-Simulator-Version-Reason";
+    public const string DurableObjectVersionId = "X-Simulator-Durable-Object-Version-Id";
+    public const string DurableObjectResets = "X-Simulator-Durable-Object-Resets";
+}

@@ -13,11 +13,6 @@ namespace Simulator.Gateway;
 /// </summary>
 public static class WorkerGateway
 {
-    public const string VersionIdHeader = "X-Simulator-Version-Id";
-    public const string VersionReasonHeader = "X-Simulator-Version-Reason";
-    public const string DurableObjectVersionIdHeader = "X-Simulator-Durable-Object-Version-Id";
-    public const string DurableObjectResetsHeader = "X-Simulator-Durable-Object-Resets";
-
     /// <summary>Bodies over 1 MiB are refused with 413 (headers over 32 KiB get 431 from Kestrel).</summary>
     public const long MaxBodyBytes = 1024 * 1024;
 
@@ -103,12 +98,12 @@ public static class WorkerGateway
             response.Headers.Append(name, value);
         }
 
-        response.Headers[VersionIdHeader] = result.VersionId.ToString();
-        response.Headers[VersionReasonHeader] = System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(result.Reason.ToString());
+        response.Headers[DiagnosticHeaders.VersionId] = result.VersionId.ToString();
+        response.Headers[DiagnosticHeaders.VersionReason] = System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(result.Reason.ToString());
         if (result.DurableObjectVersionId is { } objectVersion)
         {
-            response.Headers[DurableObjectVersionIdHeader] = objectVersion.ToString();
-            response.Headers[DurableObjectResetsHeader] = result.DurableObjectResets!.Value.ToString(CultureInfo.InvariantCulture);
+            response.Headers[DiagnosticHeaders.DurableObjectVersionId] = objectVersion.ToString();
+            response.Headers[DiagnosticHeaders.DurableObjectResets] = result.DurableObjectResets!.Value.ToString(CultureInfo.InvariantCulture);
         }
 
         await response.WriteAsync(result.Response.Body);

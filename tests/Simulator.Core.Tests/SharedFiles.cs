@@ -5,7 +5,9 @@ internal static class SharedFiles
 {
     public static string RepositoryRoot { get; } = FindRepository();
 
-    public static string Root { get; } = FindShared();
+    private static readonly Lazy<string> Shared = new(FindShared);
+
+    public static string Root => Shared.Value;
 
     private static string FindRepository()
     {

@@ -6,7 +6,7 @@ public sealed class ReadmeTests
     [Fact]
     public void The_testing_readme_shows_the_example_that_the_suite_runs()
     {
-        var root = Root();
+        var root = Core.Tests.SharedFiles.RepositoryRoot;
         var readme = File.ReadAllText(Path.Combine(root, "src", "Simulator.Testing", "README.md")).ReplaceLineEndings("\n");
         var example = File.ReadAllText(Path.Combine(root, "tests", "Simulator.Grains.Tests", "ReadmeExampleTests.cs")).ReplaceLineEndings("\n");
         const string Fence = "```csharp\n";
@@ -14,18 +14,5 @@ public sealed class ReadmeTests
         Assert.True(start >= 0, "the README has no ```csharp block");
         var end = readme.IndexOf("```\n", start + Fence.Length, StringComparison.Ordinal);
         Assert.Equal(example, readme[(start + Fence.Length)..end]);
-    }
-
-    private static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Simulator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Simulator.sln not found above " + AppContext.BaseDirectory);
     }
 }
