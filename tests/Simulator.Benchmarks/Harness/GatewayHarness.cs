@@ -30,7 +30,7 @@ public static class GatewayHarness
         app.MapWhen(c => c.Request.Host.Host == "bare.test", bare => bare.Run(async context =>
         {
             var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-            var response = await grains.GetGrain<IBareCounterGrain>(context.Request.Path.Value!).Fetch(WorkerRequest.Get("https://bare.test" + context.Request.Path));
+            var response = await grains.GetGrain<IBareCounterGrain>(Core.DurableObjectId.FromName(context.Request.Path.Value!.Trim('/'))).Fetch(WorkerRequest.Get("https://bare.test" + context.Request.Path));
             context.Response.StatusCode = response.Status;
             await context.Response.WriteAsync(response.Body);
         }));

@@ -44,7 +44,7 @@ public static class LoadHarness
     {
         const int Keys = 1000;
         var simulated = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format("bench", "Counter", DurableObjectId.FromName("t" + i)))).ToArray();
-        var bare = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IBareCounterGrain>("t" + i)).ToArray();
+        var bare = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IBareCounterGrain>(DurableObjectId.FromName("t" + i))).ToArray();
         var request = WorkerRequest.Get("https://bench.localhost/t");
 
         // Warm both paths (activations, tiered JIT) with a full unmeasured round each.
