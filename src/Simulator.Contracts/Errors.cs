@@ -60,7 +60,10 @@ public sealed class DurableObjectResetException : Exception
     }
 }
 
-/// <summary>A request for a Worker that has no deployment (or does not exist).</summary>
+/// <summary>
+/// A request for a Worker that does not exist. (A Worker that exists always has a deployment:
+/// its first version comes from a plain deploy.)
+/// </summary>
 [GenerateSerializer, Alias("dosim.WorkerNotDeployedException")]
 public sealed class WorkerNotDeployedException : Exception
 {
@@ -77,6 +80,4 @@ public sealed class WorkerNotDeployedException : Exception
         : base(message, innerException)
     {
     }
-
-    [Id(0)] public bool WorkerExists { get; init; }
 }

@@ -87,7 +87,13 @@ public static class WorkerGateway
         }
         catch (WorkerNotDeployedException ex)
         {
-            await Plain(context, ex.WorkerExists ? 503 : 404, ex.Message + "\n");
+            await Plain(context, 404, ex.Message + "\n");
+            return;
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            // The cluster could not run the request (a silo died mid-call, say): the caller may retry.
+            await Plain(context, 503, $"Error: the cluster could not run the request ({ex.GetBaseException().Message}). Try again.\n");
             return;
         }
 

@@ -67,8 +67,6 @@ public sealed class ActiveObjects
     /// <summary>Grain keys and versions of this worker's active objects here.</summary>
     public IReadOnlyCollection<KeyValuePair<string, Guid>> Of(string workerName) =>
         _byWorker.TryGetValue(workerName, out var objects) ? objects.ToArray() : [];
-
-    public int Count => _byWorker.Values.Sum(o => o.Count);
 }
 
 /// <summary>The random source of version selection: seeded for replay, or shared.</summary>
