@@ -171,8 +171,7 @@ internal static class TrafficCommands
         {
             var name = parse.GetValue(CommonOptions.Name)!;
             var history = await VersionCommands.History(cluster, name);
-            var hosts = await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-            var keys = (await Task.WhenAll(hosts.Keys.Select(s => cluster.Grains.GetGrain<IDeploymentAgentGrain>(s.ToParsableString()).ActiveObjects(name)))).SelectMany(k => k).Distinct().Order(StringComparer.Ordinal);
+            var keys = await VersionCommands.ActiveObjectKeys(cluster, name);
             var statuses = await Task.WhenAll(keys.Select(k => cluster.Grains.GetGrain<IDurableObjectGrain>(k).GetStatus()));
             if (parse.GetValue(CommonOptions.Json))
             {

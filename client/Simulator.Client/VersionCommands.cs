@@ -245,12 +245,16 @@ internal static class VersionCommands
         await Grain(cluster, name).GetHistory()
         ?? throw new CliException(ExitCodes.Refused, $"Worker '{name}' does not exist: create it with `dosim deploy --name {name} --script <script>`.");
 
-    internal static async Task<List<string>> ActiveObjectIds(Cluster cluster, string workerName)
+    /// <summary>The grain keys of the worker's objects with a live instance, from every active silo.</summary>
+    internal static async Task<List<string>> ActiveObjectKeys(Cluster cluster, string workerName)
     {
         var hosts = await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         var keys = await Task.WhenAll(hosts.Keys.Select(s => cluster.Grains.GetGrain<IDeploymentAgentGrain>(s.ToParsableString()).ActiveObjects(workerName)));
-        return [.. keys.SelectMany(k => k).Select(k => DurableObjectKey.Parse(k).ObjectId).Distinct().Order(StringComparer.Ordinal)];
+        return [.. keys.SelectMany(k => k).Distinct().Order(StringComparer.Ordinal)];
     }
+
+    private static async Task<List<string>> ActiveObjectIds(Cluster cluster, string workerName) =>
+        [.. (await ActiveObjectKeys(cluster, workerName)).Select(k => DurableObjectKey.Parse(k).ObjectId)];
 
     private static void AddDraftOptions(Command command)
     {

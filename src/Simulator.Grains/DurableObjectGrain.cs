@@ -164,7 +164,7 @@ public sealed partial class DurableObjectGrain(
     private IDurableObject Build(WorkerVersion version, int generation)
     {
         var script = scripts.Get(version.Script);
-        var env = WorkerEnvironment.Create(version, script, GrainFactory, new InvocationContext(null), _workerName);
+        var env = new WorkerEnv(version, script, GrainFactory, new InvocationContext(null), _workerName);
         var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(this, generation));
         return script.CreateDurableObject(services, _className, objectState, env);
     }

@@ -34,7 +34,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         var version = snapshot.Version(selection.VersionId);
         var script = scripts.Get(version.Script);
         var context = new InvocationContext(request);
-        var env = WorkerEnvironment.Create(version, script, grains, context, workerName);
+        var env = new WorkerEnv(version, script, grains, context, workerName);
 
         WorkerResponse response;
         string? error = null;

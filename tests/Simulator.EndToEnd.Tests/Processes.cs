@@ -8,7 +8,7 @@ namespace Simulator.EndToEnd.Tests;
 /// <summary>Where the built silo and CLI are, and free loopback ports to run them on.</summary>
 internal static class Build
 {
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => Core.Tests.SharedFiles.RepositoryRoot;
 
     private static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
@@ -20,19 +20,6 @@ internal static class Build
     {
         var path = Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0", dll);
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first: {path} is missing.");
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Simulator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Simulator.sln not found above " + AppContext.BaseDirectory);
     }
 
     public static int FreePort()

@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using Simulator.Contracts;
+using Simulator.Core;
+using Simulator.Grains.Scripts;
 
 namespace Simulator.Grains.Runtime;
 
@@ -36,40 +39,42 @@ public sealed class DurableObjectState(string id, string? name, DurableObjectSto
 
 /// <summary>
 /// A Worker version's bindings: vars, secrets, Durable Object namespaces, service bindings and
-/// the version metadata. Built per invocation.
+/// the version metadata. Built per invocation, so it holds only references: bindings are made
+/// when the code asks for them.
 /// </summary>
 public sealed class WorkerEnv
 {
-    private readonly ImmutableDictionary<string, DurableObjectNamespace> _durableObjects;
-    private readonly ImmutableDictionary<string, ServiceBinding> _services;
+    private readonly WorkerVersion _version;
+    private readonly ScriptDefinition _script;
+    private readonly IGrainFactory _grains;
+    private readonly InvocationContext _context;
+    private readonly string _workerName;
+    private VersionMetadata? _metadata;
 
-    internal WorkerEnv(
-        VersionMetadata version,
-        ImmutableSortedDictionary<string, string> vars,
-        ImmutableSortedDictionary<string, string> secrets,
-        ImmutableDictionary<string, DurableObjectNamespace> durableObjects,
-        ImmutableDictionary<string, ServiceBinding> services)
+    internal WorkerEnv(WorkerVersion version, ScriptDefinition script, IGrainFactory grains, InvocationContext context, string workerName)
     {
-        Version = version;
-        Vars = vars;
-        Secrets = secrets;
-        _durableObjects = durableObjects;
-        _services = services;
+        _version = version;
+        _script = script;
+        _grains = grains;
+        _context = context;
+        _workerName = workerName;
     }
 
-    public VersionMetadata Version { get; }
-    public ImmutableSortedDictionary<string, string> Vars { get; }
-    public ImmutableSortedDictionary<string, string> Secrets { get; }
+    public VersionMetadata Version => _metadata ??=
+        new(_version.Id.ToString(), _version.Tag, _version.CreatedOn.ToString("O", CultureInfo.InvariantCulture));
+
+    public ImmutableSortedDictionary<string, string> Vars => _version.Vars;
+    public ImmutableSortedDictionary<string, string> Secrets => _version.Secrets;
 
     public DurableObjectNamespace DurableObject(string binding) =>
-        _durableObjects.TryGetValue(binding, out var ns)
-            ? ns
-            : throw new InvalidOperationException($"No Durable Object binding '{binding}'. Bindings of this script: {Names(_durableObjects.Keys)}.");
+        _script.DurableObjectBindings.TryGetValue(binding, out var className)
+            ? new DurableObjectNamespace(_grains, _context, _workerName, className)
+            : throw new InvalidOperationException($"No Durable Object binding '{binding}'. Bindings of this script: {Names(_script.DurableObjectBindings.Keys)}.");
 
     public ServiceBinding Service(string binding) =>
-        _services.TryGetValue(binding, out var service)
-            ? service
-            : throw new InvalidOperationException($"No service binding '{binding}'. Bindings of this script: {Names(_services.Keys)}.");
+        _script.ServiceBindings.TryGetValue(binding, out var workerName)
+            ? new ServiceBinding(_grains, _context, workerName)
+            : throw new InvalidOperationException($"No service binding '{binding}'. Bindings of this script: {Names(_script.ServiceBindings.Keys)}.");
 
     private static string Names(IEnumerable<string> names) => names.Any() ? string.Join(", ", names.Order()) : "none";
 }
