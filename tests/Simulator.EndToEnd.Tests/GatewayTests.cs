@@ -85,6 +85,10 @@ public sealed class GatewayTests(SiloFixture fixture) : IClassFixture<SiloFixtur
         await Deploy("gw-limits", "hello");
         var big = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{fixture.Silo.HttpPort}/") { Content = new ByteArrayContent(new byte[(1024 * 1024) + 1]) };
         big.Headers.Host = "gw-limits.localhost";
+
+        // Wait for the server's go-ahead before sending the body: the gateway refuses it from its
+        // Content-Length and closes, and a client still uploading would see a broken pipe instead.
+        big.Headers.ExpectContinue = true;
         using (var tooBig = await Http.SendAsync(big))
         {
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
