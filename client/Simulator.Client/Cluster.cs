@@ -13,6 +13,8 @@ internal sealed class Cluster : IAsyncDisposable
 {
     public const string DefaultEndpoints = "127.0.0.1:30000";
 
+    private const string RedisScheme = "redis://";
+
     private readonly IHost _host;
 
     private Cluster(IHost host, string description)
@@ -26,15 +28,32 @@ internal sealed class Cluster : IAsyncDisposable
 
     public string Description { get; }
 
-    /// <summary>Connects to the silos' gateways, e.g. "127.0.0.1:30000,127.0.0.1:30001" (host names allowed).</summary>
+    /// <summary>
+    /// Connects to the silos' gateways, e.g. "127.0.0.1:30000,127.0.0.1:30001" (host names allowed),
+    /// or finds them in the cluster's Redis membership table: "redis://127.0.0.1:6379".
+    /// </summary>
     public static async Task<Cluster> ConnectAsync(string endpoints, CancellationToken cancellation)
     {
-        var gateways = await ParseEndpointsAsync(endpoints, cancellation);
+        var redis = endpoints.StartsWith(RedisScheme, StringComparison.OrdinalIgnoreCase) ? endpoints[RedisScheme.Length..] : null;
+        if (redis is { Length: 0 })
+        {
+            throw new CliException(ExitCodes.Usage, "--cluster redis:// names no Redis server: write redis://host:port, e.g. redis://127.0.0.1:6379.");
+        }
+
+        var gateways = redis is null ? await ParseEndpointsAsync(endpoints, cancellation) : [];
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleansClient(client =>
         {
-            client.UseStaticClustering(gateways);
+            if (redis is null)
+            {
+                client.UseStaticClustering(gateways);
+            }
+            else
+            {
+                client.UseRedisClustering(redis);
+            }
+
             client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = ("dosim", "dosim-local"));
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
 

@@ -16,7 +16,7 @@ internal static class CommonOptions
 
     public static readonly Option<string> ClusterEndpoints = new("--cluster")
     {
-        Description = "Gateway endpoints of the cluster, host:port[,host:port…] (env DOSIM_CLUSTER).",
+        Description = "Gateway endpoints of the cluster, host:port[,host:port…], or redis://host:port to find them in Redis (env DOSIM_CLUSTER).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DOSIM_CLUSTER") ?? Cluster.DefaultEndpoints,
         Recursive = true,
     };

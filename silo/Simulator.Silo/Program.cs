@@ -1,5 +1,8 @@
 using System.Net;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using StackExchange.Redis;
 using Simulator.Gateway;
 using Simulator.Grains.Hosting;
 using Simulator.Silo;
@@ -18,14 +21,51 @@ catch (SettingsException ex)
 
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    kestrel.Listen(IPAddress.Loopback, settings.HttpPort);
+    kestrel.Listen(settings.ListenAddress, settings.HttpPort);
     kestrel.Limits.MaxRequestBodySize = WorkerGateway.MaxBodyBytes;
     kestrel.Limits.MaxRequestHeadersTotalSize = WorkerGateway.MaxHeaderBytes;
 });
+IPAddress advertised;
+try
+{
+    advertised = await SiloEndpoints.ResolveAsync(settings.AdvertisedAddress);
+}
+catch (SettingsException ex)
+{
+    await Console.Error.WriteLineAsync("dosim silo: " + ex.Message);
+    return 2;
+}
+
 builder.UseOrleans(silo =>
 {
-    // Every silo joins the primary's membership table; all endpoints stay on loopback.
-    silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, new IPEndPoint(IPAddress.Loopback, settings.PrimarySiloPort), serviceId: "dosim", clusterId: "dosim-local");
+    if (settings.Clustering == ClusteringProvider.Redis)
+    {
+        silo.UseRedisClustering(settings.Redis!);
+        silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = ("dosim", "dosim-local"));
+        silo.Configure<EndpointOptions>(o =>
+        {
+            (o.AdvertisedIPAddress, o.SiloPort, o.GatewayPort) = (advertised, settings.SiloPort, settings.GatewayPort);
+            o.SiloListeningEndpoint = new IPEndPoint(settings.ListenAddress, settings.SiloPort);
+            o.GatewayListeningEndpoint = new IPEndPoint(settings.ListenAddress, settings.GatewayPort);
+        });
+    }
+    else
+    {
+        // Every silo joins the primary's membership table; all endpoints stay on loopback.
+        silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, new IPEndPoint(IPAddress.Loopback, settings.PrimarySiloPort), serviceId: "dosim", clusterId: "dosim-local");
+    }
+
+    if (settings.Storage == StorageProvider.Redis)
+    {
+        silo.AddRedisGrainStorage(DurableObjectsSimulatorOptions.StorageName, options => options.Configure<Serializer>((redis, serializer) =>
+        {
+            redis.ConfigurationOptions = ConfigurationOptions.Parse(settings.Redis!);
+
+            // Core's immutable records do not survive the default JSON; the Orleans serializer keeps them exact.
+            redis.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
+    }
+
     if (settings.ProbeTimeout is { } probe)
     {
         silo.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = probe);
@@ -34,7 +74,8 @@ builder.UseOrleans(silo =>
     silo.AddDurableObjectsSimulator(o =>
     {
         o.DeployableWindow = settings.DeployableWindow;
-        o.StoragePath = settings.StoragePath;
+        o.StoragePath = settings.Storage == StorageProvider.File ? settings.StoragePath : null;
+        o.UseMemoryStorage = settings.Storage == StorageProvider.Memory;
     });
 });
 
@@ -50,7 +91,8 @@ catch (Exception ex) when (ex is IOException or OrleansException)
     return 1;
 }
 
-Console.WriteLine($"dosim silo {settings.Instance} ready: silo 127.0.0.1:{settings.SiloPort}, gateway 127.0.0.1:{settings.GatewayPort}, http http://127.0.0.1:{settings.HttpPort} (primary 127.0.0.1:{settings.PrimarySiloPort}), storage {(settings.StoragePath is null ? "in memory" : "files in " + settings.StoragePath)}");
+var membership = settings.Clustering == ClusteringProvider.Redis ? "membership in redis at " + settings.Redis : $"primary 127.0.0.1:{settings.PrimarySiloPort}";
+Console.WriteLine($"dosim silo {settings.Instance} ready: silo {advertised}:{settings.SiloPort}, gateway {advertised}:{settings.GatewayPort}, http http://{settings.ListenAddress}:{settings.HttpPort} ({membership}), storage {settings.StorageDescription}");
 await app.WaitForShutdownAsync();
 Console.WriteLine($"dosim silo {settings.Instance} stopped");
 return 0;

@@ -133,7 +133,7 @@ internal static class Signals
 }
 
 /// <summary>Runs a command to completion and captures what it printed.</summary>
-internal static class Run
+public static class Run
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
