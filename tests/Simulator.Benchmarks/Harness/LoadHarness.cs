@@ -21,6 +21,12 @@ public static class LoadHarness
         var concurrency = Option(args, "--concurrency", 64);
         Console.WriteLine($"dosim load harness: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {objects:N0} objects, {calls:N0} calls x {rounds} rounds, concurrency {concurrency}");
 
+        if (args.Contains("--scale"))
+        {
+            await ScaleHarness.RunAsync(objects, calls, rounds, concurrency);
+            return 0;
+        }
+
         if (args.Contains("--gateway-only"))
         {
             await GatewayHarness.RunAsync(calls / 4, rounds, concurrency);
@@ -75,7 +81,8 @@ public static class LoadHarness
         Console.WriteLine($"Durable Object calls/s, simulator / bare grain: median ratio {Median(ratios):0.00} (target 0.9 or better)");
     }
 
-    private static async Task PropagationAsync(DurableObjectsTestCluster cluster, WorkerHandle worker, WorkerVersion a, WorkerVersion b, int objects, int concurrency)
+    /// <summary>Activates <paramref name="objects"/> objects on A, deploys B50/A50 and times it; returns the time and whether resets matched the preview.</summary>
+    internal static async Task<(long Milliseconds, bool ResetsAsPreviewed)> PropagationAsync(DurableObjectsTestCluster cluster, WorkerHandle worker, WorkerVersion a, WorkerVersion b, int objects, int concurrency)
     {
         var ids = Enumerable.Range(0, objects).Select(i => DurableObjectId.FromName("p" + i)).ToArray();
         var grains = ids.Select(id => cluster.Client.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format("bench", "Counter", id))).ToArray();
@@ -104,10 +111,11 @@ public static class LoadHarness
         });
         Console.WriteLine($"Propagation of B50/A50 to {objects:N0} active objects: {clock.ElapsedMilliseconds:N0} ms until every reassigned object had reset (target 2,000 ms or less)");
         Console.WriteLine($"Objects reset: {reset:N0}; churn preview predicted {predicted:N0}: {(reset == predicted ? "equal" : "DIFFERENT")}");
+        return (clock.ElapsedMilliseconds, reset == predicted);
     }
 
     /// <summary>Runs <paramref name="count"/> calls with at most <paramref name="concurrency"/> in flight; returns calls per second.</summary>
-    private static async Task<double> Drive<T>(int count, int concurrency, Func<int, Task<T>> call)
+    internal static async Task<double> Drive<T>(int count, int concurrency, Func<int, Task<T>> call)
     {
         var next = -1;
         var clock = Stopwatch.StartNew();
@@ -122,7 +130,7 @@ public static class LoadHarness
         return count / clock.Elapsed.TotalSeconds;
     }
 
-    private static double Median(List<double> sorted) =>
+    internal static double Median(List<double> sorted) =>
         sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 
     private static int Option(string[] args, string name, int fallback)
