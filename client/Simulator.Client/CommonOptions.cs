@@ -7,7 +7,7 @@ namespace Simulator.Client;
 /// <summary>Options every command shares, and the way every command runs and fails.</summary>
 internal static class CommonOptions
 {
-    public static readonly Option<string> Name = new("--name", "-n")
+    public static readonly Option<string> Name = new("--name", "-n", "--worker")
     {
         Description = "The Worker's name (env DOSIM_WORKER).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DOSIM_WORKER") ?? "my-worker",

@@ -76,9 +76,11 @@ builder.UseOrleans(silo =>
         o.DeployableWindow = settings.DeployableWindow;
         o.StoragePath = settings.Storage == StorageProvider.File ? settings.StoragePath : null;
         o.UseMemoryStorage = settings.Storage == StorageProvider.Memory;
+        o.TraceEventsOutput = settings.TraceEvents;
     });
 });
 
+SiloTelemetry.Add(builder, settings);
 var app = builder.Build();
 app.UseWorkerGateway();
 try
@@ -92,7 +94,7 @@ catch (Exception ex) when (ex is IOException or OrleansException)
 }
 
 var membership = settings.Clustering == ClusteringProvider.Redis ? "membership in redis at " + settings.Redis : $"primary 127.0.0.1:{settings.PrimarySiloPort}";
-Console.WriteLine($"dosim silo {settings.Instance} ready: silo {advertised}:{settings.SiloPort}, gateway {advertised}:{settings.GatewayPort}, http http://{settings.ListenAddress}:{settings.HttpPort} ({membership}), storage {settings.StorageDescription}");
+Console.WriteLine($"dosim silo {settings.Instance} ready: silo {advertised}:{settings.SiloPort}, gateway {advertised}:{settings.GatewayPort}, http http://{settings.ListenAddress}:{settings.HttpPort} ({membership}), storage {settings.StorageDescription}, telemetry {SiloTelemetry.Describe(settings)}");
 await app.WaitForShutdownAsync();
 Console.WriteLine($"dosim silo {settings.Instance} stopped");
 return 0;

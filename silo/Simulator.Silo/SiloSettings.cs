@@ -23,7 +23,10 @@ public sealed record SiloSettings(
     StorageProvider Storage,
     string? Redis,
     IPAddress ListenAddress,
-    string AdvertisedAddress)
+    string AdvertisedAddress,
+    bool TelemetryConsole,
+    Uri? OtlpEndpoint,
+    string? TraceEvents)
 {
     /// <summary>Setting → (command-line switch, environment variable).</summary>
     public static readonly IReadOnlyDictionary<string, (string Switch, string Environment)> Names = new Dictionary<string, (string, string)>
@@ -41,6 +44,9 @@ public sealed record SiloSettings(
         ["Redis"] = ("--redis", "DOSIM_REDIS"),
         ["ListenAddress"] = ("--listen-address", "DOSIM_LISTEN_ADDRESS"),
         ["AdvertisedAddress"] = ("--advertised-address", "DOSIM_ADVERTISED_ADDRESS"),
+        ["TelemetryConsole"] = ("--telemetry-console", "DOSIM_TELEMETRY_CONSOLE"),
+        ["OtlpEndpoint"] = ("--otlp-endpoint", "DOSIM_OTLP_ENDPOINT"),
+        ["TraceEvents"] = ("--trace-events", "DOSIM_TRACE_EVENTS"),
     };
 
     public static SiloSettings Load(IConfiguration appsettings, string[] args, Func<string, string?> environment)
@@ -102,6 +108,23 @@ public sealed record SiloSettings(
             throw new SettingsException("Localhost clustering keeps every silo on 127.0.0.1: to listen on or advertise another address, add --clustering redis --redis host:port.");
         }
 
+        var console = Value("TelemetryConsole") is not { Length: > 0 } consoleText || consoleText switch
+        {
+            "on" or "true" => true,
+            "off" or "false" => false,
+            _ => throw Invalid("TelemetryConsole", consoleText, "on or off"),
+        };
+        var otlp = Value("OtlpEndpoint") is { Length: > 0 } otlpText
+            ? Uri.TryCreate(otlpText, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" ? endpoint : throw Invalid("OtlpEndpoint", otlpText, "an http(s) URL such as http://127.0.0.1:4317")
+            : null;
+        var traceEvents = Value("TraceEvents") is { Length: > 0 } traceText && traceText != "off"
+            ? traceText == "-" ? "-" : Path.GetFullPath(traceText)
+            : null;
+        if (traceEvents is not null and not "-" && !Directory.Exists(Path.GetDirectoryName(traceEvents)))
+        {
+            throw Invalid("TraceEvents", traceEvents, "off, - (standard output) or a file in a folder that exists");
+        }
+
         return new SiloSettings(
             instance,
             Port("SiloPort", 11111),
@@ -115,7 +138,10 @@ public sealed record SiloSettings(
             storage,
             redis,
             listen,
-            advertised);
+            advertised,
+            console,
+            otlp,
+            traceEvents);
 
         T Choice<T>(string name, T fallback)
             where T : struct, Enum =>

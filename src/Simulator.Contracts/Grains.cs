@@ -55,6 +55,14 @@ public interface IDeploymentAgentGrain : IGrainWithStringKey
     /// <summary>The grain keys of this worker's objects that have a live instance on this silo.</summary>
     [Alias("ActiveObjects")]
     Task<ImmutableArray<string>> ActiveObjects(string workerName);
+
+    /// <summary>This silo's buffered trace events of the worker newer than <paramref name="afterSequence"/>.</summary>
+    [Alias("ReadTraceEvents")]
+    Task<TraceEventPage> ReadTraceEvents(string workerName, long afterSequence);
+
+    /// <summary>This silo's exact counts for the worker.</summary>
+    [Alias("ReadAnalytics")]
+    Task<SiloAnalytics> ReadAnalytics(string workerName);
 }
 
 /// <summary>A Durable Object, keyed "worker/Class/id" (<see cref="DurableObjectKey"/>).</summary>

@@ -6,11 +6,16 @@ namespace Simulator.Grains;
 
 /// <summary>
 /// One per silo, placed on it: stores each pushed deployment in the silo's cache and resets,
-/// at once, exactly the active objects of this silo whose version changes.
+/// at once, exactly the active objects of this silo whose version changes; and answers for the
+/// silo's telemetry (trace events, analytics).
 /// </summary>
 [SiloTargetedPlacement]
-public sealed class DeploymentAgentGrain(DeploymentCache cache, ActiveObjects active) : Grain, IDeploymentAgentGrain
+public sealed class DeploymentAgentGrain(DeploymentCache cache, ActiveObjects active, Telemetry.TelemetryRecorder telemetry) : Grain, IDeploymentAgentGrain
 {
+    public Task<TraceEventPage> ReadTraceEvents(string workerName, long afterSequence) => Task.FromResult(telemetry.ReadTraceEvents(workerName, afterSequence));
+
+    public Task<SiloAnalytics> ReadAnalytics(string workerName) => Task.FromResult(telemetry.ReadAnalytics(workerName));
+
     public Task Apply(DeploymentSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);

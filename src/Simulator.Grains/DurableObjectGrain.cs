@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using Simulator.Contracts;
@@ -5,6 +6,7 @@ using Simulator.Core;
 using Simulator.Grains.Hosting;
 using Simulator.Grains.Runtime;
 using Simulator.Grains.Scripts;
+using Simulator.Grains.Telemetry;
 
 namespace Simulator.Grains;
 
@@ -36,6 +38,7 @@ public sealed partial class DurableObjectGrain(
     ScriptCatalog scripts,
     IServiceProvider services,
     TimeProvider time,
+    TelemetryRecorder telemetry,
     ILogger<DurableObjectGrain> logger) : Grain, IDurableObjectGrain, IDurableObjectStore
 {
     private Task _lastWrite = Task.CompletedTask;
@@ -45,6 +48,8 @@ public sealed partial class DurableObjectGrain(
     private string? _objectName;
 
     private IDurableObject? _instance;
+    private WorkerConsole? _console;
+    private WorkerVersion? _version;
     private Guid _instanceVersion;
     private int _appliedSequence;
     private int _generation;
@@ -60,6 +65,11 @@ public sealed partial class DurableObjectGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         active.Remove(_workerName, this.GetPrimaryKeyString());
+        if (_instance is not null)
+        {
+            telemetry.InstanceChanged(_workerName, _className, _instanceVersion, null);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -73,20 +83,43 @@ public sealed partial class DurableObjectGrain(
             throw new WorkerNotDeployedException($"Worker '{_workerName}' has no deployment, so its Durable Objects cannot run.");
         }
 
+        using var activity = SimulatorTelemetry.Source.StartActivity("durable_object fetch");
         await ApplyAsync(snapshot);
-        var instance = _instance!;
-        var reset = _reset.Task;
-        _requestsSinceBuilt++;
-        var work = instance.FetchAsync(request);
-        if (!work.IsCompleted && await Task.WhenAny(work, reset) == reset)
+        var (instance, version, console) = (_instance!, _version!, _console!);
+        if (activity is not null)
         {
-            // The old code's call is abandoned, as the platform abandons it; observe its outcome.
-            _ = work.ContinueWith(static t => t.Exception, TaskScheduler.Default);
-            throw new DurableObjectResetException();
+            SimulatorTelemetry.TagVersion(activity, _workerName, version);
+            activity.SetTag(SimulatorTelemetry.Tags.Class, _className);
+            activity.SetTag(SimulatorTelemetry.Tags.ObjectId, _objectId);
         }
 
-        var response = await work;
-        return new DurableObjectAnswer(response, _instanceVersion, state.State.ResetCount);
+        var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, request, _className);
+        var startedMs = telemetry.Now();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var reset = _reset.Task;
+            _requestsSinceBuilt++;
+            var work = instance.FetchAsync(request);
+            if (!work.IsCompleted && await Task.WhenAny(work, reset) == reset)
+            {
+                // The old code's call is abandoned, as the platform abandons it; observe its outcome.
+                _ = work.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+                throw new DurableObjectResetException();
+            }
+
+            var response = await work;
+            telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), response.Status, null, console.Drain());
+            activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "ok");
+            return new DurableObjectAnswer(response, _instanceVersion, state.State.ResetCount);
+        }
+        catch (Exception ex)
+        {
+            telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), 500, ex, console.Drain());
+            activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "exception");
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
     }
 
     public async Task Refresh()
@@ -96,6 +129,10 @@ public sealed partial class DurableObjectGrain(
             return;
         }
 
+        using var activity = SimulatorTelemetry.Source.StartActivity("durable_object refresh");
+        activity?.SetTag(SimulatorTelemetry.Tags.Worker, _workerName);
+        activity?.SetTag(SimulatorTelemetry.Tags.Class, _className);
+        activity?.SetTag(SimulatorTelemetry.Tags.ObjectId, _objectId);
         try
         {
             await ApplyAsync(snapshot);
@@ -138,15 +175,26 @@ public sealed partial class DurableObjectGrain(
         // Build first: a version that cannot build this object changes nothing.
         var version = snapshot.Version(assigned);
         var generation = _generation + 1;
-        var instance = Build(version, generation);
+        var (instance, console) = Build(version, generation);
 
         var wasActive = _instance is not null;
         var changed = state.State.VersionId is { } from && from != assigned;
         if (changed)
         {
+            var previous = state.State.VersionId!.Value;
             state.State.ResetCount++;
-            state.State.Resets.Add(new ResetRecord(snapshot.Deployment!.Id, state.State.VersionId!.Value, assigned, time.GetUtcNow(), wasActive));
+            state.State.Resets.Add(new ResetRecord(snapshot.Deployment!.Id, previous, assigned, time.GetUtcNow(), wasActive));
+            telemetry.RecordReset(_workerName, _className, _objectId, previous, assigned, wasActive);
+            Activity.Current?.AddEvent(new ActivityEvent("durable_object.reset", tags: new ActivityTagsCollection
+            {
+                [SimulatorTelemetry.Tags.FromVersion] = previous.ToString(),
+                [SimulatorTelemetry.Tags.ToVersion] = assigned.ToString(),
+                [SimulatorTelemetry.Tags.Deployment] = snapshot.Deployment.Id.ToString(),
+                [SimulatorTelemetry.Tags.WasActive] = wasActive,
+            }));
         }
+
+        telemetry.InstanceChanged(_workerName, _className, wasActive ? _instanceVersion : null, assigned);
 
         var first = state.State.VersionId is null;
         state.State.VersionId = assigned;
@@ -154,6 +202,8 @@ public sealed partial class DurableObjectGrain(
         _reset.TrySetResult();
         _reset = NewResetSignal();
         _instance = instance;
+        _console = console;
+        _version = version;
         _instanceVersion = assigned;
         _appliedSequence = snapshot.Sequence;
         _requestsSinceBuilt = 0;
@@ -161,12 +211,13 @@ public sealed partial class DurableObjectGrain(
         return changed || first ? WriteStateAsync() : Task.CompletedTask;
     }
 
-    private IDurableObject Build(WorkerVersion version, int generation)
+    private (IDurableObject Instance, WorkerConsole Console) Build(WorkerVersion version, int generation)
     {
         var script = scripts.Get(version.Script);
-        var env = new WorkerEnv(version, script, GrainFactory, new InvocationContext(null), _workerName);
+        var context = new InvocationContext(null, time);
+        var env = new WorkerEnv(version, script, GrainFactory, context, _workerName);
         var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(this, generation));
-        return script.CreateDurableObject(services, _className, objectState, env);
+        return (script.CreateDurableObject(services, _className, objectState, env), context.Console);
     }
 
     bool IDurableObjectStore.IsCurrent(int generation) => generation == _generation;

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Orleans.Concurrency;
 using Simulator.Contracts;
 using Simulator.Core;
 using Simulator.Grains.Runtime;
 using Simulator.Grains.Scripts;
+using Simulator.Grains.Telemetry;
 
 namespace Simulator.Grains;
 
@@ -17,7 +19,7 @@ public sealed class WorkerGrain(IWorkerInvoker invoker) : Grain, IWorkerGrain
 /// Runs one request on the version Core's selector picks from this silo's copy of the deployment:
 /// override, then version key, then random.
 /// </summary>
-public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, VersionRandom random, IGrainFactory grains, IServiceProvider services) : IWorkerInvoker
+public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, VersionRandom random, IGrainFactory grains, IServiceProvider services, TelemetryRecorder telemetry, TimeProvider time) : IWorkerInvoker
 {
     public async Task<InvocationResult> InvokeAsync(string workerName, WorkerRequest request)
     {
@@ -33,20 +35,42 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         var selection = random.Draw(r => VersionSelector.Select(workerName, ranges, overrides, key, r));
         var version = snapshot.Version(selection.VersionId);
         var script = scripts.Get(version.Script);
-        var context = new InvocationContext(request);
+        var context = new InvocationContext(request, time);
         var env = new WorkerEnv(version, script, grains, context, workerName);
 
+        using var activity = SimulatorTelemetry.Source.StartActivity("worker fetch");
+        if (activity is not null)
+        {
+            SimulatorTelemetry.TagVersion(activity, workerName, version);
+            activity.SetTag(SimulatorTelemetry.Tags.Reason, ReasonName(selection.Reason));
+        }
+
+        var startedMs = telemetry.Now();
+        var started = Stopwatch.GetTimestamp();
         WorkerResponse response;
-        string? error = null;
+        Exception? failure = null;
         try
         {
             response = await RunAsync(script, version, request, env);
         }
         catch (Exception ex) when (ex is not OrleansException)
         {
-            error = ex.Message;
+            failure = ex;
             response = WorkerResponse.Text($"Error: {ex.Message}\n", 500);
         }
+
+        telemetry.Record(new Invocation(workerName, snapshot.Deployment!.Id, version, request, null), startedMs, Stopwatch.GetElapsedTime(started), response.Status, failure, context.Console.Drain());
+        if (activity is not null)
+        {
+            activity.SetTag(SimulatorTelemetry.Tags.Outcome, failure is null ? "ok" : "exception");
+            activity.SetTag(SimulatorTelemetry.Tags.Status, response.Status);
+            if (failure is not null)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, failure.Message);
+            }
+        }
+
+        var error = failure?.Message;
 
         return new InvocationResult
         {
@@ -58,6 +82,14 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
             Error = error,
         };
     }
+
+    /// <summary>The reason as the HTTP diagnostic header spells it: override, version-key or random.</summary>
+    public static string ReasonName(SelectionReason reason) => reason switch
+    {
+        SelectionReason.Override => "override",
+        SelectionReason.VersionKey => "version-key",
+        _ => "random",
+    };
 
     private async Task<WorkerResponse> RunAsync(ScriptDefinition script, WorkerVersion version, WorkerRequest request, WorkerEnv env)
     {

@@ -33,6 +33,15 @@ public sealed class DurableObjectsSimulatorOptions
     /// <summary>How many of the newest versions may be deployed (the seeds say 10; the platform now allows 100).</summary>
     public int DeployableWindow { get; set; } = WorkerRules.DefaultDeployableWindow;
 
+    /// <summary>Count invocations, buffer trace events and write them (on by default; the telemetry cost harness turns it off).</summary>
+    public bool RecordTelemetry { get; set; } = true;
+
+    /// <summary>How many trace events each silo keeps per worker for `dosim tail`.</summary>
+    public int TraceEventBufferSize { get; set; } = 1000;
+
+    /// <summary>Writes trace events as NDJSON: "-" for standard output, or a file path (appended); null for none.</summary>
+    public string? TraceEventsOutput { get; set; }
+
     /// <summary>A seed for the random version choice, so a run replays; null for a random seed.</summary>
     public int? RandomSeed { get; set; }
 

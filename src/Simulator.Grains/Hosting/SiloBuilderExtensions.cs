@@ -25,13 +25,22 @@ public static class SiloBuilderExtensions
             throw new ArgumentException($"DeployableWindow must be at least 1 (got {options.DeployableWindow}).", nameof(configure));
         }
 
+        if (options.TraceEventBufferSize < 1)
+        {
+            throw new ArgumentException($"TraceEventBufferSize must be at least 1 (got {options.TraceEventBufferSize}).", nameof(configure));
+        }
+
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.BuildCatalog());
         builder.Services.AddSingleton<DeploymentCache>();
         builder.Services.AddSingleton<ActiveObjects>();
         builder.Services.AddSingleton(new VersionRandom(options.RandomSeed));
         builder.Services.AddSingleton<IWorkerInvoker, WorkerInvoker>();
+        builder.Services.AddSingleton<Telemetry.TelemetryRecorder>();
         builder.AddPlacementDirector<SiloTargetedPlacement, SiloTargetedPlacementDirector>();
+
+        // One trace from the gateway through the worker to the object, whichever silos they run on.
+        builder.AddActivityPropagation();
         if (options.StoragePath is { } path)
         {
             builder.Services.AddGrainStorage(DurableObjectsSimulatorOptions.StorageName, (sp, _) => new FileGrainStorage(path, sp.GetRequiredService<Serializer>()));

@@ -7,8 +7,10 @@ namespace Simulator.Grains.Runtime;
 /// What one invocation carries along: the incoming request (its version headers pass on to
 /// service-binding subrequests) and the last Durable Object answer (for the diagnostic headers).
 /// </summary>
-internal sealed class InvocationContext(WorkerRequest? incoming)
+internal sealed class InvocationContext(WorkerRequest? incoming, TimeProvider time)
 {
+    public WorkerConsole Console { get; } = new(time);
+
     public DurableObjectAnswer? LastDurableObjectAnswer { get; set; }
 
     /// <summary>The subrequest with the incoming version key and overrides added where it sets none.</summary>

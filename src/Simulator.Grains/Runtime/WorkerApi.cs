@@ -63,6 +63,9 @@ public sealed class WorkerEnv
     public VersionMetadata Version => _metadata ??=
         new(_version.Id.ToString(), _version.Tag, _version.CreatedOn.ToString("O", CultureInfo.InvariantCulture));
 
+    /// <summary><c>console.log</c> and friends: the lines land in the invocation's trace event (<c>Logs</c>).</summary>
+    public WorkerConsole Console => _context.Console;
+
     public ImmutableSortedDictionary<string, string> Vars => _version.Vars;
     public ImmutableSortedDictionary<string, string> Secrets => _version.Secrets;
 

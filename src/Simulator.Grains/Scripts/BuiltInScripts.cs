@@ -34,6 +34,7 @@ public sealed class CounterWorker : IWorker
             return Task.FromResult(WorkerResponse.Text("Name a counter in the path: /<name>, e.g. /foo\n", 400));
         }
 
+        env.Console.Log("counter", name);
         var counters = env.DurableObject("COUNTER");
         return counters.Get(counters.IdFromName(name)).FetchAsync(request);
     }
@@ -52,6 +53,7 @@ public sealed class Counter(DurableObjectState state, WorkerEnv env) : IDurableO
         _inMemory++;
         var durable = await state.Storage.GetAsync<int>("count") + 1;
         await state.Storage.PutAsync("count", durable);
+        env.Console.Log($"{state.Name ?? state.Id} counted {durable}");
         var body = JsonSerializer.Serialize(new
         {
             name = state.Name,

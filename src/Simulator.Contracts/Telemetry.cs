@@ -1,0 +1,111 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+
+namespace Simulator.Contracts;
+
+/// <summary>
+/// One invocation, in the shape of the platform's Logpush <c>workers_trace_events</c> dataset:
+/// top-level fields as the dataset names them, nested fields as the platform's tail events do.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("dosim.TraceEvent")]
+public sealed record TraceEvent
+{
+    [Id(0)] public required string ScriptName { get; init; }
+    [Id(1)] public required TraceScriptVersion ScriptVersion { get; init; }
+    [Id(2)] public required long EventTimestampMs { get; init; }
+
+    /// <summary>"fetch" for a Worker invocation or a Durable Object request.</summary>
+    [Id(3)] public string EventType { get; init; } = "fetch";
+
+    /// <summary>"ok" or "exception", as on the platform.</summary>
+    [Id(4)] public required string Outcome { get; init; }
+
+    /// <summary>The Durable Object class for a Durable Object request; null for the Worker itself.</summary>
+    [Id(5)] public string? Entrypoint { get; init; }
+
+    [Id(6)] public required TraceFetchEvent Event { get; init; }
+    [Id(7)] public ImmutableArray<TraceException> Exceptions { get; init; } = [];
+    [Id(8)] public ImmutableArray<TraceLog> Logs { get; init; } = [];
+
+    /// <summary>This silo's running number for the event, so a reader asks only for newer ones.</summary>
+    [Id(9), JsonIgnore] public long Sequence { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("dosim.TraceScriptVersion")]
+public sealed record TraceScriptVersion(
+    [property: Id(0), JsonPropertyName("id")] Guid Id,
+    [property: Id(1), JsonPropertyName("message")] string? Message,
+    [property: Id(2), JsonPropertyName("tag")] string? Tag);
+
+[GenerateSerializer, Immutable, Alias("dosim.TraceFetchEvent")]
+public sealed record TraceFetchEvent(
+    [property: Id(0), JsonPropertyName("request")] TraceRequest Request,
+    [property: Id(1), JsonPropertyName("response")] TraceResponse? Response);
+
+[GenerateSerializer, Immutable, Alias("dosim.TraceRequest")]
+public sealed record TraceRequest(
+    [property: Id(0), JsonPropertyName("url")] string Url,
+    [property: Id(1), JsonPropertyName("method")] string Method);
+
+[GenerateSerializer, Immutable, Alias("dosim.TraceResponse")]
+public sealed record TraceResponse([property: Id(0), JsonPropertyName("status")] int Status);
+
+[GenerateSerializer, Immutable, Alias("dosim.TraceException")]
+public sealed record TraceException(
+    [property: Id(0), JsonPropertyName("name")] string Name,
+    [property: Id(1), JsonPropertyName("message")] string Message,
+    [property: Id(2), JsonPropertyName("timestamp")] long TimestampMs);
+
+/// <summary>A <c>console.log</c>-style line from worker code: level "log", "info", "warn", "error" or "debug".</summary>
+[GenerateSerializer, Immutable, Alias("dosim.TraceLog")]
+public sealed record TraceLog(
+    [property: Id(0), JsonPropertyName("level")] string Level,
+    [property: Id(1), JsonPropertyName("message")] ImmutableArray<string> Message,
+    [property: Id(2), JsonPropertyName("timestamp")] long TimestampMs);
+
+/// <summary>The trace events a silo holds for a Worker after a given sequence number.</summary>
+[GenerateSerializer, Immutable, Alias("dosim.TraceEventPage")]
+public sealed record TraceEventPage([property: Id(0)] long LastSequence, [property: Id(1)] ImmutableArray<TraceEvent> Events);
+
+/// <summary>One silo's exact counts for one version of a Worker under one deployment.</summary>
+[GenerateSerializer, Immutable, Alias("dosim.VersionCounters")]
+public sealed record VersionCounters
+{
+    [Id(0)] public required Guid DeploymentId { get; init; }
+    [Id(1)] public required Guid VersionId { get; init; }
+    [Id(2)] public long Requests { get; init; }
+    [Id(3)] public long Errors { get; init; }
+    [Id(4)] public ImmutableDictionary<string, long> Exceptions { get; init; } = ImmutableDictionary<string, long>.Empty;
+
+    /// <summary>Non-empty buckets of Core's LatencyHistogram.</summary>
+    [Id(5)] public ImmutableDictionary<int, long> LatencyBuckets { get; init; } = ImmutableDictionary<int, long>.Empty;
+}
+
+/// <summary>One silo's counts for the requests to one Durable Object class on one version.</summary>
+[GenerateSerializer, Immutable, Alias("dosim.ObjectCounters")]
+public sealed record ObjectCounters
+{
+    [Id(0)] public required string ClassName { get; init; }
+    [Id(1)] public required Guid DeploymentId { get; init; }
+    [Id(2)] public required Guid VersionId { get; init; }
+    [Id(3)] public long Requests { get; init; }
+    [Id(4)] public long Errors { get; init; }
+}
+
+/// <summary>How many objects of a class reset from one version to another, on one silo.</summary>
+[GenerateSerializer, Immutable, Alias("dosim.ResetCounters")]
+public sealed record ResetCounters([property: Id(0)] string ClassName, [property: Id(1)] Guid From, [property: Id(2)] Guid To, [property: Id(3)] long Count);
+
+/// <summary>How many objects of a class have a live instance on a version, on one silo.</summary>
+[GenerateSerializer, Immutable, Alias("dosim.ActiveObjectCount")]
+public sealed record ActiveObjectCount([property: Id(0)] string ClassName, [property: Id(1)] Guid VersionId, [property: Id(2)] long Count);
+
+/// <summary>Everything one silo counted for one Worker.</summary>
+[GenerateSerializer, Immutable, Alias("dosim.SiloAnalytics")]
+public sealed record SiloAnalytics
+{
+    [Id(0)] public ImmutableArray<VersionCounters> Invocations { get; init; } = [];
+    [Id(1)] public ImmutableArray<ObjectCounters> Objects { get; init; } = [];
+    [Id(2)] public ImmutableArray<ResetCounters> Resets { get; init; } = [];
+    [Id(3)] public ImmutableArray<ActiveObjectCount> Active { get; init; } = [];
+}

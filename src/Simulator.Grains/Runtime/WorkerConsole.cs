@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using Simulator.Contracts;
+
+namespace Simulator.Grains.Runtime;
+
+/// <summary>
+/// The <c>console</c> of worker code: each call is one line of the invocation's trace event, with
+/// its level and time, as <c>console.log("a", "b")</c> is on the platform.
+/// </summary>
+public sealed class WorkerConsole
+{
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private List<TraceLog>? _lines;
+
+    internal WorkerConsole(TimeProvider time) => _time = time;
+
+    public void Log(params string[] message) => Add("log", message);
+
+    public void Info(params string[] message) => Add("info", message);
+
+    public void Warn(params string[] message) => Add("warn", message);
+
+    public void Error(params string[] message) => Add("error", message);
+
+    public void Debug(params string[] message) => Add("debug", message);
+
+    /// <summary>The lines so far, leaving none behind (a Durable Object's console serves many requests).</summary>
+    internal ImmutableArray<TraceLog> Drain()
+    {
+        lock (_lock)
+        {
+            var lines = _lines is null ? [] : _lines.ToImmutableArray();
+            _lines = null;
+            return lines;
+        }
+    }
+
+    private void Add(string level, string[] message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var line = new TraceLog(level, [.. message], _time.GetUtcNow().ToUnixTimeMilliseconds());
+        lock (_lock)
+        {
+            (_lines ??= []).Add(line);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Simulator.Contracts;
+using Simulator.Core;
+using Simulator.Core.Analytics;
+using Simulator.Grains.Hosting;
+
+namespace Simulator.Grains.Telemetry;
+
+/// <summary>What an invocation was: a Worker's fetch, or a request to one of its Durable Objects.</summary>
+public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest Request, string? ClassName);
+
+/// <summary>
+/// A silo's record of every invocation: exact counts per worker, deployment and version (for
+/// `dosim analytics`), a bounded buffer of trace events per worker (for `dosim tail`), the NDJSON
+/// trace-event output, OpenTelemetry metrics, and logs with the version fields.
+/// </summary>
+public sealed partial class TelemetryRecorder : IAsyncDisposable
+{
+    private static readonly ConcurrentDictionary<TelemetryRecorder, bool> Live = new();
+    private readonly ConcurrentDictionary<string, WorkerRecord> _workers = new(StringComparer.Ordinal);
+    private readonly TraceEventSink? _sink;
+    private readonly int _bufferSize;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TelemetryRecorder> _logger;
+    private long _sequence;
+
+    static TelemetryRecorder() =>
+        SimulatorTelemetry.Meter.CreateObservableGauge("dosim.durable_objects.active", ObserveActive, "{object}", "Durable Objects with a live instance, by worker, class and version");
+
+    public TelemetryRecorder(DurableObjectsSimulatorOptions options, TimeProvider time, ILogger<TelemetryRecorder> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        (_time, _logger, _bufferSize, Enabled) = (time, logger, options.TraceEventBufferSize, options.RecordTelemetry);
+        _sink = options.TraceEventsOutput is { } output ? new TraceEventSink(output) : null;
+        Live[this] = true;
+    }
+
+    /// <summary>Off: nothing is counted, buffered or written (the baseline of the telemetry cost harness).</summary>
+    public bool Enabled { get; set; }
+
+    public long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Records one finished invocation; <paramref name="exception"/> is null when it ended normally.</summary>
+    public void Record(in Invocation invocation, long startedMs, TimeSpan elapsed, int status, Exception? exception, ImmutableArray<TraceLog> logs)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var outcome = exception is null ? "ok" : "exception";
+        var worker = _workers.GetOrAdd(invocation.Worker, static _ => new WorkerRecord());
+        var version = invocation.Version;
+        if (invocation.ClassName is null)
+        {
+            worker.Invocations.GetOrAdd((invocation.DeploymentId, version.Id), static _ => new InvocationCounter()).Add(elapsed, exception);
+        }
+        else
+        {
+            worker.Objects.GetOrAdd((invocation.ClassName, invocation.DeploymentId, version.Id), static _ => new ObjectCounter()).Add(exception is not null);
+        }
+
+        if (SimulatorTelemetry.Requests.Enabled || SimulatorTelemetry.Duration.Enabled || SimulatorTelemetry.Errors.Enabled)
+        {
+            var tags = new TagList
+            {
+                { SimulatorTelemetry.Tags.Worker, invocation.Worker },
+                { SimulatorTelemetry.Tags.VersionId, version.Id.ToString() },
+                { SimulatorTelemetry.Tags.VersionTag, version.Tag },
+                { SimulatorTelemetry.Tags.Kind, invocation.ClassName is null ? "worker" : "durable_object" },
+                { SimulatorTelemetry.Tags.Outcome, outcome },
+            };
+            SimulatorTelemetry.Requests.Add(1, tags);
+            SimulatorTelemetry.Duration.Record(elapsed.TotalMilliseconds, tags);
+            if (exception is not null)
+            {
+                SimulatorTelemetry.Errors.Add(1, tags);
+            }
+        }
+
+        if (exception is not null)
+        {
+            LogFailed(_logger, invocation.Worker, invocation.ClassName ?? "fetch", version.Id, version.Tag, exception.Message);
+        }
+        else
+        {
+            LogInvoked(_logger, invocation.Worker, invocation.ClassName ?? "fetch", version.Id, version.Tag, status, elapsed.TotalMilliseconds);
+        }
+
+        var traceEvent = new TraceEvent
+        {
+            ScriptName = invocation.Worker,
+            ScriptVersion = new TraceScriptVersion(version.Id, version.Message, version.Tag),
+            EventTimestampMs = startedMs,
+            Outcome = outcome,
+            Entrypoint = invocation.ClassName,
+            Event = new TraceFetchEvent(new TraceRequest(invocation.Request.Url, invocation.Request.Method), exception is null ? new TraceResponse(status) : null),
+            Exceptions = exception is null ? [] : [new TraceException(exception.GetType().Name, exception.Message, Now())],
+            Logs = logs,
+            Sequence = Interlocked.Increment(ref _sequence),
+        };
+        worker.Events.Add(traceEvent, _bufferSize);
+        _sink?.Write(traceEvent);
+    }
+
+    /// <summary>A Durable Object reset: counted, measured and logged with both versions.</summary>
+    public void RecordReset(string workerName, string className, string objectId, Guid from, Guid to, bool wasActive)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var worker = _workers.GetOrAdd(workerName, static _ => new WorkerRecord());
+        worker.Resets.AddOrUpdate((className, from, to), 1, static (_, n) => n + 1);
+        SimulatorTelemetry.Resets.Add(1, new TagList
+        {
+            { SimulatorTelemetry.Tags.Worker, workerName },
+            { SimulatorTelemetry.Tags.Class, className },
+            { SimulatorTelemetry.Tags.FromVersion, from.ToString() },
+            { SimulatorTelemetry.Tags.ToVersion, to.ToString() },
+        });
+        LogReset(_logger, workerName, className, objectId, from, to, wasActive);
+    }
+
+    /// <summary>An object's live instance moved from one version to another (null: none).</summary>
+    public void InstanceChanged(string workerName, string className, Guid? from, Guid? to)
+    {
+        var worker = _workers.GetOrAdd(workerName, static _ => new WorkerRecord());
+        if (from is { } old)
+        {
+            worker.Active.AddOrUpdate((className, old), 0, static (_, n) => n - 1);
+        }
+
+        if (to is { } current)
+        {
+            worker.Active.AddOrUpdate((className, current), 1, static (_, n) => n + 1);
+        }
+    }
+
+    public TraceEventPage ReadTraceEvents(string workerName, long afterSequence) =>
+        _workers.TryGetValue(workerName, out var worker) ? worker.Events.After(afterSequence) : new TraceEventPage(afterSequence, []);
+
+    public SiloAnalytics ReadAnalytics(string workerName)
+    {
+        if (!_workers.TryGetValue(workerName, out var worker))
+        {
+            return new SiloAnalytics();
+        }
+
+        return new SiloAnalytics
+        {
+            Invocations = [.. worker.Invocations.Select(i => i.Value.Snapshot(i.Key.Deployment, i.Key.Version))],
+            Objects = [.. worker.Objects.Select(o => new ObjectCounters { ClassName = o.Key.Class, DeploymentId = o.Key.Deployment, VersionId = o.Key.Version, Requests = o.Value.Requests, Errors = o.Value.Errors })],
+            Resets = [.. worker.Resets.Select(r => new ResetCounters(r.Key.Class, r.Key.From, r.Key.To, r.Value))],
+            Active = [.. worker.Active.Where(a => a.Value > 0).Select(a => new ActiveObjectCount(a.Key.Class, a.Key.Version, a.Value))],
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Live.TryRemove(this, out _);
+        if (_sink is not null)
+        {
+            await _sink.DisposeAsync();
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveActive() =>
+        Live.Keys.SelectMany(recorder => recorder._workers.SelectMany(w => w.Value.Active.Select(a => new Measurement<long>(a.Value, new TagList
+        {
+            { SimulatorTelemetry.Tags.Worker, w.Key },
+            { SimulatorTelemetry.Tags.Class, a.Key.Class },
+            { SimulatorTelemetry.Tags.VersionId, a.Key.Version.ToString() },
+        }))));
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Worker} {Entrypoint} ran on version {VersionId} ({VersionTag}): {Status} in {ElapsedMs} ms")]
+    private static partial void LogInvoked(ILogger logger, string worker, string entrypoint, Guid versionId, string? versionTag, int status, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} {Entrypoint} failed on version {VersionId} ({VersionTag}): {Error}")]
+    private static partial void LogFailed(ILogger logger, string worker, string entrypoint, Guid versionId, string? versionTag, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} {Class} object {ObjectId} reset from version {FromVersion} to version {ToVersion} (was active: {WasActive})")]
+    private static partial void LogReset(ILogger logger, string worker, string @class, string objectId, Guid fromVersion, Guid toVersion, bool wasActive);
+
+    private sealed class WorkerRecord
+    {
+        public ConcurrentDictionary<(Guid Deployment, Guid Version), InvocationCounter> Invocations { get; } = new();
+        public ConcurrentDictionary<(string Class, Guid Deployment, Guid Version), ObjectCounter> Objects { get; } = new();
+        public ConcurrentDictionary<(string Class, Guid From, Guid To), long> Resets { get; } = new();
+        public ConcurrentDictionary<(string Class, Guid Version), long> Active { get; } = new();
+        public TraceEventBuffer Events { get; } = new();
+    }
+
+    private sealed class InvocationCounter
+    {
+        private readonly LatencyHistogram _latency = new();
+        private readonly ConcurrentDictionary<string, long> _exceptions = new(StringComparer.Ordinal);
+        private long _requests;
+        private long _errors;
+
+        public void Add(TimeSpan elapsed, Exception? exception)
+        {
+            Interlocked.Increment(ref _requests);
+            _latency.Record(elapsed);
+            if (exception is not null)
+            {
+                Interlocked.Increment(ref _errors);
+                _exceptions.AddOrUpdate(exception.Message, 1, static (_, n) => n + 1);
+            }
+        }
+
+        public VersionCounters Snapshot(Guid deployment, Guid version) => new()
+        {
+            DeploymentId = deployment,
+            VersionId = version,
+            Requests = Interlocked.Read(ref _requests),
+            Errors = Interlocked.Read(ref _errors),
+            Exceptions = _exceptions.ToImmutableDictionary(StringComparer.Ordinal),
+            LatencyBuckets = _latency.Buckets().ToImmutableDictionary(),
+        };
+    }
+
+    private sealed class ObjectCounter
+    {
+        private long _requests;
+        private long _errors;
+
+        public long Requests => Interlocked.Read(ref _requests);
+
+        public long Errors => Interlocked.Read(ref _errors);
+
+        public void Add(bool failed)
+        {
+            Interlocked.Increment(ref _requests);
+            if (failed)
+            {
+                Interlocked.Increment(ref _errors);
+            }
+        }
+    }
+}
