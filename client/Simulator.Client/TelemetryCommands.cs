@@ -175,7 +175,7 @@ internal static class TelemetryCommands
             foreach (var v in d.Versions.Where(v => v.Exceptions.Length > 0))
             {
                 Console.WriteLine($"Exceptions of {Tag(v.VersionId)}:");
-                foreach (var (message, count) in v.Exceptions)
+                foreach (var (message, count) in v.Exceptions.Select(e => (e.Message, e.Count)))
                 {
                     Console.WriteLine($"  {count,8:N0}  {message}");
                 }

@@ -102,6 +102,6 @@ public sealed class AnalyticsTests
         Assert.Equal((0L, (double?)0, (double?)null, (double?)null), (report.Versions[0].Requests, report.Versions[0].ActualPercent, report.Versions[0].ErrorRate, report.Versions[0].P50Ms));
         Assert.Equal(100, report.Versions[1].ActualPercent);
         Assert.Equal(1d / 3, report.Versions[1].ErrorRate);
-        Assert.Equal("Error: x", Assert.Single(report.Versions[1].Exceptions).Key);
+        Assert.Equal(new ExceptionCount("Error: x", 1), Assert.Single(report.Versions[1].Exceptions));
     }
 }

@@ -132,6 +132,72 @@ internal static class Signals
     }
 }
 
+/// <summary>A `dosim` process that keeps running (tail): its lines as they come, and a stop.</summary>
+public sealed class LiveCli : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _stdout = [];
+    private readonly List<string> _stderr = [];
+
+    public LiveCli(SiloProcess silo, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Build.CliDll }.Concat(args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in Run.Environment(silo))
+        {
+            start.Environment[name] = value;
+        }
+
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) => Add(_stdout, e.Data);
+        _process.ErrorDataReceived += (_, e) => Add(_stderr, e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public IReadOnlyList<string> Stdout { get { lock (_stdout) { return [.. _stdout]; } } }
+
+    public IReadOnlyList<string> Stderr { get { lock (_stdout) { return [.. _stderr]; } } }
+
+    private void Add(List<string> lines, string? line)
+    {
+        if (line is not null)
+        {
+            lock (_stdout)
+            {
+                lines.Add(line);
+            }
+        }
+    }
+
+    /// <summary>Waits until the lines printed so far satisfy <paramref name="done"/>.</summary>
+    public async Task WaitForAsync(Func<IReadOnlyList<string>, bool> done, bool stderr = false, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (!done(stderr ? Stderr : Stdout))
+        {
+            Assert.True(DateTime.UtcNow < deadline && !_process.HasExited, $"dosim did not print what was expected within {seconds} s:\n--- stdout\n{string.Join('\n', Stdout)}\n--- stderr\n{string.Join('\n', Stderr)}");
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
+
 /// <summary>Runs a command to completion and captures what it printed.</summary>
 public static class Run
 {

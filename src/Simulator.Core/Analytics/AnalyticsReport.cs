@@ -30,6 +30,9 @@ public sealed class VersionTotals(Guid versionId)
     }
 }
 
+/// <summary>How many times an exception with this message was thrown.</summary>
+public sealed record ExceptionCount(string Message, long Count);
+
 /// <summary>One version's line in the report.</summary>
 public sealed record VersionReport(
     Guid VersionId,
@@ -38,7 +41,7 @@ public sealed record VersionReport(
     double? ActualPercent,
     long Errors,
     double? ErrorRate,
-    ImmutableArray<KeyValuePair<string, long>> Exceptions,
+    ImmutableArray<ExceptionCount> Exceptions,
     double? P50Ms,
     double? P95Ms,
     double? P99Ms);
@@ -69,7 +72,7 @@ public sealed record DeploymentReport(Guid DeploymentId, long Requests, Immutabl
                     all == 0 ? null : 100.0 * t.Requests / all,
                     t.Errors,
                     t.Requests == 0 ? null : (double)t.Errors / t.Requests,
-                    [.. t.Exceptions.OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal)],
+                    [.. t.Exceptions.OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal).Select(e => new ExceptionCount(e.Key, e.Value))],
                     t.Latency.PercentileMs(0.50),
                     t.Latency.PercentileMs(0.95),
                     t.Latency.PercentileMs(0.99));
