@@ -42,10 +42,15 @@ public static class SimulatorTelemetry
         public const string Status = "http.response.status_code";
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, string> VersionIds = new();
+
+    /// <summary>A version id as text, made once per version: every span and metric point carries it.</summary>
+    internal static string Text(Guid versionId) => VersionIds.GetOrAdd(versionId, static id => id.ToString());
+
     internal static void TagVersion(Activity activity, string worker, Core.WorkerVersion version)
     {
         activity.SetTag(Tags.Worker, worker);
-        activity.SetTag(Tags.VersionId, version.Id.ToString());
+        activity.SetTag(Tags.VersionId, Text(version.Id));
         activity.SetTag(Tags.VersionTag, version.Tag);
         activity.SetTag(Tags.VersionMessage, version.Message);
     }

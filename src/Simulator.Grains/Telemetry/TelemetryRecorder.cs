@@ -69,7 +69,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             var tags = new TagList
             {
                 { SimulatorTelemetry.Tags.Worker, invocation.Worker },
-                { SimulatorTelemetry.Tags.VersionId, version.Id.ToString() },
+                { SimulatorTelemetry.Tags.VersionId, SimulatorTelemetry.Text(version.Id) },
                 { SimulatorTelemetry.Tags.VersionTag, version.Tag },
                 { SimulatorTelemetry.Tags.Kind, invocation.ClassName is null ? "worker" : "durable_object" },
                 { SimulatorTelemetry.Tags.Outcome, outcome },

@@ -21,29 +21,9 @@ public static class GatewayHarness
 {
     public static async Task RunAsync(int requests, int rounds, int concurrency)
     {
-        var httpPort = FreePort();
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, httpPort));
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddDurableObjectsSimulator());
-        await using var app = builder.Build();
-        app.MapWhen(c => c.Request.Host.Host == "bare.test", bare => bare.Run(async context =>
-        {
-            var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-            var response = await grains.GetGrain<IBareCounterGrain>(Core.DurableObjectId.FromName(context.Request.Path.Value!.Trim('/'))).Fetch(WorkerRequest.Get("https://bare.test" + context.Request.Path));
-            context.Response.StatusCode = response.Status;
-            await context.Response.WriteAsync(response.Body);
-        }));
-        app.UseWorkerGateway();
-        await app.StartAsync();
-
-        var grainFactory = app.Services.GetRequiredService<IGrainFactory>();
-        await grainFactory.GetGrain<IDeploymentGrain>("gw").Deploy(new Core.VersionDraft { Script = "counter", Tag = "A" }, null);
-
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency });
-        var baseUrl = $"http://127.0.0.1:{httpPort}";
-        Task<double> Simulated(int n) => Drive(http, baseUrl, "gw.localhost", n, concurrency);
-        Task<double> Bare(int n) => Drive(http, baseUrl, "bare.test", n, concurrency);
+        await using var rig = await GatewayRig.StartAsync(concurrency);
+        Task<double> Simulated(int n) => rig.DriveAsync("gw.localhost", n);
+        Task<double> Bare(int n) => rig.DriveAsync("bare.test", n);
         await Simulated(requests);
         await Bare(requests);
 
@@ -68,14 +48,56 @@ public static class GatewayHarness
 
         ratios.Sort();
         Console.WriteLine($"Gateway requests/s, gateway → worker → object / bare endpoint → grain: median ratio {ratios[ratios.Count / 2]:0.00} (target 0.7 or better)");
-        await app.StopAsync();
+    }
+}
+
+/// <summary>
+/// One in-process silo serving the HTTP gateway (worker "gw", the counter script) and a bare
+/// endpoint (host bare.test) that calls a bare grain, with a client to load either.
+/// </summary>
+internal sealed class GatewayRig : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly HttpClient _http;
+    private readonly string _baseUrl;
+    private readonly int _concurrency;
+
+    private GatewayRig(WebApplication app, int httpPort, int concurrency)
+    {
+        (_app, _baseUrl, _concurrency) = (app, $"http://127.0.0.1:{httpPort}", concurrency);
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency });
     }
 
-    private static async Task<double> Drive(HttpClient http, string baseUrl, string host, int count, int concurrency)
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<GatewayRig> StartAsync(int concurrency)
     {
+        var httpPort = FreePort();
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, httpPort));
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddDurableObjectsSimulator());
+        var app = builder.Build();
+        app.MapWhen(c => c.Request.Host.Host == "bare.test", bare => bare.Run(async context =>
+        {
+            var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
+            var response = await grains.GetGrain<IBareCounterGrain>(Core.DurableObjectId.FromName(context.Request.Path.Value!.Trim('/'))).Fetch(WorkerRequest.Get("https://bare.test" + context.Request.Path));
+            context.Response.StatusCode = response.Status;
+            await context.Response.WriteAsync(response.Body);
+        }));
+        app.UseWorkerGateway();
+        await app.StartAsync();
+        await app.Services.GetRequiredService<IGrainFactory>().GetGrain<IDeploymentGrain>("gw").Deploy(new Core.VersionDraft { Script = "counter", Tag = "A" }, null);
+        return new GatewayRig(app, httpPort, concurrency);
+    }
+
+    /// <summary>Sends <paramref name="count"/> requests to <paramref name="host"/>; returns requests per second.</summary>
+    public async Task<double> DriveAsync(string host, int count)
+    {
+        var (http, baseUrl) = (_http, _baseUrl);
         var next = -1;
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        await Task.WhenAll(Enumerable.Range(0, _concurrency).Select(async _ =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
@@ -95,5 +117,12 @@ public static class GatewayHarness
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
     }
 }

@@ -27,6 +27,12 @@ public static class LoadHarness
             return 0;
         }
 
+        if (args.Contains("--telemetry"))
+        {
+            await TelemetryHarness.RunAsync(calls / 4, rounds, concurrency);
+            return 0;
+        }
+
         if (args.Contains("--gateway-only"))
         {
             await GatewayHarness.RunAsync(calls / 4, rounds, concurrency);
