@@ -44,5 +44,11 @@ public sealed class QuickStartTests
         Assert.Contains($"\"name\":\"bar\",\"id\":\"1717c34ba9d0cfe5f7031a054df77f42909d2eba13c4d1124f4813d79c345aaa\",\"version\":\"{versionA}\"", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("Counter  f7df384e7f4c5d33b51db61f35702d5629b04cebb60f496244e1a103e0242c76", result.Stdout, StringComparison.Ordinal);
         Assert.Contains($"(100%) {versionB}", result.Stdout, StringComparison.Ordinal);
+
+        // Analytics: the B20/A80 deployment got the 22 curl requests and the override, all answered.
+        Assert.Contains("Analytics of my-worker, from every silo (exact counts)", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(": 23 requests", result.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"\n +1  " + versionA + @" \(A\) -> " + versionB + @" \(B\)", result.Stdout);
+        Assert.Contains($"GET https://my-worker.localhost/bar  ok 200  version {versionB} (B)", result.Stdout, StringComparison.Ordinal);
     }
 }
