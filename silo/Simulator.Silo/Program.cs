@@ -96,5 +96,8 @@ catch (Exception ex) when (ex is IOException or OrleansException)
 var membership = settings.Clustering == ClusteringProvider.Redis ? "membership in redis at " + settings.Redis : $"primary 127.0.0.1:{settings.PrimarySiloPort}";
 Console.WriteLine($"dosim silo {settings.Instance} ready: silo {advertised}:{settings.SiloPort}, gateway {advertised}:{settings.GatewayPort}, http http://{settings.ListenAddress}:{settings.HttpPort} ({membership}), storage {settings.StorageDescription}, telemetry {SiloTelemetry.Describe(settings)}");
 await app.WaitForShutdownAsync();
+
+// Disposing flushes what telemetry still holds (the last metrics, batched spans, trace events) before the process ends.
+await app.DisposeAsync();
 Console.WriteLine($"dosim silo {settings.Instance} stopped");
 return 0;

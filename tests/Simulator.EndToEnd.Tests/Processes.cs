@@ -22,6 +22,23 @@ internal static class Build
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first: {path} is missing.");
     }
 
+    /// <summary>How every test starts a process: output captured, arguments as given, variables added.</summary>
+    public static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -41,13 +58,7 @@ public sealed class SiloProcess : IAsyncDisposable
     private SiloProcess(int siloPort, int gatewayPort, int httpPort, string[] args)
     {
         (SiloPort, GatewayPort, HttpPort) = (siloPort, gatewayPort, httpPort);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Build.SiloDll }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        _process = new Process { StartInfo = Build.StartInfo("dotnet", [Build.SiloDll, .. args]), EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Line(e.Data);
         _process.ErrorDataReceived += (_, e) => Line(e.Data);
         _process.Exited += (_, _) => { _ready.TrySetException(new InvalidOperationException("The silo exited before it was ready:\n" + Output)); };
@@ -141,18 +152,7 @@ public sealed class LiveCli : IAsyncDisposable
 
     public LiveCli(SiloProcess silo, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Build.CliDll }.Concat(args))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in Run.Environment(silo))
-        {
-            start.Environment[name] = value;
-        }
-
-        _process = new Process { StartInfo = start };
+        _process = new Process { StartInfo = Build.StartInfo("dotnet", [Build.CliDll, .. args], Run.Environment(silo)) };
         _process.OutputDataReceived += (_, e) => Add(_stdout, e.Data);
         _process.ErrorDataReceived += (_, e) => Add(_stderr, e.Data);
         _process.Start();
@@ -217,16 +217,9 @@ public static class Run
 
     public static async Task<Result> ProcessAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? Build.RepositoryRoot };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
+        var start = Build.StartInfo(file, args, environment);
+        start.RedirectStandardInput = true;
+        start.WorkingDirectory = workingDirectory ?? Build.RepositoryRoot;
 
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
