@@ -49,8 +49,9 @@ public sealed partial class DurableObjectGrain(
 
     private IDurableObject? _instance;
     private WorkerConsole? _console;
+
+    // The version the instance runs; set with _instance.
     private WorkerVersion? _version;
-    private Guid _instanceVersion;
     private int _appliedSequence;
     private int _generation;
     private int _requestsSinceBuilt;
@@ -67,7 +68,7 @@ public sealed partial class DurableObjectGrain(
         active.Remove(_workerName, this.GetPrimaryKeyString());
         if (_instance is not null)
         {
-            telemetry.InstanceChanged(_workerName, _className, _instanceVersion, null);
+            telemetry.InstanceChanged(_workerName, _className, _version!.Id, null);
         }
 
         return Task.CompletedTask;
@@ -111,7 +112,7 @@ public sealed partial class DurableObjectGrain(
             var response = await work;
             telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), response.Status, null, console.Drain());
             activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "ok");
-            return new DurableObjectAnswer(response, _instanceVersion, state.State.ResetCount);
+            return new DurableObjectAnswer(response, version.Id, state.State.ResetCount);
         }
         catch (Exception ex)
         {
@@ -166,7 +167,7 @@ public sealed partial class DurableObjectGrain(
         }
 
         var assigned = snapshot.Ranges!.VersionFor(_objectId);
-        if (_instance is not null && assigned == _instanceVersion)
+        if (_instance is not null && assigned == _version!.Id)
         {
             _appliedSequence = snapshot.Sequence;
             return Task.CompletedTask;
@@ -194,7 +195,7 @@ public sealed partial class DurableObjectGrain(
             }));
         }
 
-        telemetry.InstanceChanged(_workerName, _className, wasActive ? _instanceVersion : null, assigned);
+        telemetry.InstanceChanged(_workerName, _className, wasActive ? _version!.Id : null, assigned);
 
         var first = state.State.VersionId is null;
         state.State.VersionId = assigned;
@@ -204,7 +205,6 @@ public sealed partial class DurableObjectGrain(
         _instance = instance;
         _console = console;
         _version = version;
-        _instanceVersion = assigned;
         _appliedSequence = snapshot.Sequence;
         _requestsSinceBuilt = 0;
         active.Set(_workerName, this.GetPrimaryKeyString(), assigned);

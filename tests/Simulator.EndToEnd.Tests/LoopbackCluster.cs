@@ -99,5 +99,14 @@ public sealed class LoopbackCluster : IAsyncLifetime
         }
     }
 
+    /// <summary>One request through silo <paramref name="silo"/>'s HTTP gateway: its status and the version that answered.</summary>
+    public async Task<(int Status, Guid Version)> GetAsync(string worker, string path, int silo)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{_httpPorts[silo - 1]}{path}");
+        request.Headers.Host = $"{worker}.localhost";
+        using var response = await Http.SendAsync(request);
+        return ((int)response.StatusCode, Guid.Parse(response.Headers.GetValues("X-Simulator-Version-Id").Single()));
+    }
+
     public sealed record CounterAnswer(string Version, int Durable);
 }

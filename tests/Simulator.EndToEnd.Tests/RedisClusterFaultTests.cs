@@ -142,6 +142,30 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
             deployments[0].GetProperty("versions").EnumerateArray().Select(v => $"{v.GetProperty("versionId").GetString()}@{v.GetProperty("percentage").GetDecimal()}"));
     }
 
+    [Fact]
+    public async Task Analytics_add_up_the_requests_of_every_silo_exactly()
+    {
+        const string worker = "counted";
+        await cluster.CliOkAsync("deploy", "--name", worker, "--script", "hello", "--tag", "A");
+        await cluster.CliOkAsync("versions", "upload", "--name", worker, "--script", "hello", "--tag", "B");
+        await cluster.CliOkAsync("versions", "deploy", "--name", worker, "B@30%", "A@70%", "-y");
+
+        // Through all three gateways: each silo counts what its gateway ran.
+        var sent = new Dictionary<Guid, int>();
+        for (var i = 0; i < 90; i++)
+        {
+            var (status, version) = await cluster.GetAsync(worker, "/", 1 + (i % 3));
+            Assert.Equal(200, status);
+            sent[version] = sent.GetValueOrDefault(version) + 1;
+        }
+
+        var current = (await cluster.CliJsonAsync("analytics", "--worker", worker)).GetProperty("deployments")[0];
+        Assert.Equal(90, current.GetProperty("requests").GetInt64());
+        Assert.Equal(
+            sent.OrderBy(s => s.Key).Select(s => (s.Key, (long)s.Value)),
+            current.GetProperty("versions").EnumerateArray().Select(v => (v.GetProperty("versionId").GetGuid(), v.GetProperty("requests").GetInt64())).Where(v => v.Item2 > 0).OrderBy(v => v.Item1));
+    }
+
     private async Task<string> VersionId(string worker, string tag) =>
         (await cluster.CliJsonAsync("versions", "view", tag, "--name", worker)).GetProperty("id").GetString()!;
 
