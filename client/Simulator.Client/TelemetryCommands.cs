@@ -17,7 +17,7 @@ internal static class TelemetryCommands
         {
             var name = parse.GetValue(CommonOptions.Name)!;
             var history = await VersionCommands.History(cluster, name);
-            var silos = await FromEverySilo(cluster, agent => agent.ReadAnalytics(name));
+            var silos = (await cluster.AskEverySiloAsync(agent => agent.ReadAnalytics(name))).Select(s => s.Answer).ToArray();
             var deployments = history.Deployments
                 .Where(d => d.Id == history.CurrentDeployment?.Id || silos.Any(s => s.Invocations.Any(i => i.DeploymentId == d.Id)))
                 .Reverse()
@@ -70,19 +70,13 @@ internal static class TelemetryCommands
             var seen = new Dictionary<string, long>();
             while (!ct.IsCancellationRequested)
             {
-                var hosts = await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-                var pages = await Task.WhenAll(hosts.Keys.Select(async silo =>
+                var pages = await cluster.AskEverySiloAsync(agent => agent.ReadTraceEvents(name, seen.GetValueOrDefault(agent.GetPrimaryKeyString())));
+                foreach (var (silo, page) in pages)
                 {
-                    var key = silo.ToParsableString();
-                    var page = await cluster.Grains.GetGrain<IDeploymentAgentGrain>(key).ReadTraceEvents(name, seen.GetValueOrDefault(key));
-                    return (key, page);
-                }));
-                foreach (var (key, page) in pages)
-                {
-                    seen[key] = page.LastSequence;
+                    seen[silo] = page.LastSequence;
                 }
 
-                foreach (var e in pages.SelectMany(p => p.page.Events).OrderBy(e => e.EventTimestampMs))
+                foreach (var e in pages.SelectMany(p => p.Answer.Events).OrderBy(e => e.EventTimestampMs))
                 {
                     if ((versionId is null || e.ScriptVersion.Id == versionId) && (wanted is null || e.Outcome == wanted))
                     {
@@ -110,12 +104,6 @@ internal static class TelemetryCommands
         lines.AddRange(e.Logs.Select(l => $"  ({l.Level}) {string.Join(' ', l.Message)}"));
         lines.AddRange(e.Exceptions.Select(x => $"  {x.Name}: {x.Message}"));
         return string.Join(Environment.NewLine, lines);
-    }
-
-    private static async Task<T[]> FromEverySilo<T>(Cluster cluster, Func<IDeploymentAgentGrain, Task<T>> read)
-    {
-        var hosts = await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        return await Task.WhenAll(hosts.Keys.Select(s => read(cluster.Grains.GetGrain<IDeploymentAgentGrain>(s.ToParsableString()))));
     }
 
     private static IEnumerable<VersionTotals> Totals(IEnumerable<VersionCounters> counters) =>

@@ -248,9 +248,8 @@ internal static class VersionCommands
     /// <summary>The grain keys of the worker's objects with a live instance, from every active silo.</summary>
     internal static async Task<List<string>> ActiveObjectKeys(Cluster cluster, string workerName)
     {
-        var hosts = await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var keys = await Task.WhenAll(hosts.Keys.Select(s => cluster.Grains.GetGrain<IDeploymentAgentGrain>(s.ToParsableString()).ActiveObjects(workerName)));
-        return [.. keys.SelectMany(k => k).Distinct().Order(StringComparer.Ordinal)];
+        var keys = await cluster.AskEverySiloAsync(agent => agent.ActiveObjects(workerName));
+        return [.. keys.SelectMany(k => k.Answer).Distinct().Order(StringComparer.Ordinal)];
     }
 
     private static async Task<List<string>> ActiveObjectIds(Cluster cluster, string workerName) =>
