@@ -26,6 +26,7 @@ public sealed record SiloSettings(
     string AdvertisedAddress,
     bool TelemetryConsole,
     Uri? OtlpEndpoint,
+    bool OtlpOverHttp,
     string? TraceEvents)
 {
     /// <summary>Setting → (command-line switch, environment variable).</summary>
@@ -46,6 +47,7 @@ public sealed record SiloSettings(
         ["AdvertisedAddress"] = ("--advertised-address", "DOSIM_ADVERTISED_ADDRESS"),
         ["TelemetryConsole"] = ("--telemetry-console", "DOSIM_TELEMETRY_CONSOLE"),
         ["OtlpEndpoint"] = ("--otlp-endpoint", "DOSIM_OTLP_ENDPOINT"),
+        ["OtlpProtocol"] = ("--otlp-protocol", "DOSIM_OTLP_PROTOCOL"),
         ["TraceEvents"] = ("--trace-events", "DOSIM_TRACE_EVENTS"),
     };
 
@@ -117,6 +119,12 @@ public sealed record SiloSettings(
         var otlp = Value("OtlpEndpoint") is { Length: > 0 } otlpText
             ? Uri.TryCreate(otlpText, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" ? endpoint : throw Invalid("OtlpEndpoint", otlpText, "an http(s) URL such as http://127.0.0.1:4317")
             : null;
+        var otlpOverHttp = Value("OtlpProtocol") switch
+        {
+            null or "" or "grpc" => false,
+            "http" => true,
+            var other => throw Invalid("OtlpProtocol", other, "grpc (port 4317 by convention) or http (http/protobuf, port 4318)"),
+        };
         var traceEvents = Value("TraceEvents") is { Length: > 0 } traceText && traceText != "off"
             ? traceText == "-" ? "-" : Path.GetFullPath(traceText)
             : null;
@@ -141,6 +149,7 @@ public sealed record SiloSettings(
             advertised,
             console,
             otlp,
+            otlpOverHttp,
             traceEvents);
 
         T Choice<T>(string name, T fallback)

@@ -33,7 +33,7 @@ internal static class SiloTelemetry
 
             if (settings.OtlpEndpoint is { } endpoint)
             {
-                tracing.AddOtlpExporter(o => o.Endpoint = endpoint);
+                tracing.AddOtlpExporter(o => Otlp(o, endpoint, settings));
             }
         });
         telemetry.WithMetrics(metrics =>
@@ -46,14 +46,21 @@ internal static class SiloTelemetry
 
             if (settings.OtlpEndpoint is { } endpoint)
             {
-                metrics.AddOtlpExporter(o => o.Endpoint = endpoint);
+                metrics.AddOtlpExporter(o => Otlp(o, endpoint, settings));
             }
         });
         if (settings.OtlpEndpoint is { } logs)
         {
             // The console already has the logs (ILogger's console provider); OTLP gets them with their fields.
-            telemetry.WithLogging(logging => logging.AddOtlpExporter(o => o.Endpoint = logs));
+            telemetry.WithLogging(logging => logging.AddOtlpExporter(o => Otlp(o, logs, settings)));
         }
+    }
+
+    // With http/protobuf an endpoint given in code is used as it is, for every signal.
+    private static void Otlp(OpenTelemetry.Exporter.OtlpExporterOptions options, Uri endpoint, SiloSettings settings)
+    {
+        options.Endpoint = endpoint;
+        options.Protocol = settings.OtlpOverHttp ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
     }
 
     public static string Describe(SiloSettings settings) =>
