@@ -86,10 +86,13 @@ public sealed class TelemetryTests
 
         var path = "/live-" + Guid.NewGuid().ToString("N")[..8];
         await SendAsync(silo, worker, path, a);
-        await tail.WaitForAsync(lines => lines.Any(l => l.Contains(path, StringComparison.Ordinal) && l.Contains("[Counter]", StringComparison.Ordinal)));
-        var seen = tail.Stdout;
-        Assert.Contains(seen, l => l.Contains($"GET https://{worker}.localhost{path}  ok 200  version {a} (A)", StringComparison.Ordinal));
-        Assert.Contains(seen, l => l == "  (log) counter " + path[1..]);
+        // The object's event, then the Worker's (it ends after the object answers), each with its
+        // console line; the object runs the version the deployment assigns it, A or B.
+        var invocation = $"GET https://{worker}.localhost{path}  ok 200  version {a} (A)";
+        var objectCall = $"GET https://{worker}.localhost{path} [Counter]  ok 200  version ";
+        await tail.WaitForAsync(lines => lines.Any(l => l.EndsWith(invocation, StringComparison.Ordinal)) && lines.Any(l => l.Contains(objectCall, StringComparison.Ordinal)));
+        Assert.Contains("  (log) counter " + path[1..], tail.Stdout);
+        Assert.Contains($"  (log) {path[1..]} counted 1", tail.Stdout);
 
         for (var i = 0; i < 10; i++)
         {
