@@ -17,6 +17,17 @@ public enum SelectionReason
     Random,
 }
 
+/// <summary>How a reason is spelled wherever it is shown: diagnostic header, span attribute.</summary>
+public static class SelectionReasons
+{
+    public static string Name(this SelectionReason reason) => reason switch
+    {
+        SelectionReason.Override => "override",
+        SelectionReason.VersionKey => "version-key",
+        _ => "random",
+    };
+}
+
 public readonly record struct VersionSelection(Guid VersionId, SelectionReason Reason);
 
 /// <summary>

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Simulator.Contracts;
+using Simulator.Core;
 
 namespace Simulator.Gateway;
 
@@ -105,7 +106,7 @@ public static class WorkerGateway
         }
 
         response.Headers[DiagnosticHeaders.VersionId] = result.VersionId.ToString();
-        response.Headers[DiagnosticHeaders.VersionReason] = System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(result.Reason.ToString());
+        response.Headers[DiagnosticHeaders.VersionReason] = ((SelectionReason)result.Reason).Name();
         if (result.DurableObjectVersionId is { } objectVersion)
         {
             response.Headers[DiagnosticHeaders.DurableObjectVersionId] = objectVersion.ToString();

@@ -42,7 +42,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         if (activity is not null)
         {
             SimulatorTelemetry.TagVersion(activity, workerName, version);
-            activity.SetTag(SimulatorTelemetry.Tags.Reason, ReasonName(selection.Reason));
+            activity.SetTag(SimulatorTelemetry.Tags.Reason, selection.Reason.Name());
         }
 
         var startedMs = telemetry.Now();
@@ -82,14 +82,6 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
             Error = error,
         };
     }
-
-    /// <summary>The reason as the HTTP diagnostic header spells it: override, version-key or random.</summary>
-    public static string ReasonName(SelectionReason reason) => reason switch
-    {
-        SelectionReason.Override => "override",
-        SelectionReason.VersionKey => "version-key",
-        _ => "random",
-    };
 
     private async Task<WorkerResponse> RunAsync(ScriptDefinition script, WorkerVersion version, WorkerRequest request, WorkerEnv env)
     {

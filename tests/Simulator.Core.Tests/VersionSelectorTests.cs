@@ -91,4 +91,8 @@ public sealed class VersionSelectorTests
         var onA = Enumerable.Range(0, 100_000).Count(_ => VersionSelector.Select("my-worker", Split, null, null, random).VersionId == A);
         Assert.InRange(onA, 10_000 - 569, 10_000 + 569);
     }
+
+    [Fact]
+    public void Each_reason_has_the_name_the_diagnostic_header_and_spans_show() =>
+        Assert.Equal(["override", "version-key", "random"], Enum.GetValues<SelectionReason>().Select(r => r.Name()));
 }

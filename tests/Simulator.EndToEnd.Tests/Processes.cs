@@ -39,6 +39,18 @@ internal static class Build
         return start;
     }
 
+    /// <summary>Kills what still runs, waits for it, and lets the process go.</summary>
+    public static async ValueTask KillAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -117,16 +129,7 @@ public sealed class SiloProcess : IAsyncDisposable
         await _stopped.Task.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => Build.KillAsync(_process);
 }
 
 internal static class Signals
@@ -186,16 +189,7 @@ public sealed class LiveCli : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => Build.KillAsync(_process);
 }
 
 /// <summary>Runs a command to completion and captures what it printed.</summary>
