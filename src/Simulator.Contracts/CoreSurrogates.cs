@@ -28,8 +28,9 @@ public struct VersionDraftSurrogate
     [Id(2)] public string? Message;
     [Id(3)] public ImmutableSortedDictionary<string, string> Vars;
     [Id(4)] public bool HasMtlsBinding;
-    [Id(5)] public bool HasDurableObjectMigrations;
     [Id(6)] public bool UsesSmartPlacement;
+    [Id(7)] public string? MigrationTag;
+    [Id(8)] public ImmutableSortedSet<string> DurableObjectClasses;
 }
 
 [RegisterConverter]
@@ -42,8 +43,9 @@ public sealed class VersionDraftConverter : IConverter<VersionDraft, VersionDraf
         Message = s.Message,
         Vars = s.Vars ?? ImmutableSortedDictionary<string, string>.Empty,
         HasMtlsBinding = s.HasMtlsBinding,
-        HasDurableObjectMigrations = s.HasDurableObjectMigrations,
         UsesSmartPlacement = s.UsesSmartPlacement,
+        MigrationTag = s.MigrationTag,
+        DurableObjectClasses = s.DurableObjectClasses ?? ImmutableSortedSet<string>.Empty,
     };
 
     public VersionDraftSurrogate ConvertToSurrogate(in VersionDraft value) => new()
@@ -53,8 +55,9 @@ public sealed class VersionDraftConverter : IConverter<VersionDraft, VersionDraf
         Message = value.Message,
         Vars = value.Vars,
         HasMtlsBinding = value.HasMtlsBinding,
-        HasDurableObjectMigrations = value.HasDurableObjectMigrations,
         UsesSmartPlacement = value.UsesSmartPlacement,
+        MigrationTag = value.MigrationTag,
+        DurableObjectClasses = value.DurableObjectClasses,
     };
 }
 
@@ -71,8 +74,9 @@ public struct WorkerVersionSurrogate
     [Id(7)] public ImmutableSortedDictionary<string, string> Vars;
     [Id(8)] public ImmutableSortedDictionary<string, string> Secrets;
     [Id(9)] public bool HasMtlsBinding;
-    [Id(10)] public bool HasDurableObjectMigrations;
     [Id(11)] public bool UsesSmartPlacement;
+    [Id(12)] public string? MigrationTag;
+    [Id(13)] public ImmutableSortedSet<string> DurableObjectClasses;
 }
 
 [RegisterConverter]
@@ -90,8 +94,9 @@ public sealed class WorkerVersionConverter : IConverter<WorkerVersion, WorkerVer
         Vars = s.Vars ?? ImmutableSortedDictionary<string, string>.Empty,
         Secrets = s.Secrets ?? ImmutableSortedDictionary<string, string>.Empty,
         HasMtlsBinding = s.HasMtlsBinding,
-        HasDurableObjectMigrations = s.HasDurableObjectMigrations,
         UsesSmartPlacement = s.UsesSmartPlacement,
+        MigrationTag = s.MigrationTag,
+        DurableObjectClasses = s.DurableObjectClasses ?? ImmutableSortedSet<string>.Empty,
     };
 
     public WorkerVersionSurrogate ConvertToSurrogate(in WorkerVersion value) => new()
@@ -106,8 +111,9 @@ public sealed class WorkerVersionConverter : IConverter<WorkerVersion, WorkerVer
         Vars = value.Vars,
         Secrets = value.Secrets,
         HasMtlsBinding = value.HasMtlsBinding,
-        HasDurableObjectMigrations = value.HasDurableObjectMigrations,
         UsesSmartPlacement = value.UsesSmartPlacement,
+        MigrationTag = value.MigrationTag,
+        DurableObjectClasses = value.DurableObjectClasses,
     };
 }
 
@@ -137,7 +143,8 @@ public struct WorkerHistorySurrogate
     [Id(0)] public string WorkerName;
     [Id(1)] public ImmutableList<WorkerVersion> Versions;
     [Id(2)] public ImmutableList<Deployment> Deployments;
-    [Id(3)] public int DeployableWindow;
+    [Id(4)] public ImmutableList<string> MigrationTags;
+    [Id(5)] public ImmutableSortedSet<string> DurableObjectClasses;
 }
 
 [RegisterConverter]
@@ -148,7 +155,8 @@ public sealed class WorkerHistoryConverter : IConverter<WorkerHistory, WorkerHis
         WorkerName = s.WorkerName,
         Versions = s.Versions ?? [],
         Deployments = s.Deployments ?? [],
-        Rules = new WorkerRules { DeployableWindow = s.DeployableWindow },
+        MigrationTags = s.MigrationTags ?? [],
+        DurableObjectClasses = s.DurableObjectClasses ?? ImmutableSortedSet<string>.Empty,
     };
 
     public WorkerHistorySurrogate ConvertToSurrogate(in WorkerHistory value) => new()
@@ -156,6 +164,7 @@ public sealed class WorkerHistoryConverter : IConverter<WorkerHistory, WorkerHis
         WorkerName = value.WorkerName,
         Versions = value.Versions,
         Deployments = value.Deployments,
-        DeployableWindow = value.Rules.DeployableWindow,
+        MigrationTags = value.MigrationTags,
+        DurableObjectClasses = value.DurableObjectClasses,
     };
 }

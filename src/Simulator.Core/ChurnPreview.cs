@@ -12,8 +12,9 @@ public readonly record struct ObjectChange(string ObjectId, Guid From, Guid To);
 
 /// <summary>
 /// What a proposed deployment changes against the current one: the exact share of the hash space
-/// (so of Durable Objects) per (from → to) pair, and a warning for each version that keeps or grows
-/// its share and still loses objects, which only happens when the order of versions changes.
+/// (so of Durable Objects) per (from → to) pair, and a warning for each version that is listed at
+/// another position, keeps or grows its share, and still loses objects: listed at the same position,
+/// a raised share never loses any (see <see cref="VersionRanges"/>).
 /// </summary>
 public sealed record ChurnPreview(VersionRanges? Current, VersionRanges Proposed, IReadOnlyList<ChurnPair> Pairs, IReadOnlyList<string> Warnings)
 {
@@ -50,11 +51,18 @@ public sealed record ChurnPreview(VersionRanges? Current, VersionRanges Proposed
 
         var pairs = moved.Select(m => new ChurnPair(m.Key.From, m.Key.To, m.Value)).OrderByDescending(p => p.Points).ToList();
         var warnings = new List<string>();
-        foreach (var share in current.Versions)
+        for (var position = 0; position < current.Versions.Length; position++)
         {
+            var share = current.Versions[position];
+            var newPosition = Position(proposed, share.VersionId);
+            if (newPosition < 0 || newPosition == position)
+            {
+                continue;
+            }
+
             // Configured shares, not range sizes: those differ by a point of rounding with the position.
             var before = share.Percentage;
-            var after = proposed.Versions.Where(p => p.VersionId == share.VersionId).Sum(p => p.Percentage);
+            var after = proposed.Versions[newPosition].Percentage;
             var lost = pairs.Where(p => p.From == share.VersionId).Aggregate(UInt128.Zero, (sum, p) => sum + p.Points);
             if (after >= before && lost > 0)
             {
@@ -88,6 +96,19 @@ public sealed record ChurnPreview(VersionRanges? Current, VersionRanges Proposed
         }
 
         return changes;
+    }
+
+    private static int Position(Deployment deployment, Guid versionId)
+    {
+        for (var i = 0; i < deployment.Versions.Length; i++)
+        {
+            if (deployment.Versions[i].VersionId == versionId)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static string Percent(UInt128 points) =>

@@ -8,12 +8,16 @@ public static class DurableObjectId
 {
     public const int Length = 64;
 
-    /// <summary>The stable id of a named object: the same name always gives the same id.</summary>
-    public static string FromName(string name)
+    /// <summary>
+    /// The stable id of a named object in a namespace (dosim names a namespace by its class): the same
+    /// name always gives the same id in one namespace, and different ids in two.
+    /// </summary>
+    public static string FromName(string @namespace, string name)
     {
+        ArgumentException.ThrowIfNullOrEmpty(@namespace);
         ArgumentNullException.ThrowIfNull(name);
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes("dosim/durable-object-name/" + name), digest);
+        SHA256.HashData(Encoding.UTF8.GetBytes($"dosim/durable-object-name/{@namespace}/{name}"), digest);
         return Convert.ToHexStringLower(digest);
     }
 

@@ -19,7 +19,7 @@ public static class RolloutTable
         var rows = steps.Select(step =>
         {
             var ranges = VersionRanges.From([.. step.Select(s => new VersionShare(ids[s.Label], s.Percentage))]);
-            IReadOnlyList<string> cells = [.. objectNames.Select(name => labels.First(l => ids[l] == ranges.VersionFor(DurableObjectId.FromName(name))))];
+            IReadOnlyList<string> cells = [.. objectNames.Select(name => labels.First(l => ids[l] == ranges.VersionFor(DurableObjectId.FromName(DocsClass, name))))];
             return (Config(step), cells);
         }).ToList();
         return Render(rows, objectNames);
@@ -70,4 +70,7 @@ public static class RolloutTable
     ];
 
     public static IReadOnlyList<string> DocsObjects { get; } = ["foo", "bar", "baz"];
+
+    /// <summary>The class (so the namespace) of the docs' objects: the counter script's.</summary>
+    public const string DocsClass = "Counter";
 }

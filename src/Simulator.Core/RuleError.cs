@@ -20,6 +20,7 @@ public sealed record RuleError(int Code, string Message)
     public const int InvalidInput = 90012;
     public const int DeploymentConflict = 90013;
     public const int AmbiguousVersion = 90014;
+    public const int MissingDurableObjectClass = 90015;
 
     /// <summary>Platform 10211: Durable Object migrations only through a full deploy.</summary>
     public const int MigrationsNeedFullDeploy = 10211;

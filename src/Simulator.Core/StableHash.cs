@@ -12,7 +12,7 @@ namespace Simulator.Core;
 public static class StableHash
 {
     /// <summary>The smallest seed under which the docs' foo/bar/baz table comes out as the docs print it.</summary>
-    public const long Seed = 33;
+    public const long Seed = 1;
 
     private const int StackLimit = 512;
 

@@ -5,8 +5,16 @@ namespace Simulator.Core;
 /// <summary>
 /// A deployment laid out as ordered cumulative ranges over the 64-bit hash space: the versions in
 /// their listed order, each a consecutive range sized by its percentage. A point falls in exactly
-/// one range. Boundaries are exact (UInt128 arithmetic on thousandths of a percent, scaled by the
-/// percentages' own sum), so there is no modulo bias.
+/// one range. Boundaries are exact (UInt128 arithmetic on thousandths of a percent), so there is no
+/// modulo bias.
+/// <para>
+/// A deployment's percentages may add up to anything within 0.001 of 100. Each boundary is the
+/// midpoint of the cumulative share counted from the front (C) and from the back (100 - (S - C)),
+/// i.e. (2C + 100 - S) / 200 of the space: exactly C / 100 when the sum S is 100. Scaling by S
+/// instead would let a version whose share rises lose objects (X@50% Y@49.999% → X@50.001% Y@50%
+/// would shrink X); with the midpoint, a raised share never shrinks its range, whatever the other
+/// version does within the tolerance.
+/// </para>
 /// </summary>
 public sealed class VersionRanges
 {
@@ -66,11 +74,20 @@ public sealed class VersionRanges
         {
             versions[i] = shares[i].VersionId;
             cumulative += thousandths[i];
-            // cumulative * 2^64 / total: cumulative < 2^27, so the product fits in 128 bits.
-            ends[i] = i == shares.Count - 1 ? SpaceSize : (cumulative << 64) / total;
+            ends[i] = i == shares.Count - 1 ? SpaceSize : Boundary(cumulative, total);
         }
 
         return new VersionRanges(versions, ends);
+    }
+
+    // (2C + 100% - S) / 200% of the space, clamped to it. The numerator stays below 2^28, so
+    // shifting it by 64 bits fits in 128.
+    private static UInt128 Boundary(UInt128 cumulative, UInt128 total)
+    {
+        const int Hundred = 100_000;
+        var doubled = (2 * cumulative) + Hundred;
+        var numerator = doubled <= total ? UInt128.Zero : UInt128.Min(doubled - total, 2 * Hundred);
+        return (numerator << 64) / (2 * Hundred);
     }
 
     /// <summary>The version whose range holds this point.</summary>

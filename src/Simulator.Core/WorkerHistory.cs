@@ -2,14 +2,25 @@ using System.Collections.Immutable;
 
 namespace Simulator.Core;
 
-/// <summary>Settings of the rules that the platform has changed over time.</summary>
+/// <summary>
+/// Settings of the rules that the platform has changed over time. They belong to the cluster, not
+/// to a Worker: every decision is made under the rules configured now.
+/// </summary>
 public sealed record WorkerRules
 {
     /// <summary>The seeds' limit; the platform raised it to 100 in 2025.</summary>
     public const int DefaultDeployableWindow = 10;
 
-    /// <summary>How many of the newest versions may appear in a new deployment or rollback.</summary>
-    public int DeployableWindow { get; init; } = DefaultDeployableWindow;
+    private readonly int _deployableWindow = DefaultDeployableWindow;
+
+    /// <summary>How many of the newest versions may appear in a new deployment or rollback (at least 1).</summary>
+    public int DeployableWindow
+    {
+        get => _deployableWindow;
+        init => _deployableWindow = value >= 1
+            ? value
+            : throw new RuleViolationException(new RuleError(RuleError.InvalidInput, $"The deployable window must be at least 1 version (got {value})."));
+    }
 
     public static WorkerRules Default { get; } = new();
 }
@@ -25,23 +36,25 @@ public sealed record WorkerHistory
     public required string WorkerName { get; init; }
     public ImmutableList<WorkerVersion> Versions { get; init; } = ImmutableList<WorkerVersion>.Empty;
     public ImmutableList<Deployment> Deployments { get; init; } = ImmutableList<Deployment>.Empty;
-    public WorkerRules Rules { get; init; } = WorkerRules.Default;
+
+    /// <summary>The Durable Object migration tags applied so far, oldest first (only plain deploys apply them).</summary>
+    public ImmutableList<string> MigrationTags { get; init; } = ImmutableList<string>.Empty;
+
+    /// <summary>The Durable Object classes the Worker's objects belong to, as its last plain deploy set them.</summary>
+    public ImmutableSortedSet<string> DurableObjectClasses { get; init; } = ImmutableSortedSet<string>.Empty;
+
+    /// <summary>The Worker's current migration tag: the last one applied, or null.</summary>
+    public string? MigrationTag => MigrationTags.IsEmpty ? null : MigrationTags[^1];
 
     /// <summary>The deployment serving traffic: the newest one, or null before the first deploy.</summary>
     public Deployment? CurrentDeployment => Deployments.IsEmpty ? null : Deployments[^1];
 
     public WorkerVersion? LatestVersion => Versions.IsEmpty ? null : Versions[^1];
 
-    public static WorkerHistory Create(string workerName, WorkerRules? rules = null)
+    public static WorkerHistory Create(string workerName)
     {
         Check(WorkerNames.Validate(workerName));
-        rules ??= WorkerRules.Default;
-        if (rules.DeployableWindow < 1)
-        {
-            throw Refuse(RuleError.InvalidInput, $"The deployable window must be at least 1 version (got {rules.DeployableWindow}).");
-        }
-
-        return new WorkerHistory { WorkerName = workerName, Rules = rules };
+        return new WorkerHistory { WorkerName = workerName };
     }
 
     public WorkerVersion? FindVersion(Guid id) => Versions.Find(v => v.Id == id);
@@ -73,16 +86,35 @@ public sealed record WorkerHistory
     }
 
     /// <summary>The versions that may appear in a new deployment: the newest <see cref="WorkerRules.DeployableWindow"/>.</summary>
-    public IEnumerable<WorkerVersion> DeployableVersions => Versions.Skip(Math.Max(0, Versions.Count - Rules.DeployableWindow));
+    public IEnumerable<WorkerVersion> DeployableVersions(WorkerRules? rules = null) =>
+        Versions.Skip(Math.Max(0, Versions.Count - (rules ?? WorkerRules.Default).DeployableWindow));
 
-    /// <summary>A plain deploy: uploads a version and deploys it to 100% in one step. The only way to apply Durable Object migrations.</summary>
+    /// <summary>
+    /// A plain deploy: uploads a version and deploys it to 100% in one step. The only way to apply
+    /// Durable Object migrations: a new migration tag becomes the Worker's, and the version's classes
+    /// become the Worker's classes.
+    /// </summary>
     public WorkerHistory Deploy(VersionDraft draft, string? message, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(draft);
+        var tags = MigrationTags;
+        if (draft.MigrationTag is { } tag && tag != MigrationTag)
+        {
+            if (MigrationTags.Contains(tag))
+            {
+                throw Refuse(RuleError.InvalidInput, $"Migration tag '{tag}' was applied to '{WorkerName}' before its current tag '{MigrationTag}': migrations only go forward. Give the new migration a new tag.");
+            }
+
+            tags = tags.Add(tag);
+        }
+
         var version = NewVersion(draft, VersionSource.Deploy, now);
         return this with
         {
             Versions = Versions.Add(version),
             Deployments = Deployments.Add(NewDeployment(DeploymentSource.Deploy, message, now, new VersionShare(version.Id, 100))),
+            MigrationTags = tags,
+            DurableObjectClasses = version.DurableObjectClasses,
         };
     }
 
@@ -95,25 +127,30 @@ public sealed record WorkerHistory
             throw Refuse(RuleError.WorkerNotDeployed, $"Worker '{WorkerName}' has no versions yet: make the first one with a plain deploy (`dosim deploy`), then upload more.");
         }
 
-        if (draft.HasDurableObjectMigrations)
+        if (draft.MigrationTag is { } tag && !MigrationTags.Contains(tag))
         {
-            throw Refuse(RuleError.MigrationsNeedFullDeploy, "A version with Durable Object migrations cannot be uploaded as a version: apply migrations with a plain deploy (`dosim deploy`).");
+            throw Refuse(RuleError.MigrationsNeedFullDeploy, $"The version's Durable Object migrations (tag '{tag}') are not applied yet ('{WorkerName}' is at {(MigrationTag is null ? "no migration tag" : $"tag '{MigrationTag}'")}), and pending migrations cannot be uploaded as a version: apply them with a plain deploy (`dosim deploy --migration-tag {tag}`).");
+        }
+
+        if (draft.DurableObjectClasses.Except(DurableObjectClasses) is { Count: > 0 } added)
+        {
+            throw Refuse(RuleError.MigrationsNeedFullDeploy, $"The version adds Durable Object class{(added.Count == 1 ? string.Empty : "es")} {Quoted(added)}, which '{WorkerName}' does not have yet: a new class needs a migration, and only a plain deploy applies one (`dosim deploy`).");
         }
 
         return this with { Versions = Versions.Add(NewVersion(draft, VersionSource.Upload, now)) };
     }
 
     /// <summary>A new deployment of one or two versions. <paramref name="expectedCurrentDeployment"/>, when given, must be the current deployment.</summary>
-    public WorkerHistory DeployVersions(IReadOnlyList<VersionShare> shares, string? message, DateTimeOffset now, Guid? expectedCurrentDeployment = null)
+    public WorkerHistory DeployVersions(IReadOnlyList<VersionShare> shares, string? message, DateTimeOffset now, Guid? expectedCurrentDeployment = null, WorkerRules? rules = null)
     {
         ArgumentNullException.ThrowIfNull(shares);
         CheckExpected(expectedCurrentDeployment);
-        Check(ValidateShares(shares));
+        Check(ValidateShares(shares, rules));
         return this with { Deployments = Deployments.Add(NewDeployment(DeploymentSource.VersionsDeploy, message, now, [.. shares])) };
     }
 
     /// <summary>The refusal a deployment of these shares would get, or null when it is valid.</summary>
-    public RuleError? ValidateShares(IReadOnlyList<VersionShare> shares)
+    public RuleError? ValidateShares(IReadOnlyList<VersionShare> shares, WorkerRules? rules = null)
     {
         ArgumentNullException.ThrowIfNull(shares);
         if (Versions.IsEmpty)
@@ -144,17 +181,23 @@ public sealed record WorkerHistory
             return new(RuleError.DuplicateVersion, $"Version {shares[0].VersionId} is listed twice: a version may appear once in a deployment.");
         }
 
-        var deployable = DeployableVersions.Select(v => v.Id).ToHashSet();
+        rules ??= WorkerRules.Default;
+        var deployable = DeployableVersions(rules).Select(v => v.Id).ToHashSet();
         foreach (var share in shares)
         {
-            if (FindVersion(share.VersionId) is null)
+            if (FindVersion(share.VersionId) is not { } version)
             {
                 return new(RuleError.UnknownVersion, $"Worker '{WorkerName}' has no version {share.VersionId}. List them with `dosim versions list`.");
             }
 
             if (!deployable.Contains(share.VersionId))
             {
-                return OutsideWindow(share.VersionId);
+                return OutsideWindow(share.VersionId, rules);
+            }
+
+            if (MissingClasses(version) is { } missing)
+            {
+                return missing;
             }
         }
 
@@ -169,11 +212,6 @@ public sealed record WorkerHistory
             foreach (var share in shares)
             {
                 var version = FindVersion(share.VersionId)!;
-                if (version.HasDurableObjectMigrations)
-                {
-                    return new(RuleError.MigrationsNeedFullDeploy, $"Version {version.Id} carries Durable Object migrations and cannot be part of a gradual deployment: deploy it alone at 100%.");
-                }
-
                 if (version.HasMtlsBinding)
                 {
                     return new(RuleError.MtlsInSplit, $"Version {version.Id} has an mTLS binding and cannot be part of a split deployment: deploy it alone at 100%.");
@@ -193,15 +231,15 @@ public sealed record WorkerHistory
     /// A new deployment of one earlier version at 100%. With no version named, the target is the
     /// newest earlier deployment that had a single version at 100% and would change something.
     /// </summary>
-    public WorkerHistory Rollback(Guid? versionId, string? message, DateTimeOffset now, Guid? expectedCurrentDeployment = null)
+    public WorkerHistory Rollback(Guid? versionId, string? message, DateTimeOffset now, Guid? expectedCurrentDeployment = null, WorkerRules? rules = null)
     {
         CheckExpected(expectedCurrentDeployment);
-        var target = RollbackTarget(versionId);
+        var target = RollbackTarget(versionId, rules);
         return this with { Deployments = Deployments.Add(NewDeployment(DeploymentSource.Rollback, message, now, new VersionShare(target.Id, 100))) };
     }
 
     /// <summary>The version a rollback would deploy.</summary>
-    public WorkerVersion RollbackTarget(Guid? versionId)
+    public WorkerVersion RollbackTarget(Guid? versionId, WorkerRules? rules = null)
     {
         if (CurrentDeployment is not { } current)
         {
@@ -222,11 +260,13 @@ public sealed record WorkerHistory
                 : GetVersion(earlier.Versions[0].VersionId);
         }
 
-        if (!DeployableVersions.Contains(target))
+        rules ??= WorkerRules.Default;
+        if (!DeployableVersions(rules).Contains(target))
         {
-            throw new RuleViolationException(OutsideWindow(target.Id));
+            throw new RuleViolationException(OutsideWindow(target.Id, rules));
         }
 
+        Check(MissingClasses(target));
         return target;
     }
 
@@ -266,6 +306,14 @@ public sealed record WorkerHistory
         return latest;
     }
 
+    /// <summary>The same history with every secret value blanked: what leaves the cluster.</summary>
+    public WorkerHistory WithoutSecretValues() => this with
+    {
+        Versions = Versions.ConvertAll(v => v.Secrets.IsEmpty ? v : v with { Secrets = v.Secrets.ToImmutableSortedDictionary(s => s.Key, _ => string.Empty, StringComparer.Ordinal) }),
+    };
+
+    // A secret change is the same code with new secrets: it applies no migration, and it carries no
+    // tag, so a tag keeps naming the one version it was given to.
     private WorkerHistory WithSecrets(WorkerVersion latest, ImmutableSortedDictionary<string, string> secrets, string message, DateTimeOffset now)
     {
         var version = latest with
@@ -274,6 +322,7 @@ public sealed record WorkerHistory
             Number = latest.Number + 1,
             CreatedOn = now,
             Source = VersionSource.Secret,
+            Tag = null,
             Message = message,
             Secrets = secrets,
         };
@@ -311,8 +360,9 @@ public sealed record WorkerHistory
             Source = source,
             Vars = draft.Vars,
             Secrets = LatestVersion?.Secrets ?? ImmutableSortedDictionary<string, string>.Empty,
+            DurableObjectClasses = draft.DurableObjectClasses,
+            MigrationTag = draft.MigrationTag,
             HasMtlsBinding = draft.HasMtlsBinding,
-            HasDurableObjectMigrations = draft.HasDurableObjectMigrations,
             UsesSmartPlacement = draft.UsesSmartPlacement,
         };
     }
@@ -328,8 +378,17 @@ public sealed record WorkerHistory
         }
     }
 
-    private RuleError OutsideWindow(Guid id) =>
-        new(RuleError.OutsideDeployableWindow, $"Version {id} is not among the last {Rules.DeployableWindow} versions of '{WorkerName}', and only those can be deployed: upload it again as a new version.");
+    private RuleError OutsideWindow(Guid id, WorkerRules rules) =>
+        new(RuleError.OutsideDeployableWindow, $"Version {id} is not among the last {rules.DeployableWindow} versions of '{WorkerName}', and only those can be deployed: upload it again as a new version.");
+
+    // The Worker's objects keep running whatever version a deployment assigns them: a version
+    // without one of their classes could not build them.
+    private RuleError? MissingClasses(WorkerVersion version) =>
+        DurableObjectClasses.Except(version.DurableObjectClasses) is { Count: > 0 } missing
+            ? new(RuleError.MissingDurableObjectClass, $"Version {version} has no Durable Object class {Quoted(missing)}, which the objects of '{WorkerName}' belong to, so it could not run them: deploy only versions that export {Quoted(DurableObjectClasses)}. (The platform removes a class only with a deleted_classes migration, which dosim does not simulate.)")
+            : null;
+
+    private static string Quoted(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
 
     private static void Check(RuleError? error)
     {

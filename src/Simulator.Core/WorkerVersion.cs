@@ -24,8 +24,14 @@ public sealed record VersionDraft
     public string? Tag { get; init; }
     public string? Message { get; init; }
     public ImmutableSortedDictionary<string, string> Vars { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    /// <summary>The Durable Object classes the version's code exports (the silo fills these in from the script).</summary>
+    public ImmutableSortedSet<string> DurableObjectClasses { get; init; } = ImmutableSortedSet<string>.Empty;
+
+    /// <summary>The tag the version's Durable Object migrations end at (wrangler's <c>new_tag</c>); null when it has none.</summary>
+    public string? MigrationTag { get; init; }
+
     public bool HasMtlsBinding { get; init; }
-    public bool HasDurableObjectMigrations { get; init; }
     public bool UsesSmartPlacement { get; init; }
 }
 
@@ -41,20 +47,27 @@ public sealed record WorkerVersion
     public required VersionSource Source { get; init; }
     public ImmutableSortedDictionary<string, string> Vars { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
-    /// <summary>Secrets by name. The values reach the version's code; listings show names only.</summary>
+    /// <summary>
+    /// Secrets by name. The values reach the version's code inside the cluster; a history read by a
+    /// client has them blanked (<see cref="WorkerHistory.WithoutSecretValues"/>), so listings show names only.
+    /// </summary>
     public ImmutableSortedDictionary<string, string> Secrets { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
+    public ImmutableSortedSet<string> DurableObjectClasses { get; init; } = ImmutableSortedSet<string>.Empty;
+
+    /// <summary>The migration tag of the version's code; null when it declares no migrations.</summary>
+    public string? MigrationTag { get; init; }
+
     public bool HasMtlsBinding { get; init; }
-    public bool HasDurableObjectMigrations { get; init; }
     public bool UsesSmartPlacement { get; init; }
 
-    // Value equality: immutable dictionaries compare by reference.
+    // Value equality: immutable collections compare by reference.
     public bool Equals(WorkerVersion? other) =>
         other is not null && Id == other.Id && Number == other.Number && CreatedOn == other.CreatedOn
         && Script == other.Script && Tag == other.Tag && Message == other.Message && Source == other.Source
         && Vars.SequenceEqual(other.Vars) && Secrets.SequenceEqual(other.Secrets)
-        && HasMtlsBinding == other.HasMtlsBinding && HasDurableObjectMigrations == other.HasDurableObjectMigrations
-        && UsesSmartPlacement == other.UsesSmartPlacement;
+        && DurableObjectClasses.SequenceEqual(other.DurableObjectClasses) && MigrationTag == other.MigrationTag
+        && HasMtlsBinding == other.HasMtlsBinding && UsesSmartPlacement == other.UsesSmartPlacement;
 
     public override int GetHashCode() => Id.GetHashCode();
 

@@ -36,7 +36,7 @@ public sealed class DocsScenarioTests
             .DeployVersions([new(b, 100)], null, now);
         foreach (var name in RolloutTable.DocsObjects)
         {
-            var id = DurableObjectId.FromName(name);
+            var id = DurableObjectId.FromName(RolloutTable.DocsClass, name);
             var versions = history.Deployments.Select(d => VersionRanges.From(d).VersionFor(id)).ToList();
             Assert.Equal(1, versions.Zip(versions.Skip(1)).Count(p => p.First != p.Second));
             Assert.Equal(a, versions[0]);

@@ -1,26 +1,36 @@
+using CsCheck;
+
 namespace Simulator.Core.Tests;
 
 /// <summary>Golden values: if any of these change, every user's objects move between versions.</summary>
 public sealed class StableHashTests
 {
     [Theory]
-    [InlineData("", 1942873569293493936UL)]
-    [InlineData("foo", 3507467617445812106UL)]
-    [InlineData("user-42", 10553504366963951995UL)]
+    [InlineData("", 5604079703740606211UL)]
+    [InlineData("foo", 6076897603942036120UL)]
+    [InlineData("user-42", 9942619603908622234UL)]
     public void Points_are_pinned(string text, ulong expected) => Assert.Equal(expected, StableHash.Point(text));
 
     [Theory]
-    [InlineData("foo", "f7df384e7f4c5d33b51db61f35702d5629b04cebb60f496244e1a103e0242c76")]
-    [InlineData("bar", "1717c34ba9d0cfe5f7031a054df77f42909d2eba13c4d1124f4813d79c345aaa")]
-    // SHA-256 of "dosim/durable-object-name/" + name, in lowercase hex.
-    public void Ids_from_names_are_pinned(string name, string expected) => Assert.Equal(expected, DurableObjectId.FromName(name));
+    [InlineData("foo", "68456b10481b3c787f21b7b3f39cb0c6749dfad296aefa2b06ecd77b1841c19a")]
+    [InlineData("bar", "c66b0bc71d600471f15ea792e6a7400d72da444c5917183e756fc8faf5d95661")]
+    // SHA-256 of "dosim/durable-object-name/Counter/" + name, in lowercase hex.
+    public void Ids_from_names_are_pinned(string name, string expected) => Assert.Equal(expected, DurableObjectId.FromName("Counter", name));
+
+    [Fact]
+    public void The_same_name_in_two_namespaces_names_two_objects() =>
+        Gen.String.Sample(name =>
+        {
+            Assert.NotEqual(DurableObjectId.FromName("Counter", name), DurableObjectId.FromName("Room", name));
+            Assert.Equal(DurableObjectId.FromName("Counter", name), DurableObjectId.FromName("Counter", name));
+        });
 
     [Fact]
     public void The_seed_is_the_smallest_that_gives_the_docs_table()
     {
         static bool DocsTable(long seed)
         {
-            double Fraction(string name) => StableHash.Point(DurableObjectId.FromName(name), seed) / Math.Pow(2, 64);
+            double Fraction(string name) => StableHash.Point(DurableObjectId.FromName(RolloutTable.DocsClass, name), seed) / Math.Pow(2, 64);
             return Fraction("foo") < 0.2 && Fraction("bar") is >= 0.2 and < 0.5 && Fraction("baz") >= 0.5;
         }
 
@@ -35,7 +45,7 @@ public sealed class StableHashTests
     [Fact]
     public void Object_ids_are_64_hex_digits()
     {
-        Assert.True(DurableObjectId.IsValid(DurableObjectId.FromName("foo")));
+        Assert.True(DurableObjectId.IsValid(DurableObjectId.FromName("Counter", "foo")));
         Assert.True(DurableObjectId.IsValid(DurableObjectId.NewUnique()));
         Assert.NotEqual(DurableObjectId.NewUnique(), DurableObjectId.NewUnique());
         Assert.False(DurableObjectId.IsValid("foo"));

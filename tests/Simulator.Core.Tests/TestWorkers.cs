@@ -8,10 +8,14 @@ internal static class TestWorkers
 
     public static VersionDraft Draft(string tag = "v", string script = "hello") => new() { Script = script, Tag = tag };
 
+    /// <summary>A version of a Durable Object Worker: the Counter class, with migrations up to <paramref name="migrationTag"/>.</summary>
+    public static VersionDraft CounterDraft(string tag, string? migrationTag = "v1") =>
+        new() { Script = "counter", Tag = tag, DurableObjectClasses = ["Counter"], MigrationTag = migrationTag };
+
     /// <summary>A worker deployed once (version 1 at 100%) with <paramref name="uploads"/> more versions uploaded.</summary>
-    public static WorkerHistory Deployed(int uploads = 1, WorkerRules? rules = null)
+    public static WorkerHistory Deployed(int uploads = 1)
     {
-        var history = WorkerHistory.Create("my-worker", rules).Deploy(Draft("v1"), "first", Now);
+        var history = WorkerHistory.Create("my-worker").Deploy(Draft("v1"), "first", Now);
         for (var i = 0; i < uploads; i++)
         {
             history = history.UploadVersion(Draft($"v{i + 2}"), Now);

@@ -66,6 +66,45 @@ public sealed class VersionRangesTests
             }
         });
 
+    // Two versions whose percentages add up to an accepted sum: within 0.001 of 100.
+    private static readonly Gen<(int A, int B)> AcceptedSplit =
+        Gen.Select(Thousandths, Gen.Int[-1, 1]).Select((a, d) => (a, Math.Clamp(100_000 - a + d, 0, 100_000)));
+
+    private static (UInt128 Start, UInt128 End) RangeOf(VersionRanges ranges, Guid version)
+    {
+        var (_, start, end) = ranges.Ranges().Single(r => r.Version == version);
+        return (start, end);
+    }
+
+    [Fact]
+    public void Within_the_sum_tolerance_a_raised_share_keeps_every_object_of_its_version() =>
+        Gen.Select(AcceptedSplit, AcceptedSplit).Sample((before, after) =>
+        {
+            var current = Split((A, before.A / 1000m), (B, before.B / 1000m));
+            var proposed = Split((A, after.A / 1000m), (B, after.B / 1000m));
+            var (currentRanges, proposedRanges) = (VersionRanges.From(current), VersionRanges.From(proposed));
+            foreach (var (version, was, now) in new[] { (A, before.A, after.A), (B, before.B, after.B) })
+            {
+                if (now > was)
+                {
+                    var (start, end) = RangeOf(currentRanges, version);
+                    var (newStart, newEnd) = RangeOf(proposedRanges, version);
+                    Assert.True(newStart <= start && newEnd >= end, $"{version} raised {was} -> {now} thousandths yet its range shrank");
+                }
+            }
+
+            // Same order: no warning, whatever moved.
+            Assert.Empty(ChurnPreview.Compute(current, proposed).Warnings);
+        });
+
+    [Fact]
+    public void Both_shares_raised_within_the_tolerance_move_nothing()
+    {
+        var preview = ChurnPreview.Compute(Split((A, 50m), (B, 49.999m)), Split((A, 50.001m), (B, 50m)));
+        Assert.Empty(preview.Pairs);
+        Assert.Empty(preview.Warnings);
+    }
+
     [Fact]
     public void A_rollout_toward_one_version_changes_each_object_at_most_once() =>
         Gen.Int[0, 100_000].Array[1, 10].Select(Gen.ULong.Array[300]).Sample((steps, points) =>
@@ -84,7 +123,7 @@ public sealed class VersionRangesTests
     // 100,000 ids land on each version within 6 standard deviations of the binomial count
     // n·p ± 6·sqrt(n·p·(1−p)) + 1: a false failure has odds below 1 in 10^8 per check.
     private static readonly ulong[] HundredThousandObjects =
-        [.. Enumerable.Range(0, 100_000).Select(i => StableHash.Point(DurableObjectId.FromName("object-" + i)))];
+        [.. Enumerable.Range(0, 100_000).Select(i => StableHash.Point(DurableObjectId.FromName("Counter", "object-" + i)))];
 
     [Fact]
     public void Objects_land_on_each_version_in_proportion_to_its_share() =>

@@ -50,22 +50,59 @@ public sealed class WorkerHistoryTests
     }
 
     [Fact]
-    public void Migrations_cannot_be_uploaded_as_a_version() =>
-        Refused(Deployed(), RuleError.MigrationsNeedFullDeploy, h => h.UploadVersion(Draft() with { HasDurableObjectMigrations = true }, Now));
-
-    [Fact]
-    public void Migrations_apply_through_a_plain_deploy()
+    public void Pending_migrations_cannot_be_uploaded_as_a_version()
     {
-        var history = Deployed().Deploy(Draft() with { HasDurableObjectMigrations = true }, null, Now);
-        Assert.True(history.LatestVersion!.HasDurableObjectMigrations);
-        Assert.Equal(history.LatestVersion.Id, history.CurrentDeployment!.Versions[0].VersionId);
+        var history = WorkerHistory.Create("my-worker").Deploy(CounterDraft("A", "v1"), null, Now);
+        Refused(history, RuleError.MigrationsNeedFullDeploy, h => h.UploadVersion(CounterDraft("B", "v2"), Now));
     }
 
     [Fact]
-    public void A_version_with_migrations_cannot_be_part_of_a_split()
+    public void A_new_class_cannot_be_uploaded_as_a_version() =>
+        Refused(Deployed(), RuleError.MigrationsNeedFullDeploy, h => h.UploadVersion(CounterDraft("B", migrationTag: null), Now));
+
+    [Fact]
+    public void A_plain_deploy_applies_migrations_and_records_the_tag()
     {
-        var history = Deployed(uploads: 0).Deploy(Draft() with { HasDurableObjectMigrations = true }, null, Now).UploadVersion(Draft(), Now);
-        Refused(history, RuleError.MigrationsNeedFullDeploy, h => h.DeployVersions(Shares((h.V(2), 50), (h.V(3), 50)), null, Now));
+        var history = WorkerHistory.Create("my-worker").Deploy(CounterDraft("A", "v1"), null, Now);
+        Assert.Equal("v1", history.MigrationTag);
+        Assert.Equal(["Counter"], history.DurableObjectClasses);
+        history = history.Deploy(CounterDraft("C", "v2"), null, Now);
+        Assert.Equal(["v1", "v2"], history.MigrationTags);
+        Assert.Equal(history.LatestVersion!.Id, history.CurrentDeployment!.Versions[0].VersionId);
+        Refused(history, RuleError.InvalidInput, h => h.Deploy(CounterDraft("D", "v1"), null, Now));
+    }
+
+    [Fact]
+    public void The_docs_rollout_works_on_a_worker_whose_first_version_applied_a_migration()
+    {
+        var history = WorkerHistory.Create("my-worker").Deploy(CounterDraft("A", "v1"), null, Now).UploadVersion(CounterDraft("B", "v1"), Now);
+        var (a, b) = (history.V(1), history.V(2));
+        history = history.DeployVersions(Shares((b, 20), (a, 80)), null, Now)
+            .DeployVersions(Shares((b, 50), (a, 50)), null, Now)
+            .DeployVersions(Shares((b, 100)), null, Now);
+        Assert.Equal(4, history.Deployments.Count);
+        Assert.Equal("v1", history.MigrationTag);
+    }
+
+    [Fact]
+    public void A_version_uploaded_after_its_migration_was_applied_can_be_split()
+    {
+        var history = Deployed(uploads: 0).Deploy(CounterDraft("A", "v1"), null, Now).UploadVersion(CounterDraft("B", "v1"), Now);
+        var split = history.DeployVersions(Shares((history.V(3), 50), (history.V(2), 50)), null, Now);
+        Assert.Equal(2, split.CurrentDeployment!.Versions.Length);
+    }
+
+    [Fact]
+    public void A_deployment_cannot_drop_a_class_its_objects_belong_to()
+    {
+        // v1 has no classes; v2 added Counter with a plain deploy; v3 is v2's code.
+        var history = Deployed(uploads: 0).Deploy(CounterDraft("A", "v1"), null, Now).UploadVersion(CounterDraft("B", "v1"), Now);
+        Refused(history, RuleError.MissingDurableObjectClass, h => h.DeployVersions(Shares((h.V(1), 50), (h.V(2), 50)), null, Now));
+        Refused(history, RuleError.MissingDurableObjectClass, h => h.DeployVersions(Shares((h.V(1), 100)), null, Now));
+        Refused(history, RuleError.MissingDurableObjectClass, h => h.Rollback(h.V(1), null, Now));
+        var error = Assert.Throws<RuleViolationException>(() => history.DeployVersions(Shares((history.V(1), 50), (history.V(2), 50)), null, Now)).Error;
+        Assert.Contains("'Counter'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(history.V(1).ToString(), error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,11 +170,18 @@ public sealed class WorkerHistoryTests
     }
 
     [Fact]
-    public void The_deployable_window_is_configurable()
+    public void The_deployable_window_is_the_one_given_to_each_decision()
     {
-        var history = Deployed(uploads: 10, new WorkerRules { DeployableWindow = 100 });
-        Assert.Equal(history.V(1), history.DeployVersions(Shares((history.V(1), 100)), null, Now).CurrentDeployment!.Versions[0].VersionId);
-        Assert.Equal(RuleError.InvalidInput, Assert.Throws<RuleViolationException>(() => WorkerHistory.Create("w", new WorkerRules { DeployableWindow = 0 })).Error.Code);
+        var history = Deployed(uploads: 10);
+        var wide = new WorkerRules { DeployableWindow = 100 };
+        Assert.Equal(history.V(1), history.DeployVersions(Shares((history.V(1), 100)), null, Now, rules: wide).CurrentDeployment!.Versions[0].VersionId);
+        Assert.Equal(history.V(1), history.Rollback(history.V(1), null, Now, rules: wide).CurrentDeployment!.Versions[0].VersionId);
+        Assert.Null(history.ValidateShares(Shares((history.V(1), 100)), wide));
+
+        // The same history under a narrower window: nothing about the window is kept in it.
+        var narrow = new WorkerRules { DeployableWindow = 2 };
+        Refused(history, RuleError.OutsideDeployableWindow, h => h.DeployVersions(Shares((h.V(9), 100)), null, Now, rules: narrow));
+        Assert.Equal(RuleError.InvalidInput, Assert.Throws<RuleViolationException>(() => new WorkerRules { DeployableWindow = 0 }).Error.Code);
     }
 
     [Fact]
@@ -230,6 +274,29 @@ public sealed class WorkerHistoryTests
     [Fact]
     public void Secret_names_are_checked() =>
         Refused(Deployed(uploads: 0), RuleError.InvalidInput, h => h.PutSecret("1-bad name", "x", Now));
+
+    [Fact]
+    public void A_secret_change_keeps_tags_unambiguous_and_the_version_splittable()
+    {
+        var history = WorkerHistory.Create("my-worker").Deploy(CounterDraft("A", "v1"), null, Now).PutSecret("API_KEY", "x", Now);
+        var secretVersion = history.LatestVersion!;
+        Assert.Null(secretVersion.Tag);
+        Assert.Equal("v1", secretVersion.MigrationTag);
+        Assert.Equal(history.V(1), history.ResolveVersion("A").Id);
+        history = history.UploadVersion(CounterDraft("B", "v1"), Now);
+        var split = history.DeployVersions(Shares((history.V(3), 20), (secretVersion.Id, 80)), null, Now);
+        Assert.Equal(2, split.CurrentDeployment!.Versions.Length);
+    }
+
+    [Fact]
+    public void Secret_values_do_not_leave_the_cluster()
+    {
+        var history = Deployed(uploads: 0).PutSecret("API_KEY", "s3cret", Now).PutSecret("OTHER", "t0ken", Now);
+        var shown = history.WithoutSecretValues();
+        Assert.Equal(history.Versions.Select(v => v.Secrets.Keys.ToList()), shown.Versions.Select(v => v.Secrets.Keys.ToList()));
+        Assert.All(shown.Versions.SelectMany(v => v.Secrets.Values), value => Assert.Equal(string.Empty, value));
+        Assert.Equal("s3cret", history.LatestVersion!.Secrets["API_KEY"]);
+    }
 
     [Fact]
     public void Versions_carry_the_secrets_of_the_version_before()
