@@ -25,6 +25,14 @@ internal static class CommonOptions
 
     public static void AddTo(RootCommand root)
     {
+        // A bad name is a usage error (exit 2) with the naming rule, before anything is asked of the cluster.
+        Name.Validators.Add(result =>
+        {
+            if (WorkerNames.Validate(result.GetValueOrDefault<string>()) is { } invalid)
+            {
+                result.AddError(invalid.Message);
+            }
+        });
         root.Options.Add(Name);
         root.Options.Add(ClusterEndpoints);
     }

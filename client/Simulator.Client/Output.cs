@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Simulator.Contracts;
 using Simulator.Core;
 
 namespace Simulator.Client;
@@ -55,6 +56,8 @@ internal static class Output
         ("Message", version.Message),
         ("Source", Source(version.Source)),
         ("Script", version.Script),
+        ("Durable Objects", version.DurableObjectClasses.IsEmpty ? null : string.Join(", ", version.DurableObjectClasses)),
+        ("Migration tag", version.MigrationTag),
         ("Vars", version.Vars.IsEmpty ? null : string.Join(", ", version.Vars.Select(v => $"{v.Key}={v.Value}"))),
         ("Secrets", version.Secrets.IsEmpty ? null : string.Join(", ", version.Secrets.Keys)));
 
@@ -64,7 +67,8 @@ internal static class Output
             ("Deployment ID", deployment.Id.ToString()),
             ("Created", Time(deployment.CreatedOn)),
             ("Source", Kebab(deployment.Source.ToString())),
-            ("Message", deployment.Message));
+            ("Message", deployment.Message),
+            ("Migration tag", history.MigrationTag));
         var first = true;
         foreach (var share in deployment.Versions)
         {
@@ -88,10 +92,57 @@ internal static class Output
         script = v.Script,
         vars = v.Vars,
         secrets = v.Secrets.Keys,
+        durableObjectClasses = v.DurableObjectClasses,
+        migrationTag = v.MigrationTag,
         v.HasMtlsBinding,
-        v.HasDurableObjectMigrations,
         v.UsesSmartPlacement,
     };
+
+    /// <summary>A new deployment with the reorder warnings and where it was applied.</summary>
+    public static object DeploymentResultJson(DeploymentResult r) => new
+    {
+        id = r.Deployment.Id,
+        created = r.Deployment.CreatedOn,
+        source = Kebab(r.Deployment.Source.ToString()),
+        message = r.Deployment.Message,
+        versions = r.Deployment.Versions.Select(s => new { versionId = s.VersionId, percentage = s.Percentage }),
+        warnings = r.Warnings,
+        propagation = new
+        {
+            appliedOn = r.Propagation.Applied.Select(a => new { silo = a.Silo, objectsReset = a.ObjectsReset, objectsFailed = a.ObjectsFailed }),
+            notAppliedOn = r.Propagation.Missed.Select(m => new { silo = m.Silo, reason = m.Reason }),
+        },
+    };
+
+    public static void Warnings(IEnumerable<string> warnings)
+    {
+        foreach (var warning in warnings)
+        {
+            Console.WriteLine("⚠ " + warning);
+        }
+    }
+
+    /// <summary>Silent when every silo applied the deployment; otherwise says which did not, and when they will.</summary>
+    public static void Propagation(PropagationReport report)
+    {
+        foreach (var applied in report.Applied.Where(a => a.ObjectsFailed > 0))
+        {
+            Console.WriteLine($"⚠ Silo {applied.Silo}: {applied.ObjectsFailed} of {applied.ObjectsFailed + applied.ObjectsReset} reassigned active objects could not reset now ({applied.FirstFailure}); they take their new version on their next call.");
+        }
+
+        if (report.Missed.IsEmpty)
+        {
+            return;
+        }
+
+        Console.WriteLine($"⚠ Saved, and applied on {report.Applied.Length} of {report.Applied.Length + report.Missed.Length} silos. Not applied yet on:");
+        foreach (var missed in report.Missed)
+        {
+            Console.WriteLine($"  {missed.Silo}: {missed.Reason}");
+        }
+
+        Console.WriteLine($"  Each re-reads the current deployment within {report.ResyncInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s and applies it then (`dosim silos` lists them).");
+    }
 
     public static object DeploymentJson(Deployment d) => new
     {

@@ -49,7 +49,7 @@ internal static class ScenarioCommand
         Console.WriteLine();
         foreach (var objectName in objects)
         {
-            var status = await cluster.Grains.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format(name, "Counter", DurableObjectId.FromName(objectName))).GetStatus();
+            var status = await cluster.Grains.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format(name, "Counter", DurableObjectId.FromName(RolloutTable.DocsClass, objectName))).GetStatus();
             Console.WriteLine($"\"{objectName}\": reset {status.ResetCount.ToString(CultureInfo.InvariantCulture)} time{(status.ResetCount == 1 ? string.Empty : "s")}");
         }
     }

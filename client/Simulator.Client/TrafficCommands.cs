@@ -16,7 +16,7 @@ internal static class TrafficCommands
     };
 
     private static readonly Option<string?> VersionKey = new("--version-key") { Description = "Sends Cloudflare-Workers-Version-Key." };
-    private static readonly Option<string?> Override = new("--override") { Description = "A version id (or tag) to send in Cloudflare-Workers-Version-Overrides." };
+    private static readonly Option<string?> Override = new("--override") { Description = "A version id, unique tag or 'latest' to send in Cloudflare-Workers-Version-Overrides (a tag is resolved to its id through the cluster)." };
 
     public static Command Request()
     {
@@ -24,9 +24,23 @@ internal static class TrafficCommands
         var command = new Command("request", "Send one request through the HTTP gateway and show which versions served it.") { path, Http, VersionKey, Override };
         command.SetAction(async (parse, ct) =>
         {
+            var name = parse.GetValue(CommonOptions.Name)!;
+            string? overrideId = null;
+            if (parse.GetValue(Override) is { } version)
+            {
+                // The header carries version ids only: the platform ignores anything else silently.
+                if (Guid.TryParse(version, out var id))
+                {
+                    overrideId = id.ToString();
+                }
+                else if (await CommonOptions.Run(parse, ct, async cluster => overrideId = (await VersionCommands.History(cluster, name)).ResolveVersion(version).Id.ToString()) is var code and not ExitCodes.Ok)
+                {
+                    return code;
+                }
+            }
+
             try
             {
-                var name = parse.GetValue(CommonOptions.Name)!;
                 using var http = new HttpClient();
                 using var message = new HttpRequestMessage(HttpMethod.Get, Url(parse.GetValue(Http)!, parse.GetValue(path)!));
                 message.Headers.Host = $"{name}.localhost";
@@ -35,9 +49,9 @@ internal static class TrafficCommands
                     message.Headers.Add(VersionHeaders.Key, key);
                 }
 
-                if (parse.GetValue(Override) is { } version)
+                if (overrideId is not null)
                 {
-                    message.Headers.Add(VersionHeaders.Overrides, $"{name}=\"{version}\"");
+                    message.Headers.Add(VersionHeaders.Overrides, $"{name}=\"{overrideId}\"");
                 }
 
                 using var response = await http.SendAsync(message, ct);

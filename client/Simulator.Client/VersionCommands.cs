@@ -13,7 +13,7 @@ internal static class VersionCommands
     private static readonly Option<string?> Tag = new("--tag") { Description = "A tag for the version." };
     private static readonly Option<string?> Message = new("--message", "-m") { Description = "A message for the version or deployment." };
     private static readonly Option<string[]> Vars = new("--var") { Description = "A var, NAME=value (repeat for more)." };
-    private static readonly Option<bool> Migrations = new("--migrations") { Description = "The version carries Durable Object migrations." };
+    private static readonly Option<string?> MigrationTag = new("--migration-tag") { Description = "The tag the version's Durable Object migrations end at (wrangler's new_tag); a plain deploy applies a new one." };
     private static readonly Option<bool> Mtls = new("--mtls") { Description = "The version has an mTLS binding." };
     private static readonly Option<bool> SmartPlacement = new("--smart-placement") { Description = "The version uses Smart Placement." };
     private static readonly Option<bool> Yes = new("--yes", "-y") { Description = "Do not ask for confirmation (dosim never asks; accepted for the platform's scripts)." };
@@ -29,6 +29,7 @@ internal static class VersionCommands
             Console.WriteLine($"Uploaded {name}");
             Console.WriteLine($"Deployed {name} version {result.Version.Id} at 100%");
             Console.WriteLine($"Current Version ID: {result.Version.Id}");
+            Output.Propagation(result.Propagation);
         }));
         return command;
     }
@@ -96,15 +97,18 @@ internal static class VersionCommands
                 return;
             }
 
-            var deployment = await Grain(cluster, name).DeployVersions(shares, parse.GetValue(Message), parse.GetValue(expect));
+            var result = await Grain(cluster, name).DeployVersions(shares, parse.GetValue(Message), parse.GetValue(expect));
             if (parse.GetValue(CommonOptions.Json))
             {
-                Output.WriteJson(Output.DeploymentJson(deployment));
+                Output.WriteJson(Output.DeploymentResultJson(result));
                 return;
             }
 
+            var deployment = result.Deployment;
             Console.WriteLine($"Deployed {name} version(s): {string.Join(", ", deployment.Versions.Select(v => $"{v.VersionId} at {v.Percentage.ToString(CultureInfo.InvariantCulture)}%"))}");
             Console.WriteLine($"Deployment ID: {deployment.Id}");
+            Output.Warnings(result.Warnings);
+            Output.Propagation(result.Propagation);
         }));
         return command;
     }
@@ -124,10 +128,8 @@ internal static class VersionCommands
 
     private static async Task Preview(Cluster cluster, WorkerHistory history, ImmutableArray<VersionShare> shares, bool json)
     {
-        if (history.ValidateShares(shares) is { } error)
-        {
-            throw new RuleViolationException(error);
-        }
+        // Refused as the deploy would be, under the cluster's rules.
+        await Grain(cluster, history.WorkerName).ValidateDeployment(shares);
 
         var proposed = new Deployment { Id = Guid.Empty, CreatedOn = DateTimeOffset.UtcNow, Source = DeploymentSource.VersionsDeploy, Versions = shares };
         var preview = ChurnPreview.Compute(history.CurrentDeployment, proposed);
@@ -212,9 +214,11 @@ internal static class VersionCommands
             var name = parse.GetValue(CommonOptions.Name)!;
             var history = await History(cluster, name);
             Guid? target = parse.GetValue(version) is { } spec ? history.ResolveVersion(spec).Id : null;
-            var deployment = await Grain(cluster, name).Rollback(target, parse.GetValue(Message), null);
-            Console.WriteLine($"Rolled back {name} to version {deployment.Versions[0].VersionId} at 100%");
-            Console.WriteLine($"Deployment ID: {deployment.Id}");
+            var result = await Grain(cluster, name).Rollback(target, parse.GetValue(Message), null);
+            Console.WriteLine($"Rolled back {name} to version {result.Deployment.Versions[0].VersionId} at 100%");
+            Console.WriteLine($"Deployment ID: {result.Deployment.Id}");
+            Output.Warnings(result.Warnings);
+            Output.Propagation(result.Propagation);
         }));
         return command;
     }
@@ -227,14 +231,16 @@ internal static class VersionCommands
         put.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var text = parse.GetValue(value) ?? (Console.IsInputRedirected ? (await Console.In.ReadToEndAsync(ct)).TrimEnd('\n', '\r') : throw new CliException(ExitCodes.Usage, "Give the secret's value with --value or on standard input."));
-            var version = await Grain(cluster, parse.GetValue(CommonOptions.Name)!).PutSecret(parse.GetValue(secretName)!, text);
-            Console.WriteLine($"Secret {parse.GetValue(secretName)} put: version {version.Id} deployed at 100%");
+            var result = await Grain(cluster, parse.GetValue(CommonOptions.Name)!).PutSecret(parse.GetValue(secretName)!, text);
+            Console.WriteLine($"Secret {parse.GetValue(secretName)} put: version {result.Version.Id} deployed at 100%");
+            Output.Propagation(result.Propagation);
         }));
         var delete = new Command("delete", "Delete a secret: a new version deployed at 100%.") { secretName };
         delete.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
-            var version = await Grain(cluster, parse.GetValue(CommonOptions.Name)!).DeleteSecret(parse.GetValue(secretName)!);
-            Console.WriteLine($"Secret {parse.GetValue(secretName)} deleted: version {version.Id} deployed at 100%");
+            var result = await Grain(cluster, parse.GetValue(CommonOptions.Name)!).DeleteSecret(parse.GetValue(secretName)!);
+            Console.WriteLine($"Secret {parse.GetValue(secretName)} deleted: version {result.Version.Id} deployed at 100%");
+            Output.Propagation(result.Propagation);
         }));
         return new Command("secret", "Change the Worker's secrets.") { put, delete };
     }
@@ -261,7 +267,7 @@ internal static class VersionCommands
         command.Options.Add(Tag);
         command.Options.Add(Message);
         command.Options.Add(Vars);
-        command.Options.Add(Migrations);
+        command.Options.Add(MigrationTag);
         command.Options.Add(Mtls);
         command.Options.Add(SmartPlacement);
     }
@@ -286,7 +292,7 @@ internal static class VersionCommands
             Tag = parse.GetValue(Tag),
             Message = parse.GetValue(Message),
             Vars = vars.ToImmutable(),
-            HasDurableObjectMigrations = parse.GetValue(Migrations),
+            MigrationTag = parse.GetValue(MigrationTag),
             HasMtlsBinding = parse.GetValue(Mtls),
             UsesSmartPlacement = parse.GetValue(SmartPlacement),
         };

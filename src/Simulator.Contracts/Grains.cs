@@ -4,9 +4,22 @@ using Simulator.Core;
 
 namespace Simulator.Contracts;
 
-/// <summary>A plain deploy's result: the new version and its 100% deployment.</summary>
+/// <summary>A plain deploy's or a secret change's result: the new version, its 100% deployment, and where it was applied.</summary>
 [GenerateSerializer, Immutable, Alias("dosim.DeployResult")]
-public sealed record DeployResult([property: Id(0)] WorkerVersion Version, [property: Id(1)] Deployment Deployment);
+public sealed record DeployResult(
+    [property: Id(0)] WorkerVersion Version,
+    [property: Id(1)] Deployment Deployment,
+    [property: Id(2)] PropagationReport Propagation);
+
+/// <summary>
+/// A new deployment (versions deploy or rollback): the deployment, the churn preview's warnings
+/// against the one it replaced, and where it was applied.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("dosim.DeploymentResult")]
+public sealed record DeploymentResult(
+    [property: Id(0)] Deployment Deployment,
+    [property: Id(1)] ImmutableArray<string> Warnings,
+    [property: Id(2)] PropagationReport Propagation);
 
 /// <summary>
 /// One per Worker (keyed by its name): the authority on its versions and deployments. Every change
@@ -24,24 +37,32 @@ public interface IDeploymentGrain : IGrainWithStringKey
     Task<WorkerVersion> UploadVersion(VersionDraft draft);
 
     [Alias("DeployVersions")]
-    Task<Deployment> DeployVersions(ImmutableArray<VersionShare> shares, string? message, Guid? expectedCurrentDeployment);
+    Task<DeploymentResult> DeployVersions(ImmutableArray<VersionShare> shares, string? message, Guid? expectedCurrentDeployment);
+
+    /// <summary>Refuses (<see cref="RuleRefusedException"/>) what <see cref="DeployVersions"/> would refuse, under the same rules; changes nothing.</summary>
+    [Alias("ValidateDeployment")]
+    Task ValidateDeployment(ImmutableArray<VersionShare> shares);
 
     [Alias("Rollback")]
-    Task<Deployment> Rollback(Guid? versionId, string? message, Guid? expectedCurrentDeployment);
+    Task<DeploymentResult> Rollback(Guid? versionId, string? message, Guid? expectedCurrentDeployment);
 
     [Alias("PutSecret")]
-    Task<WorkerVersion> PutSecret(string name, string value);
+    Task<DeployResult> PutSecret(string name, string value);
 
     [Alias("DeleteSecret")]
-    Task<WorkerVersion> DeleteSecret(string name);
+    Task<DeployResult> DeleteSecret(string name);
 
-    /// <summary>The whole history, or null if the worker was never deployed.</summary>
+    /// <summary>The whole history with secret values blanked (names only), or null if the worker was never deployed.</summary>
     [Alias("GetHistory")]
     Task<WorkerHistory?> GetHistory();
 
-    /// <summary>What silos hold: the current deployment and its versions.</summary>
+    /// <summary>What silos hold: the current deployment and its versions, secrets included. For silos, not clients.</summary>
     [Alias("GetSnapshot")]
     Task<DeploymentSnapshot> GetSnapshot();
+
+    /// <summary>How many deployments the worker has had: what a silo compares with its copy to see that it missed one.</summary>
+    [Alias("GetSequence")]
+    Task<int> GetSequence();
 }
 
 /// <summary>One per silo (keyed by the silo's address and placed on it): applies deployments there.</summary>
@@ -50,7 +71,7 @@ public interface IDeploymentAgentGrain : IGrainWithStringKey
 {
     /// <summary>Stores the snapshot in this silo's cache and resets this silo's active objects it reassigns.</summary>
     [Alias("Apply")]
-    Task Apply(DeploymentSnapshot snapshot);
+    Task<SiloApplyReport> Apply(DeploymentSnapshot snapshot);
 
     /// <summary>The grain keys of this worker's objects that have a live instance on this silo.</summary>
     [Alias("ActiveObjects")]

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 using Simulator.Core;
 
 namespace Simulator.Contracts;
@@ -13,7 +14,12 @@ public sealed record WorkerRequest
     [Id(1)] public required string Url { get; init; }
 
     [Id(2)] public ImmutableArray<KeyValuePair<string, string>> Headers { get; init; } = [];
-    [Id(3)] public string? Body { get; init; }
+
+    /// <summary>The body's bytes, as sent; null when the request has none.</summary>
+    [Id(3)] public byte[]? Body { get; init; }
+
+    /// <summary>The body as UTF-8 text ("" when there is none).</summary>
+    public string Text => Body is null ? string.Empty : Encoding.UTF8.GetString(Body);
 
     public string Path => Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.AbsolutePath : "/";
 
@@ -41,13 +47,21 @@ public sealed record WorkerResponse
 {
     [Id(0)] public int Status { get; init; } = 200;
     [Id(1)] public ImmutableArray<KeyValuePair<string, string>> Headers { get; init; } = [];
-    [Id(2)] public string Body { get; init; } = string.Empty;
 
-    public static WorkerResponse Text(string body, int status = 200) =>
-        new() { Status = status, Body = body, Headers = [new("content-type", "text/plain; charset=utf-8")] };
+    /// <summary>The body's bytes, carried as they are.</summary>
+    [Id(2)] public byte[] Body { get; init; } = [];
+
+    /// <summary>The body as UTF-8 text.</summary>
+    public string Text => Encoding.UTF8.GetString(Body);
+
+    public static WorkerResponse Plain(string body, int status = 200) =>
+        new() { Status = status, Body = Encoding.UTF8.GetBytes(body), Headers = [new("content-type", "text/plain; charset=utf-8")] };
 
     public static WorkerResponse Json(string json, int status = 200) =>
-        new() { Status = status, Body = json, Headers = [new("content-type", "application/json")] };
+        new() { Status = status, Body = Encoding.UTF8.GetBytes(json), Headers = [new("content-type", "application/json")] };
+
+    public static WorkerResponse Bytes(byte[] body, string contentType = "application/octet-stream", int status = 200) =>
+        new() { Status = status, Body = body, Headers = [new("content-type", contentType)] };
 }
 
 /// <summary>What a Durable Object answered, and which version it ran.</summary>

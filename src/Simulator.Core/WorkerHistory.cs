@@ -309,7 +309,7 @@ public sealed record WorkerHistory
     /// <summary>The same history with every secret value blanked: what leaves the cluster.</summary>
     public WorkerHistory WithoutSecretValues() => this with
     {
-        Versions = Versions.ConvertAll(v => v.Secrets.IsEmpty ? v : v with { Secrets = v.Secrets.ToImmutableSortedDictionary(s => s.Key, _ => string.Empty, StringComparer.Ordinal) }),
+        Versions = Versions.ConvertAll(v => v.WithoutSecretValues()),
     };
 
     // A secret change is the same code with new secrets: it applies no migration, and it carries no

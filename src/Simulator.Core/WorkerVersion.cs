@@ -71,5 +71,9 @@ public sealed record WorkerVersion
 
     public override int GetHashCode() => Id.GetHashCode();
 
+    /// <summary>The same version with its secret values blanked, names kept.</summary>
+    public WorkerVersion WithoutSecretValues() =>
+        Secrets.IsEmpty ? this : this with { Secrets = Secrets.ToImmutableSortedDictionary(s => s.Key, _ => string.Empty, StringComparer.Ordinal) };
+
     public override string ToString() => Tag is null ? $"{Id} (#{Number})" : $"{Id} (#{Number}, {Tag})";
 }

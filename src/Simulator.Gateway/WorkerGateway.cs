@@ -21,14 +21,22 @@ public static class WorkerGateway
 
     private static readonly string[] WorkerDomains = [".localhost", ".workers.dev"];
 
+    /// <summary>Request headers under this prefix are the simulator's own: a client's are dropped.</summary>
+    public const string InternalHeaderPrefix = "X-Simulator-";
+
     public static IApplicationBuilder UseWorkerGateway(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         return app.Use((HttpContext context, RequestDelegate _) => HandleAsync(context));
     }
 
-    /// <summary>The worker a Host names, or null: my-worker.localhost:8787 → my-worker.</summary>
-    public static string? WorkerName(string host)
+    /// <summary>
+    /// The label of a Host that names the Worker, or null when the host is under neither domain:
+    /// the first label, as the platform's <c>&lt;worker&gt;.&lt;subdomain&gt;.workers.dev</c> has it
+    /// (my-worker.acct.workers.dev → my-worker; my-worker.localhost:8787 → my-worker). The label is
+    /// not yet checked against the naming rule; a host with an empty label (a..localhost) names none.
+    /// </summary>
+    public static string? WorkerLabel(string host)
     {
         ArgumentNullException.ThrowIfNull(host);
         host = host.ToLowerInvariant();
@@ -36,8 +44,8 @@ public static class WorkerGateway
         {
             if (host.EndsWith(domain, StringComparison.Ordinal) && host.Length > domain.Length)
             {
-                var name = host[..^domain.Length];
-                return name.Contains('.', StringComparison.Ordinal) ? name[(name.LastIndexOf('.') + 1)..] : name;
+                var labels = host[..^domain.Length].Split('.');
+                return labels.Any(l => l.Length == 0) ? null : labels[0];
             }
         }
 
@@ -47,9 +55,15 @@ public static class WorkerGateway
     private static async Task HandleAsync(HttpContext context)
     {
         var host = context.Request.Host.Host;
-        if (WorkerName(host) is not { } worker)
+        if (WorkerLabel(host) is not { } worker)
         {
-            await Plain(context, 404, $"No Worker is addressed by the host '{host}'. Send requests to <worker>.localhost or <worker>.workers.dev, e.g. curl http://my-worker.localhost:{context.Request.Host.Port ?? 80}/\n");
+            await Plain(context, 404, $"No Worker is addressed by the host '{host}'. Send requests to <worker>.localhost or <worker>.<subdomain>.workers.dev, e.g. curl http://my-worker.localhost:{context.Request.Host.Port ?? 80}/\n");
+            return;
+        }
+
+        if (WorkerNames.Validate(worker) is { } invalid)
+        {
+            await Plain(context, 404, $"No Worker is addressed by the host '{host}': {invalid.Message}\n");
             return;
         }
 
@@ -59,7 +73,7 @@ public static class WorkerGateway
             return;
         }
 
-        string? body = null;
+        byte[]? body;
         try
         {
             body = await ReadBodyAsync(context.Request);
@@ -74,7 +88,10 @@ public static class WorkerGateway
         {
             Method = context.Request.Method,
             Url = $"https://{host}{context.Request.Path}{context.Request.QueryString}",
-            Headers = [.. context.Request.Headers.SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? string.Empty)))],
+            // The simulator's own headers come only from inside: a client cannot spoof them.
+            Headers = [.. context.Request.Headers
+                .Where(h => !h.Key.StartsWith(InternalHeaderPrefix, StringComparison.OrdinalIgnoreCase))
+                .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v ?? string.Empty)))],
             Body = body,
         };
 
@@ -113,14 +130,14 @@ public static class WorkerGateway
             response.Headers[DiagnosticHeaders.DurableObjectResets] = result.DurableObjectResets!.Value.ToString(CultureInfo.InvariantCulture);
         }
 
-        await response.WriteAsync(result.Response.Body);
+        await response.Body.WriteAsync(result.Response.Body, context.RequestAborted);
     }
 
     private static IGrainFactory Grains(HttpContext context) =>
         context.RequestServices.GetService(typeof(IGrainFactory)) as IGrainFactory
             ?? throw new InvalidOperationException("The gateway needs an Orleans IGrainFactory (or an IWorkerInvoker) in its services.");
 
-    private static async Task<string?> ReadBodyAsync(HttpRequest request)
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
     {
         if (request.ContentLength is 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0))
         {
@@ -132,8 +149,9 @@ public static class WorkerGateway
             limit.MaxRequestBodySize = MaxBodyBytes;
         }
 
-        using var reader = new StreamReader(request.Body);
-        return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+        return buffer.ToArray();
     }
 
     private static Task Plain(HttpContext context, int status, string text)

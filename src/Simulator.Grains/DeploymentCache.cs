@@ -14,6 +14,9 @@ public sealed class DeploymentCache(IGrainFactory grains)
 
     public bool TryGet(string workerName, out DeploymentSnapshot snapshot) => _snapshots.TryGetValue(workerName, out snapshot!);
 
+    /// <summary>The Workers this silo holds a copy of, with the sequence of the copy.</summary>
+    public IReadOnlyList<(string WorkerName, int Sequence)> Held() => [.. _snapshots.Select(s => (s.Key, s.Value.Sequence))];
+
     public ValueTask<DeploymentSnapshot> GetAsync(string workerName) =>
         _snapshots.TryGetValue(workerName, out var snapshot) ? ValueTask.FromResult(snapshot) : ReadAsync(workerName);
 

@@ -17,9 +17,10 @@ public sealed class DeploymentGrainState
 
 /// <summary>
 /// The authority on one Worker's versions and deployments. Every change is decided by Core against
-/// the stored history; a storage conflict (another activation wrote first) re-reads and decides
-/// again. After a change of deployment it pushes the new snapshot to every active silo and returns
-/// once each has applied it.
+/// the stored history, under the rules this silo is configured with now; a storage conflict (another
+/// activation wrote first) re-reads and decides again. After a change of deployment it pushes the new
+/// snapshot to every active silo and reports which applied it; a silo that missed it catches up on
+/// its own (<see cref="DeploymentResync"/>).
 /// </summary>
 public sealed partial class DeploymentGrain(
     [PersistentState("worker", DurableObjectsSimulatorOptions.StorageName)] IPersistentState<DeploymentGrainState> state,
@@ -32,40 +33,82 @@ public sealed partial class DeploymentGrain(
 
     private string WorkerName => this.GetPrimaryKeyString();
 
+    private WorkerRules Rules => new() { DeployableWindow = options.DeployableWindow };
+
     public async Task<DeployResult> Deploy(VersionDraft draft, string? message)
     {
-        CheckDraft(draft);
-        var history = await Change(h => h.Deploy(draft, message, time.GetUtcNow()), createIfMissing: true);
-        return new DeployResult(history.LatestVersion!, history.CurrentDeployment!);
+        draft = CheckDraft(draft);
+        var (history, propagation) = await Change(h => h.Deploy(draft, message, time.GetUtcNow()), createIfMissing: true);
+        return new DeployResult(history.LatestVersion!, history.CurrentDeployment!, propagation!);
     }
 
     public async Task<WorkerVersion> UploadVersion(VersionDraft draft)
     {
-        CheckDraft(draft);
-        return (await Change(h => h.UploadVersion(draft, time.GetUtcNow()))).LatestVersion!;
+        draft = CheckDraft(draft);
+        return (await Change(h => h.UploadVersion(draft, time.GetUtcNow()))).History.LatestVersion!;
     }
 
-    public async Task<Deployment> DeployVersions(ImmutableArray<VersionShare> shares, string? message, Guid? expectedCurrentDeployment) =>
-        (await Change(h => h.DeployVersions(shares, message, time.GetUtcNow(), expectedCurrentDeployment))).CurrentDeployment!;
+    public async Task<DeploymentResult> DeployVersions(ImmutableArray<VersionShare> shares, string? message, Guid? expectedCurrentDeployment)
+    {
+        Deployment? replaced = null;
+        var (history, propagation) = await Change(h =>
+        {
+            replaced = h.CurrentDeployment;
+            return h.DeployVersions(shares, message, time.GetUtcNow(), expectedCurrentDeployment, Rules);
+        });
+        return Result(replaced, history, propagation!);
+    }
 
-    public async Task<Deployment> Rollback(Guid? versionId, string? message, Guid? expectedCurrentDeployment) =>
-        (await Change(h => h.Rollback(versionId, message, time.GetUtcNow(), expectedCurrentDeployment))).CurrentDeployment!;
+    public Task ValidateDeployment(ImmutableArray<VersionShare> shares)
+    {
+        var history = state.State.History
+            ?? throw new RuleRefusedException(new RuleError(RuleError.WorkerNotDeployed, $"Worker '{WorkerName}' does not exist yet: create it with a plain deploy (`dosim deploy`)."));
+        return history.ValidateShares(shares, Rules) is { } error ? throw new RuleRefusedException(error) : Task.CompletedTask;
+    }
 
-    public async Task<WorkerVersion> PutSecret(string name, string value) =>
-        (await Change(h => h.PutSecret(name, value, time.GetUtcNow()))).LatestVersion!;
+    public async Task<DeploymentResult> Rollback(Guid? versionId, string? message, Guid? expectedCurrentDeployment)
+    {
+        Deployment? replaced = null;
+        var (history, propagation) = await Change(h =>
+        {
+            replaced = h.CurrentDeployment;
+            return h.Rollback(versionId, message, time.GetUtcNow(), expectedCurrentDeployment, Rules);
+        });
+        return Result(replaced, history, propagation!);
+    }
 
-    public async Task<WorkerVersion> DeleteSecret(string name) =>
-        (await Change(h => h.DeleteSecret(name, time.GetUtcNow()))).LatestVersion!;
+    public async Task<DeployResult> PutSecret(string name, string value)
+    {
+        var (history, propagation) = await Change(h => h.PutSecret(name, value, time.GetUtcNow()));
+        return new DeployResult(history.LatestVersion!.WithoutSecretValues(), history.CurrentDeployment!, propagation!);
+    }
 
-    public Task<WorkerHistory?> GetHistory() => Task.FromResult(state.State.History);
+    public async Task<DeployResult> DeleteSecret(string name)
+    {
+        var (history, propagation) = await Change(h => h.DeleteSecret(name, time.GetUtcNow()));
+        return new DeployResult(history.LatestVersion!.WithoutSecretValues(), history.CurrentDeployment!, propagation!);
+    }
+
+    public Task<WorkerHistory?> GetHistory() => Task.FromResult(state.State.History?.WithoutSecretValues());
 
     public Task<DeploymentSnapshot> GetSnapshot() => Task.FromResult(Snapshot(state.State.History));
+
+    public Task<int> GetSequence() => Task.FromResult(state.State.History?.Deployments.Count ?? 0);
 
     private DeploymentSnapshot Snapshot(WorkerHistory? history) =>
         history is null ? new DeploymentSnapshot { WorkerName = WorkerName, Sequence = 0 } : DeploymentSnapshot.From(history);
 
-    private async Task<WorkerHistory> Change(Func<WorkerHistory, WorkerHistory> change, bool createIfMissing = false)
+    private static DeploymentResult Result(Deployment? replaced, WorkerHistory history, PropagationReport propagation) =>
+        new(history.CurrentDeployment!, [.. ChurnPreview.Compute(replaced, history.CurrentDeployment!).Warnings], propagation);
+
+    /// <summary>Decides and saves a change; pushes the new deployment when there is one (the report is null otherwise).</summary>
+    private async Task<(WorkerHistory History, PropagationReport? Propagation)> Change(Func<WorkerHistory, WorkerHistory> change, bool createIfMissing = false)
     {
+        if (WorkerNames.Validate(WorkerName) is { } invalid)
+        {
+            throw new RuleRefusedException(invalid);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var before = state.State.History;
@@ -73,7 +116,7 @@ public sealed partial class DeploymentGrain(
             try
             {
                 before ??= createIfMissing
-                    ? WorkerHistory.Create(WorkerName, new WorkerRules { DeployableWindow = options.DeployableWindow })
+                    ? WorkerHistory.Create(WorkerName)
                     : throw new RuleViolationException(new RuleError(RuleError.WorkerNotDeployed, $"Worker '{WorkerName}' does not exist yet: create it with a plain deploy (`dosim deploy`)."));
                 after = change(before);
             }
@@ -100,36 +143,45 @@ public sealed partial class DeploymentGrain(
                 throw;
             }
 
-            if (after.Deployments.Count != (before?.Deployments.Count ?? 0))
-            {
-                await Propagate(Snapshot(after));
-            }
-
-            return after;
+            return after.Deployments.Count != (before?.Deployments.Count ?? 0)
+                ? (after, await Propagate(Snapshot(after)))
+                : (after, null);
         }
     }
 
-    private async Task Propagate(DeploymentSnapshot snapshot)
+    // The deployment is saved before this runs: a silo that cannot be reached is reported, not an
+    // error, and catches up by itself on its re-sync timer.
+    private async Task<PropagationReport> Propagate(DeploymentSnapshot snapshot)
     {
         var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        await Task.WhenAll(hosts.Keys.Select(async silo =>
+        var outcomes = await Task.WhenAll(hosts.Keys.Select(async silo =>
         {
+            var key = silo.ToParsableString();
             try
             {
-                await GrainFactory.GetGrain<IDeploymentAgentGrain>(silo.ToParsableString()).Apply(snapshot);
+                return (Applied: await GrainFactory.GetGrain<IDeploymentAgentGrain>(key).Apply(snapshot), Missed: (SiloMiss?)null);
             }
-            catch (Exception ex) when (ex is SiloUnavailableException or TimeoutException or OrleansMessageRejectionException)
+            catch (Exception ex)
             {
-                // A silo that is leaving gets nothing; one that joins later reads the snapshot itself.
+                // Unreachable, timed out, or failed there: in every case that silo has not applied it.
                 LogUnreachable(logger, snapshot.Sequence, silo, ex.Message);
+                return (Applied: (SiloApplyReport?)null, Missed: new SiloMiss(key, ex.GetBaseException().Message));
             }
         }));
+        return new PropagationReport
+        {
+            Sequence = snapshot.Sequence,
+            Applied = [.. outcomes.Where(o => o.Applied is not null).Select(o => o.Applied!).OrderBy(r => r.Silo, StringComparer.Ordinal)],
+            Missed = [.. outcomes.Where(o => o.Missed is not null).Select(o => o.Missed!).OrderBy(m => m.Silo, StringComparer.Ordinal)],
+            ResyncInterval = options.ResyncInterval,
+        };
     }
 
-    private void CheckDraft(VersionDraft draft)
+    // The silo knows what the script exports; whatever the caller said about classes is replaced.
+    private VersionDraft CheckDraft(VersionDraft draft)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        if (!scripts.Scripts.ContainsKey(draft.Script))
+        if (!scripts.Scripts.TryGetValue(draft.Script, out var script))
         {
             throw new RuleRefusedException(new RuleError(RuleError.InvalidInput, $"No script named '{draft.Script}' is registered on the silo: use one of {scripts.Names}."));
         }
@@ -138,11 +190,13 @@ public sealed partial class DeploymentGrain(
         {
             throw new RuleRefusedException(error);
         }
+
+        return draft with { DurableObjectClasses = [.. script.DurableObjectClasses.Keys] };
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment state of {Worker} changed underneath (attempt {Attempt}); deciding again")]
     private static partial void LogConflict(ILogger logger, string worker, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Sequence} not delivered to silo {Silo}: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment {Sequence} not delivered to silo {Silo}: {Reason}; it re-syncs on its own")]
     private static partial void LogUnreachable(ILogger logger, int sequence, SiloAddress silo, string reason);
 }

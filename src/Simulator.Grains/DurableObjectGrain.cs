@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
+using Orleans.Storage;
 using Simulator.Contracts;
 using Simulator.Core;
 using Simulator.Grains.Hosting;
@@ -36,6 +37,7 @@ public sealed partial class DurableObjectGrain(
     DeploymentCache cache,
     ActiveObjects active,
     ScriptCatalog scripts,
+    VersionRandom random,
     IServiceProvider services,
     TimeProvider time,
     TelemetryRecorder telemetry,
@@ -101,7 +103,7 @@ public sealed partial class DurableObjectGrain(
         {
             var reset = _reset.Task;
             _requestsSinceBuilt++;
-            var work = instance.FetchAsync(request);
+            var work = RunAsync(instance, version, request);
             if (!work.IsCompleted && await Task.WhenAny(work, reset) == reset)
             {
                 // The old code's call is abandoned, as the platform abandons it; observe its outcome.
@@ -121,6 +123,13 @@ public sealed partial class DurableObjectGrain(
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
         }
+    }
+
+    // The version's SIM_* vars act here as in the Worker: its code misbehaves wherever it runs.
+    private async Task<WorkerResponse> RunAsync(IDurableObject instance, WorkerVersion version, WorkerRequest request)
+    {
+        await SimulationVars.MisbehaveAsync(version, random, time, $"Durable Object class {_className}");
+        return await instance.FetchAsync(request);
     }
 
     public async Task Refresh()
@@ -255,7 +264,7 @@ public sealed partial class DurableObjectGrain(
     {
         if (_lastWrite.IsCompleted)
         {
-            return _lastWrite = state.WriteStateAsync();
+            return _lastWrite = WriteOnceAsync();
         }
 
         return _lastWrite = WriteAfterAsync(_lastWrite);
@@ -272,8 +281,28 @@ public sealed partial class DurableObjectGrain(
             // That write's caller got its error; this write goes ahead with the current state.
         }
 
-        await state.WriteStateAsync();
+        await WriteOnceAsync();
     }
+
+    // A stale ETag means another activation wrote after this one read: every later write from this
+    // state would fail too. The call fails, and this activation goes away, so the next call
+    // activates the object again on what storage holds.
+    private async Task WriteOnceAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException ex)
+        {
+            LogConflict(logger, this.GetPrimaryKeyString(), ex.Message);
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} lost a storage race ({Reason}); deactivating so the next call re-reads its state")]
+    private static partial void LogConflict(ILogger logger, string key, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} keeps its version: {Reason}")]
     private static partial void LogCannotBuild(ILogger logger, string key, string reason);

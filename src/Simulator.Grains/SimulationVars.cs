@@ -28,6 +28,28 @@ public static class SimulationVars
         return null;
     }
 
+    /// <summary>
+    /// What the vars make a version's code do, wherever it runs (a Worker's fetch or a Durable
+    /// Object's): wait SIM_LATENCY_MS on the silo's clock, then fail with odds SIM_ERROR_RATE.
+    /// <c>where</c> names where the code runs, for the error: "its Worker" or "Durable Object class Counter".
+    /// </summary>
+    public static async ValueTask MisbehaveAsync(WorkerVersion version, VersionRandom random, TimeProvider time, string where)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        ArgumentNullException.ThrowIfNull(random);
+        var latency = LatencyOf(version.Vars);
+        if (latency > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(latency), time);
+        }
+
+        var errorRate = ErrorRateOf(version.Vars);
+        if (errorRate > 0 && random.Draw(r => r.NextDouble()) < errorRate)
+        {
+            throw new SimulatedFailureException($"Simulated failure of version {version.Id} in {where} ({ErrorRate}={errorRate.ToString(CultureInfo.InvariantCulture)}).");
+        }
+    }
+
     public static double ErrorRateOf(ImmutableSortedDictionary<string, string> vars) =>
         vars.TryGetValue(ErrorRate, out var rate) ? double.Parse(rate, CultureInfo.InvariantCulture) : 0;
 

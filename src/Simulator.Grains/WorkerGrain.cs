@@ -56,7 +56,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         catch (Exception ex) when (ex is not OrleansException)
         {
             failure = ex;
-            response = WorkerResponse.Text($"Error: {ex.Message}\n", 500);
+            response = WorkerResponse.Plain($"Error: {ex.Message}\n", 500);
         }
 
         telemetry.Record(new Invocation(workerName, snapshot.Deployment!.Id, version, request, null), startedMs, Stopwatch.GetElapsedTime(started), response.Status, failure, context.Console.Drain());
@@ -85,23 +85,13 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
 
     private async Task<WorkerResponse> RunAsync(ScriptDefinition script, WorkerVersion version, WorkerRequest request, WorkerEnv env)
     {
-        var latency = SimulationVars.LatencyOf(version.Vars);
-        if (latency > 0)
-        {
-            await Task.Delay(latency);
-        }
-
-        var errorRate = SimulationVars.ErrorRateOf(version.Vars);
-        if (errorRate > 0 && random.Draw(r => r.NextDouble()) < errorRate)
-        {
-            throw new SimulatedFailureException($"Simulated failure of version {version.Id} ({SimulationVars.ErrorRate}={errorRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
-        }
-
+        await SimulationVars.MisbehaveAsync(version, random, time, "its Worker");
         return await script.CreateWorker(services).FetchAsync(request, env);
     }
 }
 
-/// <summary>Thrown on purpose by a version with SIM_ERROR_RATE.</summary>
+/// <summary>Thrown on purpose by a version with SIM_ERROR_RATE, in a Worker or a Durable Object.</summary>
+[GenerateSerializer, Alias("dosim.SimulatedFailureException")]
 public sealed class SimulatedFailureException : Exception
 {
     public SimulatedFailureException()

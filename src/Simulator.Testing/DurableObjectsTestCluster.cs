@@ -17,17 +17,24 @@ public sealed class DurableObjectsTestCluster : IAsyncDisposable
 
     public IClusterClient Client => Cluster.Client;
 
-    public static async Task<DurableObjectsTestCluster> StartAsync(int silos = 1, Action<DurableObjectsSimulatorOptions>? configure = null)
+    /// <param name="silos">How many silos to start.</param>
+    /// <param name="configure">Simulator options of every silo (scripts, window, re-sync interval, storage).</param>
+    /// <param name="configureSilo">Anything else on every silo's builder: a storage provider of your own, grain call filters.</param>
+    public static async Task<DurableObjectsTestCluster> StartAsync(int silos = 1, Action<DurableObjectsSimulatorOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
         // One store for every silo of the test process: state outlives a stopped silo, as a real store would.
         var store = new SharedMemoryStore();
         var builder = new InProcessTestClusterBuilder((short)silos);
-        builder.ConfigureSilo((_, silo) => silo.AddDurableObjectsSimulator(o =>
+        builder.ConfigureSilo((_, silo) =>
         {
-            o.SharedStore = store;
-            configure?.Invoke(o);
-        }));
+            silo.AddDurableObjectsSimulator(o =>
+            {
+                o.SharedStore = store;
+                configure?.Invoke(o);
+            });
+            configureSilo?.Invoke(silo);
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new DurableObjectsTestCluster(cluster);

@@ -11,19 +11,22 @@ public sealed class WorkerHandle(IClusterClient client, string name)
 
     private IDeploymentGrain Deployments => client.GetGrain<IDeploymentGrain>(Name);
 
-    /// <summary>A plain deploy: a new version at 100%. Returns the version.</summary>
-    public async Task<WorkerVersion> DeployAsync(string script, string? tag = null, IReadOnlyDictionary<string, string>? vars = null) =>
-        (await Deployments.Deploy(Draft(script, tag, vars), null)).Version;
+    /// <summary>A plain deploy: a new version at 100%, applying its migrations. Returns the version.</summary>
+    public async Task<WorkerVersion> DeployAsync(string script, string? tag = null, IReadOnlyDictionary<string, string>? vars = null, string? migrationTag = null) =>
+        (await Deployments.Deploy(Draft(script, tag, vars, migrationTag), null)).Version;
 
-    /// <summary>Uploads a version without deploying it.</summary>
-    public Task<WorkerVersion> UploadAsync(string script, string? tag = null, IReadOnlyDictionary<string, string>? vars = null) =>
-        Deployments.UploadVersion(Draft(script, tag, vars));
+    /// <summary>Uploads a version without deploying it (its migration tag, if any, must already be applied).</summary>
+    public Task<WorkerVersion> UploadAsync(string script, string? tag = null, IReadOnlyDictionary<string, string>? vars = null, string? migrationTag = null) =>
+        Deployments.UploadVersion(Draft(script, tag, vars, migrationTag));
 
-    /// <summary>Deploys versions with percentages, in this order, e.g. (b.Id, 20), (a.Id, 80).</summary>
-    public Task<Deployment> DeployVersionsAsync(params (Guid VersionId, decimal Percentage)[] shares) =>
+    /// <summary>
+    /// Deploys versions with percentages, in this order, e.g. (b.Id, 20), (a.Id, 80). The result has
+    /// the deployment, the reorder warnings and which silos applied it.
+    /// </summary>
+    public Task<DeploymentResult> DeployVersionsAsync(params (Guid VersionId, decimal Percentage)[] shares) =>
         Deployments.DeployVersions([.. shares.Select(s => new VersionShare(s.VersionId, s.Percentage))], null, null);
 
-    public Task<Deployment> RollbackAsync(Guid? versionId = null) => Deployments.Rollback(versionId, null, null);
+    public Task<DeploymentResult> RollbackAsync(Guid? versionId = null) => Deployments.Rollback(versionId, null, null);
 
     public async Task<WorkerHistory> HistoryAsync() =>
         await Deployments.GetHistory() ?? throw new InvalidOperationException($"Worker '{Name}' has not been deployed.");
@@ -32,20 +35,25 @@ public sealed class WorkerHandle(IClusterClient client, string name)
     public Task<InvocationResult> FetchAsync(string path, params (string Name, string Value)[] headers) =>
         client.GetGrain<IWorkerGrain>(Name).Invoke(WorkerRequest.Get($"https://{Name}.localhost{(path.StartsWith('/') ? path : "/" + path)}", headers));
 
-    /// <summary>The object of this class named <paramref name="objectName"/> (idFromName).</summary>
+    /// <summary>The object of this class named <paramref name="objectName"/> (idFromName in the class's namespace).</summary>
     public Task<DurableObjectStatus> ObjectAsync(string className, string objectName) =>
-        ObjectByIdAsync(className, DurableObjectId.FromName(objectName));
+        ObjectByIdAsync(className, DurableObjectId.FromName(className, objectName));
 
     public Task<DurableObjectStatus> ObjectByIdAsync(string className, string objectId) =>
         client.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format(Name, className, objectId)).GetStatus();
 
-    /// <summary>The version Core assigns this named object under the current deployment.</summary>
-    public async Task<Guid> AssignedVersionAsync(string objectName)
+    /// <summary>The version Core assigns the object of this class named <paramref name="objectName"/> under the current deployment.</summary>
+    public async Task<Guid> AssignedVersionAsync(string objectName, string className = "Counter")
     {
         var deployment = (await HistoryAsync()).CurrentDeployment!;
-        return VersionRanges.From(deployment).VersionFor(DurableObjectId.FromName(objectName));
+        return VersionRanges.From(deployment).VersionFor(DurableObjectId.FromName(className, objectName));
     }
 
-    private static VersionDraft Draft(string script, string? tag, IReadOnlyDictionary<string, string>? vars) =>
-        new() { Script = script, Tag = tag, Vars = vars is null ? ImmutableSortedDictionary<string, string>.Empty : vars.ToImmutableSortedDictionary() };
+    private static VersionDraft Draft(string script, string? tag, IReadOnlyDictionary<string, string>? vars, string? migrationTag) => new()
+    {
+        Script = script,
+        Tag = tag,
+        Vars = vars is null ? ImmutableSortedDictionary<string, string>.Empty : vars.ToImmutableSortedDictionary(),
+        MigrationTag = migrationTag,
+    };
 }

@@ -14,7 +14,7 @@ public class RuleBenchmarks
 
     private readonly VersionRanges _ranges = VersionRanges.From([new VersionShare(B, 20), new VersionShare(A, 80)]);
     private readonly Random _random = new(42);
-    private readonly string _objectId = DurableObjectId.FromName("foo");
+    private readonly string _objectId = DurableObjectId.FromName("Counter", "foo");
     private Deployment _current = null!;
     private Deployment _proposed = null!;
     private string[] _millionIds = null!;
@@ -24,7 +24,7 @@ public class RuleBenchmarks
     {
         _current = Deployment(new VersionShare(B, 20), new VersionShare(A, 80));
         _proposed = Deployment(new VersionShare(B, 50), new VersionShare(A, 50));
-        _millionIds = [.. Enumerable.Range(0, 1_000_000).Select(i => DurableObjectId.FromName("object-" + i))];
+        _millionIds = [.. Enumerable.Range(0, 1_000_000).Select(i => DurableObjectId.FromName("Counter", "object-" + i))];
     }
 
     private static Deployment Deployment(params VersionShare[] shares) =>

@@ -41,7 +41,7 @@ public sealed class QuickStartTests
         // The override picks the Worker's version (B); the object bar runs its assigned version (A).
         Assert.Contains($"X-Simulator-Version-Id: {versionB}", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("X-Simulator-Version-Reason: override", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains($"\"name\":\"bar\",\"id\":\"1717c34ba9d0cfe5f7031a054df77f42909d2eba13c4d1124f4813d79c345aaa\",\"version\":\"{versionA}\"", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"\"name\":\"bar\",\"id\":\"c66b0bc71d600471f15ea792e6a7400d72da444c5917183e756fc8faf5d95661\",\"version\":\"{versionA}\"", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("Counter  f7df384e7f4c5d33b51db61f35702d5629b04cebb60f496244e1a103e0242c76", result.Stdout, StringComparison.Ordinal);
         Assert.Contains($"(100%) {versionB}", result.Stdout, StringComparison.Ordinal);
 

@@ -32,7 +32,7 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
             {
                 var name = Names[i];
                 var answer = await cluster.CountAsync(worker, name, live[i % live.Count]);
-                Assert.Equal(ranges.VersionFor(DurableObjectId.FromName(name)).ToString(), answer.Version);
+                Assert.Equal(ranges.VersionFor(DurableObjectId.FromName("Counter", name)).ToString(), answer.Version);
 
                 // A write acknowledged before the fault is still there; one that failed may or may not be.
                 Assert.True(answer.Durable > acknowledged[name], $"{name} answered {answer.Durable} after {acknowledged[name]} was acknowledged");
@@ -66,7 +66,7 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
         Assert.Equal(steps.Select(s => string.Join(' ', s)), deployments.Select(d => Describe(d, a, b)));
 
         // Each object reset exactly as often as the churn preview of each step said it would.
-        var expected = Names.ToDictionary(n => DurableObjectId.FromName(n), _ => 0);
+        var expected = Names.ToDictionary(n => DurableObjectId.FromName("Counter", n), _ => 0);
         for (var step = 1; step < steps.Length; step++)
         {
             foreach (var change in ChurnPreview.Compute(Deployment(steps[step - 1], a, b), Deployment(steps[step], a, b)).ChangedObjects(expected.Keys.ToList()))

@@ -52,7 +52,7 @@ public sealed class ThreeSiloProcessTests
             foreach (var name in Names)
             {
                 var served = await ObjectVersion(primary, name);
-                Assert.Equal(ranges.VersionFor(DurableObjectId.FromName(name)).ToString(), served);
+                Assert.Equal(ranges.VersionFor(DurableObjectId.FromName("Counter", name)).ToString(), served);
                 if (served == b)
                 {
                     seenB.Add(name);

@@ -34,7 +34,7 @@ public sealed class DeploymentGrainTests(ClusterFixture fixture)
         await Refused(RuleError.UnknownVersion, () => grain.DeployVersions([new(Guid.NewGuid(), 100)], null, null));
         await Refused(RuleError.DuplicateVersion, () => grain.DeployVersions([new(a.Id, 50), new(a.Id, 50)], null, null));
         await Refused(RuleError.SecretsNeedLatestDeployed, () => grain.PutSecret("KEY", "v"));
-        await Refused(RuleError.MigrationsNeedFullDeploy, () => grain.UploadVersion(new VersionDraft { Script = "counter", HasDurableObjectMigrations = true }));
+        await Refused(RuleError.MigrationsNeedFullDeploy, () => grain.UploadVersion(new VersionDraft { Script = "counter", MigrationTag = "v9" }));
         await Refused(RuleError.InvalidInput, () => grain.UploadVersion(new VersionDraft { Script = "no-such-script" }));
         await Refused(RuleError.InvalidInput, () => grain.UploadVersion(new VersionDraft { Script = "hello", Vars = ImmutableSortedDictionary<string, string>.Empty.Add("SIM_ERROR_RATE", "lots") }));
         await Refused(RuleError.DeploymentConflict, () => grain.DeployVersions([new(a.Id, 100)], null, Guid.NewGuid()));
@@ -75,11 +75,11 @@ public sealed class DeploymentGrainTests(ClusterFixture fixture)
         Assert.Equal(outcomes.Single(o => o.Deployment is not null).Deployment, history.CurrentDeployment);
     }
 
-    private static async Task<(Deployment? Deployment, RuleRefusedException? Error)> Outcome(Task<Deployment> deploy)
+    private static async Task<(Deployment? Deployment, RuleRefusedException? Error)> Outcome(Task<DeploymentResult> deploy)
     {
         try
         {
-            return (await deploy, null);
+            return ((await deploy).Deployment, null);
         }
         catch (RuleRefusedException ex)
         {
@@ -92,7 +92,7 @@ public sealed class DeploymentGrainTests(ClusterFixture fixture)
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
         await worker.DeployAsync("hello", "A");
-        var version = await Grain(worker.Name).PutSecret("API_KEY", "s3cret");
+        var version = (await Grain(worker.Name).PutSecret("API_KEY", "s3cret")).Version;
         var history = await worker.HistoryAsync();
         Assert.Equal((version.Id, VersionSource.Secret), (history.CurrentDeployment!.Versions[0].VersionId, version.Source));
         Assert.Equal(version.Id, (await worker.FetchAsync("/")).VersionId);
@@ -110,10 +110,65 @@ public sealed class DeploymentGrainTests(ClusterFixture fixture)
         {
             var cache = (DeploymentCache)silo.ServiceProvider.GetService(typeof(DeploymentCache))!;
             Assert.True(cache.TryGet(worker.Name, out var snapshot));
-            Assert.Equal(deployment.Id, snapshot.Deployment!.Id);
+            Assert.Equal(deployment.Deployment.Id, snapshot.Deployment!.Id);
         }
 
         Assert.NotEqual(a.Id, (await worker.FetchAsync("/")).VersionId);
+    }
+
+    [Fact]
+    public async Task A_deploy_that_reorders_the_versions_warns_and_one_in_the_same_order_does_not()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var a = await worker.DeployAsync("hello", "A");
+        var b = await worker.UploadAsync("hello", "B");
+        Assert.Empty((await worker.DeployVersionsAsync((a.Id, 50), (b.Id, 50))).Warnings);
+        Assert.Empty((await worker.DeployVersionsAsync((a.Id, 50), (b.Id, 49.999m))).Warnings);
+        Assert.Empty((await worker.DeployVersionsAsync((a.Id, 50.001m), (b.Id, 50))).Warnings);
+        Assert.Empty((await worker.DeployVersionsAsync((a.Id, 50), (b.Id, 50))).Warnings);
+        var reordered = await worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50));
+        Assert.Equal(2, reordered.Warnings.Length);
+        Assert.All(reordered.Warnings, w => Assert.Contains("different order", w, StringComparison.Ordinal));
+        Assert.True(reordered.Propagation.Complete);
+        Assert.Equal(fixture.Cluster.Cluster.Silos.Count, reordered.Propagation.Applied.Length);
+    }
+
+    [Fact]
+    public async Task A_secret_change_makes_an_untagged_version_that_can_be_split()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var a = await worker.DeployAsync("counter", "A", migrationTag: "v1");
+        var secret = (await Grain(worker.Name).PutSecret("API_KEY", "x")).Version;
+        Assert.Null(secret.Tag);
+        Assert.Equal(a.Id, (await worker.HistoryAsync()).ResolveVersion("A").Id);
+        var b = await worker.UploadAsync("counter", "B", migrationTag: "v1");
+        var split = await worker.DeployVersionsAsync((b.Id, 20), (secret.Id, 80));
+        Assert.Equal(2, split.Deployment.Versions.Length);
+    }
+
+    [Fact]
+    public async Task Secret_values_reach_the_code_but_no_client()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync("secret");
+        var put = await Grain(worker.Name).PutSecret("API_KEY", "s3cret-value");
+        Assert.Equal("s3cret-value", (await worker.FetchAsync("/")).Response.Text);
+
+        // Names only, in every answer a client gets.
+        Assert.Equal(string.Empty, put.Version.Secrets["API_KEY"]);
+        var history = await worker.HistoryAsync();
+        Assert.Equal(["API_KEY"], history.LatestVersion!.Secrets.Keys);
+        Assert.All(history.Versions.SelectMany(v => v.Secrets.Values), value => Assert.Equal(string.Empty, value));
+    }
+
+    [Theory]
+    [InlineData("a b")]
+    [InlineData("Bad_Name")]
+    [InlineData("-dash")]
+    public async Task A_worker_name_that_breaks_the_naming_rule_is_refused_with_the_rule(string name)
+    {
+        var refused = await Refused(RuleError.InvalidInput, () => Grain(name).Deploy(new VersionDraft { Script = "hello" }, null));
+        Assert.Contains("lowercase letters, digits and dashes", refused.Message, StringComparison.Ordinal);
     }
 
     private sealed class StatusComparer : IEqualityComparer<DurableObjectStatus>

@@ -28,7 +28,7 @@ public sealed class ResetTests(ClusterFixture fixture)
         gate.Open.TrySetResult();
         var next = await worker.FetchAsync("/" + name);
         Assert.Equal(200, next.Response.Status);
-        Assert.Equal(b.Id.ToString(), next.Response.Body);
+        Assert.Equal(b.Id.ToString(), next.Response.Text);
         Assert.Equal(1, (await worker.ObjectAsync("Gated", name)).ResetCount);
     }
 
@@ -40,7 +40,7 @@ public sealed class ResetTests(ClusterFixture fixture)
         var b = await worker.UploadAsync("counter", "B");
         var c = await worker.UploadAsync("counter", "C");
         await worker.FetchAsync("/sleepy");
-        var key = DurableObjectKey.Format(worker.Name, "Counter", DurableObjectId.FromName("sleepy"));
+        var key = DurableObjectKey.Format(worker.Name, "Counter", DurableObjectId.FromName("Counter", "sleepy"));
         await fixture.Cluster.Cluster.DeactivateAsync(fixture.Cluster.Client.GetGrain<IDurableObjectGrain>(key));
 
         // Two deployments pass while it sleeps: it is reset once, from what it last ran to what it runs now.
@@ -51,7 +51,7 @@ public sealed class ResetTests(ClusterFixture fixture)
 
         var result = await worker.FetchAsync("/sleepy");
         Assert.Equal(c.Id, result.DurableObjectVersionId);
-        Assert.Contains("\"durable\":2", result.Response.Body, StringComparison.Ordinal);
+        Assert.Contains("\"durable\":2", result.Response.Text, StringComparison.Ordinal);
         var awake = await worker.ObjectAsync("Counter", "sleepy");
         var reset = Assert.Single(awake.Resets);
         Assert.Equal((a.Id, c.Id, false), (reset.FromVersion, reset.ToVersion, reset.WasActive));
@@ -74,7 +74,7 @@ public sealed class ResetTests(ClusterFixture fixture)
         foreach (var name in names)
         {
             var status = await worker.ObjectAsync("Counter", name);
-            var stays = ranges.VersionFor(DurableObjectId.FromName(name)) == a.Id;
+            var stays = ranges.VersionFor(DurableObjectId.FromName("Counter", name)) == a.Id;
             Assert.Equal(stays ? 0 : 1, status.ResetCount);
             // An untouched object keeps its instance: it has seen one request since it was built.
             Assert.Equal(stays ? 1 : 0, status.RequestsSinceBuilt);
@@ -97,14 +97,14 @@ public sealed class ResetTests(ClusterFixture fixture)
         }
 
         var before = (await worker.HistoryAsync()).CurrentDeployment!;
-        var after = change == "rollback" ? await worker.RollbackAsync() : await worker.DeployVersionsAsync((a.Id, 60), (b.Id, 40));
+        var after = (change == "rollback" ? await worker.RollbackAsync() : await worker.DeployVersionsAsync((a.Id, 60), (b.Id, 40))).Deployment;
         var preview = ChurnPreview.Compute(before, after);
         if (change == "reorder")
         {
             Assert.Equal(2, preview.Warnings.Count);
         }
 
-        var predicted = preview.ChangedObjects(names.Select(DurableObjectId.FromName)).Select(c => c.ObjectId).ToHashSet();
+        var predicted = preview.ChangedObjects(names.Select(n => DurableObjectId.FromName("Counter", n))).Select(c => c.ObjectId).ToHashSet();
         var reset = new HashSet<string>();
         foreach (var name in names)
         {
@@ -133,17 +133,26 @@ public sealed class ResetTests(ClusterFixture fixture)
 
         var overridden = await worker.FetchAsync("/", (VersionHeaders.Overrides, $"{worker.Name}=\"{b.Id}\""));
         Assert.Equal((b.Id, SelectionReasonCode.Override), (overridden.VersionId, overridden.Reason));
-        Assert.Contains("Hello from version B", overridden.Response.Body, StringComparison.Ordinal);
+        Assert.Contains("Hello from version B", overridden.Response.Text, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_deployment_whose_version_cannot_build_the_object_changes_nothing()
+    public async Task A_deployment_with_a_version_that_cannot_build_existing_objects_is_refused_and_changes_nothing()
     {
+        // H (hello, no Counter class) was the Worker's first version; A added Counter with a plain deploy.
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var h = await worker.DeployAsync("hello", "H");
         var a = await worker.DeployAsync("counter", "A");
-        var hello = await worker.UploadAsync("hello", "no counter class");
         await worker.FetchAsync("/x");
-        await worker.DeployVersionsAsync((hello.Id, 100));
+        var before = await worker.HistoryAsync();
+
+        var refused = await Assert.ThrowsAsync<RuleRefusedException>(() => worker.DeployVersionsAsync((h.Id, 50), (a.Id, 50)));
+        Assert.Equal(RuleError.MissingDurableObjectClass, refused.Code);
+        Assert.Contains("'Counter'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(h.Id.ToString(), refused.Message, StringComparison.Ordinal);
+        Assert.Equal(RuleError.MissingDurableObjectClass, (await Assert.ThrowsAsync<RuleRefusedException>(() => worker.RollbackAsync(h.Id))).Code);
+
+        Assert.Equal(before.Deployments.Count, (await worker.HistoryAsync()).Deployments.Count);
         var status = await worker.ObjectAsync("Counter", "x");
         Assert.Equal((a.Id, 0), (status.VersionId!.Value, status.ResetCount));
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Simulator.Contracts;
 using Simulator.Core;
 
@@ -44,11 +45,11 @@ public sealed class RuntimeTests(ClusterFixture fixture)
         await back.DeployVersionsAsync((b2.Id, 0), (b1.Id, 100));
 
         var plain = await front.FetchAsync("/");
-        Assert.Equal($"{b1.Id}||", plain.Response.Body);
+        Assert.Equal($"{b1.Id}||", plain.Response.Text);
 
         var overrides = $"back=\"{b2.Id}\"";
         var steered = await front.FetchAsync("/", (VersionHeaders.Key, "user-7"), (VersionHeaders.Overrides, overrides));
-        Assert.Equal($"{b2.Id}|user-7|{overrides}", steered.Response.Body);
+        Assert.Equal($"{b2.Id}|user-7|{overrides}", steered.Response.Text);
     }
 
     [Fact]
@@ -56,11 +57,11 @@ public sealed class RuntimeTests(ClusterFixture fixture)
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
         await worker.DeployAsync("store");
-        Assert.Equal("ok", (await worker.FetchAsync("/put-many")).Response.Body);
-        Assert.Equal("a:1=1,a:2=2", (await worker.FetchAsync("/list-a")).Response.Body);
-        Assert.Equal("a:1=1,b:1=3", (await worker.FetchAsync("/get-many")).Response.Body);
-        Assert.Equal("1 True", (await worker.FetchAsync("/delete")).Response.Body);
-        Assert.Equal("a:2=2", (await worker.FetchAsync("/list-a")).Response.Body);
+        Assert.Equal("ok", (await worker.FetchAsync("/put-many")).Response.Text);
+        Assert.Equal("a:1=1,a:2=2", (await worker.FetchAsync("/list-a")).Response.Text);
+        Assert.Equal("a:1=1,b:1=3", (await worker.FetchAsync("/get-many")).Response.Text);
+        Assert.Equal("1 True", (await worker.FetchAsync("/delete")).Response.Text);
+        Assert.Equal("a:2=2", (await worker.FetchAsync("/list-a")).Response.Text);
         var bad = await worker.FetchAsync("/bad-key");
         Assert.Equal(500, bad.Response.Status);
         Assert.Contains("A storage key is 1 to 2048 bytes long", bad.Error, StringComparison.Ordinal);
@@ -94,6 +95,65 @@ public sealed class RuntimeTests(ClusterFixture fixture)
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
         var v = await worker.DeployAsync("hello", "v1", new Dictionary<string, string> { ["GREETING"] = "hi" });
-        Assert.Equal($"Hello from version v1 ({v.Id}) GREETING=hi\n", (await worker.FetchAsync("/")).Response.Body);
+        Assert.Equal($"Hello from version v1 ({v.Id}) GREETING=hi\n", (await worker.FetchAsync("/")).Response.Text);
+    }
+
+    [Fact]
+    public async Task SIM_ERROR_RATE_acts_on_the_versions_Durable_Objects_too()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var good = await worker.DeployAsync("counter", "good");
+        var bad = await worker.UploadAsync("counter", "bad", new Dictionary<string, string> { ["SIM_ERROR_RATE"] = "1" });
+        await worker.DeployVersionsAsync((bad.Id, 50), (good.Id, 50));
+        var ranges = VersionRanges.From([new(bad.Id, 50), new(good.Id, 50)]);
+        var overrides = (VersionHeaders.Overrides, $"{worker.Name}=\"{good.Id}\"");
+        var failed = 0;
+        for (var i = 0; i < 40; i++)
+        {
+            // The Worker always runs the good version; each object runs the version assigned to it.
+            var result = await worker.FetchAsync("/o" + i, overrides);
+            Assert.Equal(good.Id, result.VersionId);
+            var onBad = ranges.VersionFor(DurableObjectId.FromName("Counter", "o" + i)) == bad.Id;
+            Assert.Equal(onBad ? 500 : 200, result.Response.Status);
+            Assert.Equal(onBad, result.Error?.Contains($"Simulated failure of version {bad.Id} in Durable Object class Counter", StringComparison.Ordinal) ?? false);
+            failed += onBad ? 1 : 0;
+        }
+
+        Assert.InRange(failed, 1, 39);
+    }
+
+    [Fact]
+    public async Task The_same_name_in_two_namespaces_names_two_objects()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync("namespaces");
+        var ids = (await worker.FetchAsync("/foo")).Response.Text.Split(' ');
+        Assert.Equal([DurableObjectId.FromName("Left", "foo"), DurableObjectId.FromName("Right", "foo")], ids);
+        Assert.NotEqual(ids[0], ids[1]);
+    }
+
+    [Fact]
+    public async Task A_client_header_cannot_change_the_name_an_object_learns()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync("counter");
+        var result = await worker.FetchAsync("/foo", ("X-Simulator-Durable-Object-Name", "evil"), ("x-simulator-durable-object-name", "spoof1"));
+        Assert.Equal("foo", JsonDocument.Parse(result.Response.Text).RootElement.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Bodies_of_every_byte_value_cross_the_worker_an_object_and_a_service_binding_unchanged()
+    {
+        await fixture.Cluster.Worker(BytesWorker.BackWorker).DeployAsync("bytes");
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync("bytes");
+        var bytes = Enumerable.Range(0, 256).Select(i => (byte)i).Concat(Enumerable.Range(0, 256).Select(i => (byte)(255 - i))).ToArray();
+        foreach (var path in new[] { "/worker", "/object", "/service" })
+        {
+            var request = new WorkerRequest { Method = "POST", Url = $"https://{worker.Name}.localhost{path}", Body = bytes };
+            var result = await fixture.Cluster.Client.GetGrain<IWorkerGrain>(worker.Name).Invoke(request);
+            Assert.Equal(200, result.Response.Status);
+            Assert.Equal(bytes, result.Response.Body);
+        }
     }
 }

@@ -43,7 +43,7 @@ public sealed class TelemetryTests(ClusterFixture fixture)
 
         var objectCalls = Mine("durable_object fetch");
         Assert.Equal(2, objectCalls.Count);
-        Assert.All(objectCalls, s => Assert.Equal((DurableObjectId.FromName("foo"), "Counter"), ((string?)s.GetTagItem(SimulatorTelemetry.Tags.ObjectId), (string?)s.GetTagItem(SimulatorTelemetry.Tags.Class))));
+        Assert.All(objectCalls, s => Assert.Equal((DurableObjectId.FromName("Counter", "foo"), "Counter"), ((string?)s.GetTagItem(SimulatorTelemetry.Tags.ObjectId), (string?)s.GetTagItem(SimulatorTelemetry.Tags.Class))));
 
         // Each object call belongs to the trace of the invocation that made it.
         Assert.Equal(invocations.Select(s => s.TraceId), objectCalls.Select(s => s.TraceId));

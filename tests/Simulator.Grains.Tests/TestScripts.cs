@@ -14,6 +14,10 @@ internal static class TestScripts
         options.AddScript<StoreWorker>("store", s => s.AddDurableObject<StoreObject>("Store", "STORE"));
         options.AddScript<FrontWorker>("front", s => s.AddServiceBinding("BACK", "back"));
         options.AddScript<EchoHeadersWorker>("echo-headers");
+        options.AddScript<BytesWorker>("bytes", s => s.AddDurableObject<BytesObject>("Bytes", "BYTES").AddServiceBinding("BACK", BytesWorker.BackWorker));
+        options.AddScript<NamespacesWorker>("namespaces", s => s.AddDurableObject<NameObject>("Left", "LEFT").AddDurableObject<NameObject>("Right", "RIGHT"));
+        options.AddScript<SecretWorker>("secret");
+        options.AddScript<GuardedWorker>("guarded", s => s.AddDurableObject<GuardedCounter>("Guarded", "GUARDED"));
     }
 }
 
@@ -42,7 +46,7 @@ public sealed class GatedObject(DurableObjectState state, WorkerEnv env) : IDura
         var gate = Gates.For(state.Name!);
         gate.Entered.TrySetResult();
         await gate.Open.Task;
-        return WorkerResponse.Text(env.Version.Id);
+        return WorkerResponse.Plain(env.Version.Id);
     }
 }
 
@@ -65,19 +69,19 @@ public sealed class StoreObject(DurableObjectState state) : IDurableObject
         {
             case "put-many":
                 await storage.PutAsync(new Dictionary<string, int> { ["a:1"] = 1, ["a:2"] = 2, ["b:1"] = 3 });
-                return WorkerResponse.Text("ok");
+                return WorkerResponse.Plain("ok");
             case "list-a":
-                return WorkerResponse.Text(string.Join(",", (await storage.ListAsync<int>("a:")).Select(e => $"{e.Key}={e.Value}")));
+                return WorkerResponse.Plain(string.Join(",", (await storage.ListAsync<int>("a:")).Select(e => $"{e.Key}={e.Value}")));
             case "get-many":
                 var many = await storage.GetAsync<int>(["a:1", "b:1", "missing"]);
-                return WorkerResponse.Text(string.Join(",", many.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}")));
+                return WorkerResponse.Plain(string.Join(",", many.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}")));
             case "delete":
-                return WorkerResponse.Text($"{await storage.DeleteAsync(["a:1", "missing"])} {await storage.DeleteAsync("b:1")}");
+                return WorkerResponse.Plain($"{await storage.DeleteAsync(["a:1", "missing"])} {await storage.DeleteAsync("b:1")}");
             case "bad-key":
                 await storage.PutAsync(string.Empty, 1);
-                return WorkerResponse.Text("unreachable");
+                return WorkerResponse.Plain("unreachable");
             default:
-                return WorkerResponse.Text("unknown command", 400);
+                return WorkerResponse.Plain("unknown command", 400);
         }
     }
 }
@@ -93,5 +97,83 @@ public sealed class FrontWorker : IWorker
 public sealed class EchoHeadersWorker : IWorker
 {
     public Task<WorkerResponse> FetchAsync(WorkerRequest request, WorkerEnv env) =>
-        Task.FromResult(WorkerResponse.Text($"{env.Version.Id}|{request.Header(Core.VersionHeaders.Key)}|{request.Header(Core.VersionHeaders.Overrides)}"));
+        Task.FromResult(WorkerResponse.Plain($"{env.Version.Id}|{request.Header(Core.VersionHeaders.Key)}|{request.Header(Core.VersionHeaders.Overrides)}"));
+}
+
+/// <summary>
+/// Carries bytes: /worker echoes the body, /object has the Bytes object echo it, /service sends it
+/// through the BACK service binding to the `bytes-back` worker's object.
+/// </summary>
+public sealed class BytesWorker : IWorker
+{
+    public const string BackWorker = "bytes-back";
+
+    public Task<WorkerResponse> FetchAsync(WorkerRequest request, WorkerEnv env)
+    {
+        switch (request.Path)
+        {
+            case "/worker":
+                return Task.FromResult(WorkerResponse.Bytes(request.Body ?? []));
+            case "/object":
+                var ns = env.DurableObject("BYTES");
+                return ns.Get(ns.IdFromName("echo")).FetchAsync(request);
+            default:
+                return env.Service("BACK").FetchAsync(request with { Url = $"https://{BackWorker}.localhost/object" });
+        }
+    }
+}
+
+public sealed class BytesObject : IDurableObject
+{
+    public Task<WorkerResponse> FetchAsync(WorkerRequest request) => Task.FromResult(WorkerResponse.Bytes(request.Body ?? []));
+}
+
+/// <summary>Answers with the ids that the same name gets in its two namespaces, LEFT and RIGHT.</summary>
+public sealed class NamespacesWorker : IWorker
+{
+    public Task<WorkerResponse> FetchAsync(WorkerRequest request, WorkerEnv env)
+    {
+        var name = request.Path.Trim('/');
+        return Task.FromResult(WorkerResponse.Plain($"{env.DurableObject("LEFT").IdFromName(name)} {env.DurableObject("RIGHT").IdFromName(name)}"));
+    }
+}
+
+public sealed class NameObject(DurableObjectState state) : IDurableObject
+{
+    public Task<WorkerResponse> FetchAsync(WorkerRequest request) => Task.FromResult(WorkerResponse.Plain(state.Name ?? "(no name)"));
+}
+
+/// <summary>Answers with the value of its API_KEY secret: the code sees what clients never do.</summary>
+public sealed class SecretWorker : IWorker
+{
+    public Task<WorkerResponse> FetchAsync(WorkerRequest request, WorkerEnv env) =>
+        Task.FromResult(WorkerResponse.Plain(env.Secrets.GetValueOrDefault("API_KEY") ?? "(none)"));
+}
+
+public sealed class GuardedWorker : IWorker
+{
+    public Task<WorkerResponse> FetchAsync(WorkerRequest request, WorkerEnv env)
+    {
+        var ns = env.DurableObject("GUARDED");
+        return ns.Get(ns.IdFromName(request.Path.Trim('/'))).FetchAsync(request);
+    }
+}
+
+/// <summary>A counter whose code catches its own storage failures and answers 503: the call itself succeeds.</summary>
+public sealed class GuardedCounter(DurableObjectState state) : IDurableObject
+{
+    public async Task<WorkerResponse> FetchAsync(WorkerRequest request)
+    {
+        var count = await state.Storage.GetAsync<int>("count") + 1;
+        try
+        {
+            await state.Storage.PutAsync("count", count);
+        }
+        catch (Exception ex)
+        {
+            return WorkerResponse.Plain("storage failed: " + ex.Message, 503);
+        }
+
+        return WorkerResponse.Plain(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

@@ -30,7 +30,7 @@ public sealed class ThreeSiloTests : IAsyncLifetime
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         await Parallel.ForEachAsync(Names, async (name, _) => await worker.FetchAsync("/" + name));
-        var deployment = await worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50));
+        var deployment = (await worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50))).Deployment;
 
         var silos = new HashSet<string>();
         var ranges = VersionRanges.From(deployment);
@@ -38,7 +38,7 @@ public sealed class ThreeSiloTests : IAsyncLifetime
         {
             var status = await worker.ObjectAsync("Counter", name);
             silos.Add(status.Silo);
-            Assert.Equal(ranges.VersionFor(DurableObjectId.FromName(name)), status.VersionId);
+            Assert.Equal(ranges.VersionFor(DurableObjectId.FromName("Counter", name)), status.VersionId);
             Assert.Equal(status.VersionId == b.Id ? 1 : 0, status.ResetCount);
         }
 
@@ -68,13 +68,13 @@ public sealed class ThreeSiloTests : IAsyncLifetime
                 await Cluster.Cluster.StopSiloAsync(Cluster.Cluster.Silos[^1]);
             }
 
-            var deployment = await worker.DeployVersionsAsync(steps[step]);
+            var deployment = (await worker.DeployVersionsAsync(steps[step])).Deployment;
             var ranges = VersionRanges.From(deployment);
             foreach (var name in Names)
             {
                 var result = await worker.FetchAsync("/" + name);
                 Assert.Equal(200, result.Response.Status);
-                Assert.Equal(ranges.VersionFor(DurableObjectId.FromName(name)), result.DurableObjectVersionId);
+                Assert.Equal(ranges.VersionFor(DurableObjectId.FromName("Counter", name)), result.DurableObjectVersionId);
                 if (result.DurableObjectVersionId == b.Id)
                 {
                     seenB.Add(name);

@@ -33,6 +33,11 @@ public sealed class DurableObjectsSimulatorOptions
     /// <summary>How many of the newest versions may be deployed (the seeds say 10; the platform now allows 100).</summary>
     public int DeployableWindow { get; set; } = WorkerRules.DefaultDeployableWindow;
 
+    /// <summary>How often each silo re-reads the current deployment of the Workers it holds, to repair a missed push.</summary>
+    public TimeSpan ResyncInterval { get; set; } = DefaultResyncInterval;
+
+    public static readonly TimeSpan DefaultResyncInterval = TimeSpan.FromSeconds(5);
+
     /// <summary>Count invocations, buffer trace events and write them (on by default; the telemetry cost harness turns it off).</summary>
     public bool RecordTelemetry { get; set; } = true;
 

@@ -25,6 +25,11 @@ public static class SiloBuilderExtensions
             throw new ArgumentException($"DeployableWindow must be at least 1 (got {options.DeployableWindow}).", nameof(configure));
         }
 
+        if (options.ResyncInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"ResyncInterval must be positive (got {options.ResyncInterval}).", nameof(configure));
+        }
+
         if (options.TraceEventBufferSize < 1)
         {
             throw new ArgumentException($"TraceEventBufferSize must be at least 1 (got {options.TraceEventBufferSize}).", nameof(configure));
@@ -37,6 +42,8 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton(new VersionRandom(options.RandomSeed));
         builder.Services.AddSingleton<IWorkerInvoker, WorkerInvoker>();
         builder.Services.AddSingleton<Telemetry.TelemetryRecorder>();
+        builder.Services.AddSingleton<DeploymentResync>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeploymentResync>());
         builder.AddPlacementDirector<SiloTargetedPlacement, SiloTargetedPlacementDirector>();
 
         // One trace from the gateway through the worker to the object, whichever silos they run on.

@@ -21,7 +21,8 @@ public sealed class DurableObjectNamespace
     public string WorkerName { get; }
     public string ClassName { get; }
 
-    public DurableObjectIdHandle IdFromName(string name) => new(DurableObjectId.FromName(name), name);
+    /// <summary>The id of a named object in this namespace: another namespace gives the same name another id.</summary>
+    public DurableObjectIdHandle IdFromName(string name) => new(DurableObjectId.FromName(ClassName, name), name);
 
     public DurableObjectIdHandle IdFromString(string id) =>
         DurableObjectId.IsValid(id)
@@ -61,11 +62,16 @@ public sealed class DurableObjectStub
     public async Task<WorkerResponse> FetchAsync(WorkerRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+
+        // The object learns the name its id came from (the platform's ctx.id.name) from this header
+        // alone: whatever the request carried under that name is replaced, never appended to.
+        var headers = request.Headers.RemoveAll(h => string.Equals(h.Key, DurableObjectHeaders.Name, StringComparison.OrdinalIgnoreCase));
         if (Id.Name is { } name)
         {
-            // The object learns the name its id came from, as the platform's ctx.id.name.
-            request = request with { Headers = request.Headers.Add(new(DurableObjectHeaders.Name, name)) };
+            headers = headers.Add(new(DurableObjectHeaders.Name, name));
         }
+
+        request = request with { Headers = headers };
 
         var answer = await _grain.Fetch(request);
         _context.LastDurableObjectAnswer = answer;

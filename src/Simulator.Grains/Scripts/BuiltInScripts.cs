@@ -17,7 +17,7 @@ public sealed class HelloWorker : IWorker
             body.Append($" {name}={value}");
         }
 
-        return Task.FromResult(WorkerResponse.Text(body.Append('\n').ToString()));
+        return Task.FromResult(WorkerResponse.Plain(body.Append('\n').ToString()));
     }
 }
 
@@ -31,7 +31,7 @@ public sealed class CounterWorker : IWorker
         var name = Uri.UnescapeDataString(request.Path.Trim('/'));
         if (name.Length == 0)
         {
-            return Task.FromResult(WorkerResponse.Text("Name a counter in the path: /<name>, e.g. /foo\n", 400));
+            return Task.FromResult(WorkerResponse.Plain("Name a counter in the path: /<name>, e.g. /foo\n", 400));
         }
 
         env.Console.Log("counter", name);

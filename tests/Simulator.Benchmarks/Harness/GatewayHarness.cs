@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -81,9 +80,9 @@ internal sealed class GatewayRig : IAsyncDisposable
         app.MapWhen(c => c.Request.Host.Host == "bare.test", bare => bare.Run(async context =>
         {
             var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-            var response = await grains.GetGrain<IBareCounterGrain>(Core.DurableObjectId.FromName(context.Request.Path.Value!.Trim('/'))).Fetch(WorkerRequest.Get("https://bare.test" + context.Request.Path));
+            var response = await grains.GetGrain<IBareCounterGrain>(Core.DurableObjectId.FromName("Counter", context.Request.Path.Value!.Trim('/'))).Fetch(WorkerRequest.Get("https://bare.test" + context.Request.Path));
             context.Response.StatusCode = response.Status;
-            await context.Response.WriteAsync(response.Body);
+            await context.Response.Body.WriteAsync(response.Body);
         }));
         app.UseWorkerGateway();
         await app.StartAsync();

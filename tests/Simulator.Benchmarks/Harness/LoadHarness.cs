@@ -55,8 +55,8 @@ public static class LoadHarness
     private static async Task ThroughputAsync(DurableObjectsTestCluster cluster, int calls, int rounds, int concurrency)
     {
         const int Keys = 1000;
-        var simulated = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format("bench", "Counter", DurableObjectId.FromName("t" + i)))).ToArray();
-        var bare = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IBareCounterGrain>(DurableObjectId.FromName("t" + i))).ToArray();
+        var simulated = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format("bench", "Counter", DurableObjectId.FromName("Counter", "t" + i)))).ToArray();
+        var bare = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IBareCounterGrain>(DurableObjectId.FromName("Counter", "t" + i))).ToArray();
         var request = WorkerRequest.Get("https://bench.localhost/t");
 
         // Warm both paths (activations, tiered JIT) with a full unmeasured round each.
@@ -90,7 +90,7 @@ public static class LoadHarness
     /// <summary>Activates <paramref name="objects"/> objects on A, deploys B50/A50 and times it; returns the time and whether resets matched the preview.</summary>
     internal static async Task<(long Milliseconds, bool ResetsAsPreviewed)> PropagationAsync(DurableObjectsTestCluster cluster, WorkerHandle worker, WorkerVersion a, WorkerVersion b, int objects, int concurrency)
     {
-        var ids = Enumerable.Range(0, objects).Select(i => DurableObjectId.FromName("p" + i)).ToArray();
+        var ids = Enumerable.Range(0, objects).Select(i => DurableObjectId.FromName("Counter", "p" + i)).ToArray();
         var grains = ids.Select(id => cluster.Client.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format("bench", "Counter", id))).ToArray();
         var request = WorkerRequest.Get("https://bench.localhost/p");
         var before = GC.GetTotalMemory(forceFullCollection: true);
@@ -103,7 +103,7 @@ public static class LoadHarness
         var deployment = await worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50));
         clock.Stop();
 
-        var predicted = ChurnPreview.Compute(current, deployment).ChangedObjects(ids).Count;
+        var predicted = ChurnPreview.Compute(current, deployment.Deployment).ChangedObjects(ids).Count;
         var reset = 0;
         await Drive(objects, concurrency, async i =>
         {

@@ -28,7 +28,7 @@ public static class ScaleHarness
         var b = await worker.UploadAsync("counter", "B");
 
         const int Keys = 1000;
-        var grains = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format("bench", "Counter", DurableObjectId.FromName("t" + i)))).ToArray();
+        var grains = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format("bench", "Counter", DurableObjectId.FromName("Counter", "t" + i)))).ToArray();
         var request = WorkerRequest.Get("https://bench.localhost/t");
         await LoadHarness.Drive(calls, concurrency, i => grains[i % Keys].Fetch(request));
         var rates = new List<double>();
