@@ -25,14 +25,6 @@ internal static class CommonOptions
 
     public static void AddTo(RootCommand root)
     {
-        // A bad name is a usage error (exit 2) with the naming rule, before anything is asked of the cluster.
-        Name.Validators.Add(result =>
-        {
-            if (WorkerNames.Validate(result.GetValueOrDefault<string>()) is { } invalid)
-            {
-                result.AddError(invalid.Message);
-            }
-        });
         root.Options.Add(Name);
         root.Options.Add(ClusterEndpoints);
     }
@@ -43,6 +35,7 @@ internal static class CommonOptions
     {
         try
         {
+            CheckName(parse);
             var endpoints = parse.GetValue(ClusterEndpoints)!;
             var embedded = embeddedUnlessClusterGiven && parse.GetResult(ClusterEndpoints) is null or { Implicit: true } && Environment.GetEnvironmentVariable("DOSIM_CLUSTER") is null;
             await using var cluster = embedded ? await Cluster.StartEmbeddedAsync(cancellation) : await Cluster.ConnectAsync(endpoints, cancellation);
@@ -55,6 +48,13 @@ internal static class CommonOptions
             await Console.Error.WriteLineAsync("✘ " + message);
             return code;
         }
+    }
+
+    /// <summary>A bad name is a usage error with the naming rule, before anything is asked of the cluster.</summary>
+    public static string CheckName(ParseResult parse)
+    {
+        var name = parse.GetValue(Name)!;
+        return WorkerNames.Validate(name) is { } invalid ? throw new CliException(ExitCodes.Usage, invalid.Message) : name;
     }
 
     private static (int Code, string Message) Describe(Exception ex) => ex switch

@@ -24,7 +24,17 @@ internal static class TrafficCommands
         var command = new Command("request", "Send one request through the HTTP gateway and show which versions served it.") { path, Http, VersionKey, Override };
         command.SetAction(async (parse, ct) =>
         {
-            var name = parse.GetValue(CommonOptions.Name)!;
+            string name;
+            try
+            {
+                name = CommonOptions.CheckName(parse);
+            }
+            catch (CliException ex)
+            {
+                await Console.Error.WriteLineAsync("✘ " + ex.Message);
+                return ex.ExitCode;
+            }
+
             string? overrideId = null;
             if (parse.GetValue(Override) is { } version)
             {

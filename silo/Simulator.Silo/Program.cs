@@ -74,6 +74,7 @@ builder.UseOrleans(silo =>
     silo.AddDurableObjectsSimulator(o =>
     {
         o.DeployableWindow = settings.DeployableWindow;
+        o.ResyncInterval = TimeSpan.FromSeconds(settings.ResyncIntervalSeconds);
         o.StoragePath = settings.Storage == StorageProvider.File ? settings.StoragePath : null;
         o.UseMemoryStorage = settings.Storage == StorageProvider.Memory;
         o.TraceEventsOutput = settings.TraceEvents;

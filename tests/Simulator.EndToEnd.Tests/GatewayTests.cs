@@ -126,4 +126,63 @@ public sealed class GatewayTests(SiloFixture fixture) : IClassFixture<SiloFixtur
         Assert.Equal(0, listing.ExitCode);
         Assert.Single(System.Text.Json.JsonDocument.Parse(listing.Stdout).RootElement.EnumerateArray());
     }
+
+    [Fact]
+    public async Task A_bad_worker_name_is_a_usage_error_that_states_the_naming_rule()
+    {
+        foreach (var name in new[] { "", "Bad_Name", "-x" })
+        {
+            var result = await Run.CliAsync(fixture.Silo, "deploy", "--name", name, "--script", "hello");
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("is not a valid Worker name: use 1 to 63 lowercase letters, digits and dashes", result.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("Orleans", result.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Request_resolves_an_override_tag_to_its_version_id()
+    {
+        await Deploy("gw-override", "hello", "--tag", "A");
+        var upload = await Run.CliAsync(fixture.Silo, "versions", "upload", "--name", "gw-override", "--script", "hello", "--tag", "B");
+        var b = upload.Stdout.Trim().Split(' ')[^1];
+        Assert.Equal(0, (await Run.CliAsync(fixture.Silo, "versions", "deploy", "--name", "gw-override", "B@0%", "A@100%")).ExitCode);
+
+        var request = await Run.CliAsync(fixture.Silo, "request", "--name", "gw-override", "--http", $"http://127.0.0.1:{fixture.Silo.HttpPort}", "--override", "B");
+        Assert.True(request.ExitCode == 0, request.ToString());
+        Assert.Contains($"X-Simulator-Version-Id: {b}", request.Stdout, StringComparison.Ordinal);
+        Assert.Contains("X-Simulator-Version-Reason: override", request.Stdout, StringComparison.Ordinal);
+
+        var unknown = await Run.CliAsync(fixture.Silo, "request", "--name", "gw-override", "--http", $"http://127.0.0.1:{fixture.Silo.HttpPort}", "--override", "nope");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("has no version with id or tag 'nope'", unknown.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_worker_created_with_a_migration_shows_its_tag_and_rolls_out_gradually()
+    {
+        var a = await Deploy("gw-migrated", "counter", "--tag", "A", "--migration-tag", "v1");
+        var pending = await Run.CliAsync(fixture.Silo, "versions", "upload", "--name", "gw-migrated", "--script", "counter", "--tag", "C", "--migration-tag", "v2");
+        Assert.Equal(1, pending.ExitCode);
+        Assert.Contains("[code: 10211]", pending.Stderr, StringComparison.Ordinal);
+
+        var upload = await Run.CliAsync(fixture.Silo, "versions", "upload", "--name", "gw-migrated", "--script", "counter", "--tag", "B", "--migration-tag", "v1");
+        Assert.True(upload.ExitCode == 0, upload.ToString());
+        var split = await Run.CliAsync(fixture.Silo, "versions", "deploy", "--name", "gw-migrated", "B@20%", "A@80%");
+        Assert.True(split.ExitCode == 0, split.ToString());
+
+        var status = await Run.CliAsync(fixture.Silo, "deployments", "status", "--name", "gw-migrated");
+        Assert.Contains("Migration tag:", status.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"Migration tag:\s+v1", status.Stdout);
+        var view = await Run.CliAsync(fixture.Silo, "versions", "view", a, "--name", "gw-migrated");
+        Assert.Matches(@"Migration tag:\s+v1", view.Stdout);
+        Assert.Matches(@"Durable Objects:\s+Counter", view.Stdout);
+
+        // The same order again with a raised share: no warning. Reordered: a warning, on the real deploy too.
+        var raised = await Run.CliAsync(fixture.Silo, "versions", "deploy", "--name", "gw-migrated", "B@50%", "A@50%");
+        Assert.DoesNotContain("⚠", raised.Stdout, StringComparison.Ordinal);
+        var reordered = await Run.CliAsync(fixture.Silo, "versions", "deploy", "--name", "gw-migrated", "A@50%", "B@50%");
+        Assert.True(reordered.ExitCode == 0, reordered.ToString());
+        Assert.Contains("⚠ Version", reordered.Stdout, StringComparison.Ordinal);
+        Assert.Contains("different order", reordered.Stdout, StringComparison.Ordinal);
+    }
 }
