@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+using System.Text;
 using CsCheck;
 
 namespace Simulator.Core.Tests;
@@ -38,9 +40,26 @@ public sealed class StableHashTests
         Assert.DoesNotContain(Enumerable.Range(0, (int)StableHash.Seed), s => DocsTable(s));
     }
 
+    // Texts up to 169 chars are encoded on the stack (UTF-8's worst case, 3 bytes a char plus 3,
+    // is at most 512 bytes), longer ones in a rented array: both must hash the plain UTF-8 bytes.
+    [Theory]
+    [InlineData('x', 1)]
+    [InlineData('x', 169)]
+    [InlineData('x', 170)]
+    [InlineData('x', 1000)]
+    [InlineData('é', 169)]
+    [InlineData('é', 170)]
+    [InlineData('€', 400)]
+    public void Points_are_xxhash3_of_the_utf8_bytes_on_both_sides_of_the_stack_limit(char c, int length)
+    {
+        var text = new string(c, length);
+        Assert.Equal(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(text), StableHash.Seed), StableHash.Point(text));
+    }
+
     [Fact]
-    public void Long_ids_hash_like_short_ones() =>
-        Assert.Equal(StableHash.Point(new string('x', 1000)), StableHash.Point(new string('x', 1000).AsSpan()));
+    public void Any_text_hashes_as_xxhash3_of_its_utf8_bytes() =>
+        Gen.String[0, 600].Sample(text =>
+            Assert.Equal(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(text), StableHash.Seed), StableHash.Point(text)));
 
     [Fact]
     public void Object_ids_are_64_hex_digits()

@@ -63,15 +63,8 @@ public sealed class OtlpExportTests
             }
         }
 
-        public async Task WaitForAsync(string text)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (!Received(text))
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"no OTLP export carried '{text}' within 30 s ({Count} exports received)");
-                await Task.Delay(200);
-            }
-        }
+        public Task WaitForAsync(string text) =>
+            Core.Tests.Eventually.Until($"an OTLP export carrying '{text}'", TimeSpan.FromSeconds(30), () => Received(text), () => $"{Count} exports received");
 
         private async Task ServeAsync()
         {

@@ -181,13 +181,14 @@ public sealed class LiveCli : IAsyncDisposable
     /// <summary>Waits until the lines printed so far satisfy <paramref name="done"/>.</summary>
     public async Task WaitForAsync(Func<IReadOnlyList<string>, bool> done, bool stderr = false, int seconds = 30)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
-        while (!done(stderr ? Stderr : Stdout))
-        {
-            Assert.True(DateTime.UtcNow < deadline && !_process.HasExited, $"dosim did not print what was expected within {seconds} s:\n--- stdout\n{string.Join('\n', Stdout)}\n--- stderr\n{string.Join('\n', Stderr)}");
-            await Task.Delay(100);
-        }
+        await Core.Tests.Eventually.Until(
+            "dosim to print what was expected",
+            TimeSpan.FromSeconds(seconds),
+            () => done(stderr ? Stderr : Stdout) || (_process.HasExited ? throw new Xunit.Sdk.XunitException($"dosim exited before printing what was expected:\n{Printed()}") : false),
+            Printed);
     }
+
+    private string Printed() => $"--- stdout\n{string.Join('\n', Stdout)}\n--- stderr\n{string.Join('\n', Stderr)}";
 
     public ValueTask DisposeAsync() => Build.KillAsync(_process);
 }

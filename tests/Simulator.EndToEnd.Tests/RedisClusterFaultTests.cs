@@ -176,18 +176,20 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
     private async Task DeployAsync(string worker, string[] step)
     {
         var before = (await cluster.CliJsonAsync("deployments", "status", "--name", worker)).GetProperty("id").GetString()!;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (true)
-        {
-            var result = await cluster.CliAsync(["versions", "deploy", .. step, "--expect", before, "-y", "--name", worker]);
-            if (result.ExitCode == 0 || (result.ExitCode == 3 && await CurrentIs(worker, step)))
+        // Retried only while the cluster is unreachable (exit 4); --expect makes a retry deploy at most once.
+        await Core.Tests.Eventually.Until(
+            $"deploy {string.Join(' ', step)} to go through",
+            TimeSpan.FromSeconds(90),
+            async () =>
             {
-                return;
-            }
-
-            Assert.True(result.ExitCode == 4 && DateTime.UtcNow < deadline, $"deploy {string.Join(' ', step)}: {result}\n{cluster.Logs()}");
-            await Task.Delay(500);
-        }
+                var result = await cluster.CliAsync(["versions", "deploy", .. step, "--expect", before, "-y", "--name", worker]);
+                var done = result.ExitCode == 0 || (result.ExitCode == 3 && await CurrentIs(worker, step));
+                Assert.True(done || result.ExitCode == 4, $"deploy {string.Join(' ', step)}: {result}\n{cluster.Logs()}");
+                return (done, result);
+            },
+            attempt => attempt.done,
+            TimeSpan.FromMilliseconds(500),
+            cluster.Logs);
     }
 
     private async Task<bool> CurrentIs(string worker, string[] step)

@@ -165,18 +165,13 @@ public sealed class TelemetryTests
 
     private static async Task<List<string>> WaitForLinesAsync(string path, int count)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var lines = File.Exists(path) ? File.ReadAllLines(path).Where(l => l.Length > 0).ToList() : [];
-            if (lines.Count >= count || DateTime.UtcNow > deadline)
-            {
-                Assert.Equal(count, lines.Count);
-                return lines;
-            }
-
-            await Task.Delay(100);
-        }
+        var lines = await Core.Tests.Eventually.Until(
+            $"{count} trace events in {path}",
+            TimeSpan.FromSeconds(30),
+            () => Task.FromResult(File.Exists(path) ? File.ReadAllLines(path).Where(l => l.Length > 0).ToList() : []),
+            lines => lines.Count >= count);
+        Assert.Equal(count, lines.Count);
+        return lines;
     }
 
     private static async Task<string> CliOkAsync(SiloProcess silo, params string[] args)

@@ -77,41 +77,35 @@ public sealed class ThreeSiloProcessTests
     /// <summary>Polls `dosim silos` through one silo's gateway until it sees <paramref name="count"/> active silos.</summary>
     private static async Task WaitForActiveSilos(SiloProcess silo, int count)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var result = await Run.ProcessAsync("dotnet", [Build.CliDll, "silos", "--json", "--cluster", $"127.0.0.1:{silo.GatewayPort}"], new Dictionary<string, string>());
-            if (result.ExitCode == 0 && JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active") == count)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"silo {silo.GatewayPort} did not see {count} active silos within 60 s: {result}");
-        }
+        await Core.Tests.Eventually.Until(
+            $"silo {silo.GatewayPort} to see {count} active silos",
+            TimeSpan.FromSeconds(60),
+            () => Run.ProcessAsync("dotnet", [Build.CliDll, "silos", "--json", "--cluster", $"127.0.0.1:{silo.GatewayPort}"], new Dictionary<string, string>()),
+            result => result.ExitCode == 0 && JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray().Count(s => s.GetProperty("status").GetString() == "active") == count);
     }
 
     /// <summary>The version of the object that answered; retried while the killed silo is not yet declared dead.</summary>
     private static async Task<string> ObjectVersion(SiloProcess silo, string name)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
+        return (await Core.Tests.Eventually.Until(
+            $"object {name} to answer after the silo's death",
+            TimeSpan.FromSeconds(60),
+            async () =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{silo.HttpPort}/{name}");
-                request.Headers.Host = "rollout.localhost";
-                using var response = await Http.SendAsync(request);
-                if (response.StatusCode == HttpStatusCode.OK)
+                try
                 {
-                    return response.Headers.GetValues("X-Simulator-Durable-Object-Version-Id").Single();
+                    using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{silo.HttpPort}/{name}");
+                    request.Headers.Host = "rollout.localhost";
+                    using var response = await Http.SendAsync(request);
+                    return response.StatusCode == HttpStatusCode.OK ? response.Headers.GetValues("X-Simulator-Durable-Object-Version-Id").Single() : $"status {(int)response.StatusCode}";
                 }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // The silo holding the object died and is not yet declared dead: try again.
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"object {name} did not answer within 60 s of the silo's death");
-        }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    // The silo holding the object died and is not yet declared dead: try again.
+                    return ex.Message;
+                }
+            },
+            answer => Guid.TryParse(answer, out _),
+            TimeSpan.Zero))!;
     }
 }

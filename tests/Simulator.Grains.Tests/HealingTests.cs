@@ -146,7 +146,7 @@ public sealed class HealingTests
         var predicted = ChurnPreview.Compute(before, result.Deployment).ChangedObjects(names.Select(n => DurableObjectId.FromName("Counter", n))).Select(c => c.ObjectId).ToHashSet();
         Assert.Contains(predicted, onBehind.Contains);
         var ranges = VersionRanges.From(result.Deployment);
-        var statuses = await Eventually.Until(
+        var statuses = await Core.Tests.Eventually.Until(
             "every object on its assigned version with the previewed resets",
             3 * interval,
             () => Task.WhenAll(names.Select(n => worker.ObjectAsync("Counter", n))),
