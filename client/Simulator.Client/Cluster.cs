@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
-using Simulator.Contracts;
 using Simulator.Grains.Hosting;
 
 namespace Simulator.Client;
@@ -28,17 +27,6 @@ internal sealed class Cluster : IAsyncDisposable
     public IGrainFactory Grains { get; }
 
     public string Description { get; }
-
-    /// <summary>Asks the deployment agent of every active silo, keyed by the silo's address.</summary>
-    public async Task<(string Silo, T Answer)[]> AskEverySiloAsync<T>(Func<IDeploymentAgentGrain, Task<T>> ask)
-    {
-        var hosts = await Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        return await Task.WhenAll(hosts.Keys.Select(async silo =>
-        {
-            var key = silo.ToParsableString();
-            return (key, await ask(Grains.GetGrain<IDeploymentAgentGrain>(key)));
-        }));
-    }
 
     /// <summary>
     /// Connects to the silos' gateways, e.g. "127.0.0.1:30000,127.0.0.1:30001" (host names allowed),

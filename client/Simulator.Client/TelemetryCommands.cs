@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Simulator.Contracts;
-using Simulator.Core;
-using Simulator.Core.Analytics;
 
 namespace Simulator.Client;
 
@@ -15,25 +13,20 @@ internal static class TelemetryCommands
         var command = new Command("analytics", "Per deployment and version: requests, actual against configured share, errors and exceptions, p50/p95/p99; per Durable Object class: objects, requests and resets. Exact counts from every silo.") { CommonOptions.Json };
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
-            var name = parse.GetValue(CommonOptions.Name)!;
-            var history = await VersionCommands.History(cluster, name);
-            var silos = (await cluster.AskEverySiloAsync(agent => agent.ReadAnalytics(name))).Select(s => s.Answer).ToArray();
-            var deployments = history.Deployments
-                .Where(d => d.Id == history.CurrentDeployment?.Id || silos.Any(s => s.Invocations.Any(i => i.DeploymentId == d.Id)))
-                .Reverse()
-                .Select(d => DeploymentReport.Build(d, Totals(silos.SelectMany(s => s.Invocations).Where(i => i.DeploymentId == d.Id))))
-                .ToList();
-            var classes = silos.SelectMany(s => s.Objects.Select(o => o.ClassName).Concat(s.Active.Select(a => a.ClassName)).Concat(s.Resets.Select(r => r.ClassName)))
-                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
-                .Select(c => ClassReport(c, silos))
-                .ToList();
+            var analytics = await VersionCommands.Query(cluster, parse.GetValue(CommonOptions.Name)!).Analytics();
             if (parse.GetValue(CommonOptions.Json))
             {
-                Output.WriteJson(new { worker = name, currentDeployment = history.CurrentDeployment?.Id, deployments, durableObjects = classes });
+                Output.WriteJson(new
+                {
+                    worker = analytics.Worker,
+                    currentDeployment = analytics.CurrentDeployment,
+                    deployments = analytics.Deployments,
+                    durableObjects = analytics.DurableObjects.Select(c => new { className = c.ClassName, versions = c.Versions, resets = c.Resets.Select(r => new { from = r.From, to = r.To, count = r.Count }) }),
+                });
                 return;
             }
 
-            Print(name, history, deployments, classes);
+            Print(analytics);
         }));
         return command;
     }
@@ -61,35 +54,24 @@ internal static class TelemetryCommands
                 "exception" => "exception",
                 var other => throw new CliException(ExitCodes.Usage, $"--outcome '{other}' is not an outcome: use ok or exception."),
             };
-            Guid? versionId = parse.GetValue(version) is { } v ? (await VersionCommands.History(cluster, name)).ResolveVersion(v).Id : null;
+            var follow = !parse.GetValue(once);
             if (!json)
             {
-                await Console.Error.WriteLineAsync($"Tailing {name} on {cluster.Description}{(parse.GetValue(once) ? "" : " (Ctrl+C stops)")}");
+                await Console.Error.WriteLineAsync($"Tailing {name} on {cluster.Description}{(follow ? " (Ctrl+C stops)" : "")}");
             }
 
-            var seen = new Dictionary<string, long>();
-            while (!ct.IsCancellationRequested)
+            // One stream from every silo, filtered in the cluster; events arrive as they happen.
+            var filter = new TailFilter { Version = parse.GetValue(version), Outcome = wanted, Follow = follow };
+            try
             {
-                var pages = await cluster.AskEverySiloAsync(agent => agent.ReadTraceEvents(name, seen.GetValueOrDefault(agent.GetPrimaryKeyString())));
-                foreach (var (silo, page) in pages)
+                await foreach (var e in VersionCommands.Query(cluster, name).Tail(filter, ct).WithCancellation(ct))
                 {
-                    seen[silo] = page.LastSequence;
+                    Console.WriteLine(json ? JsonSerializer.Serialize(e) : Pretty(e));
                 }
-
-                foreach (var e in pages.SelectMany(p => p.Answer.Events).OrderBy(e => e.EventTimestampMs))
-                {
-                    if ((versionId is null || e.ScriptVersion.Id == versionId) && (wanted is null || e.Outcome == wanted))
-                    {
-                        Console.WriteLine(json ? JsonSerializer.Serialize(e) : Pretty(e));
-                    }
-                }
-
-                if (parse.GetValue(once))
-                {
-                    return;
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Ctrl+C: a clean stop.
             }
         }));
         return command;
@@ -106,50 +88,15 @@ internal static class TelemetryCommands
         return string.Join(Environment.NewLine, lines);
     }
 
-    private static IEnumerable<VersionTotals> Totals(IEnumerable<VersionCounters> counters) =>
-        counters.GroupBy(c => c.VersionId).Select(g =>
-        {
-            var totals = new VersionTotals(g.Key);
-            foreach (var c in g)
-            {
-                totals.Add(c.Requests, c.Errors, c.Exceptions, c.LatencyBuckets);
-            }
-
-            return totals;
-        });
-
-    private sealed record ClassVersionLine(Guid VersionId, long ActiveObjects, long Requests, long Errors);
-
-    private sealed record ResetLine(Guid From, Guid To, long Count);
-
-    private sealed record ClassLine(string ClassName, IReadOnlyList<ClassVersionLine> Versions, IReadOnlyList<ResetLine> Resets);
-
-    private static ClassLine ClassReport(string className, SiloAnalytics[] silos)
+    private static void Print(WorkerAnalytics analytics)
     {
-        var objects = silos.SelectMany(s => s.Objects).Where(o => o.ClassName == className).ToList();
-        var active = silos.SelectMany(s => s.Active).Where(a => a.ClassName == className).ToList();
-        var versions = objects.Select(o => o.VersionId).Concat(active.Select(a => a.VersionId)).Distinct().Order()
-            .Select(v => new ClassVersionLine(
-                v,
-                active.Where(a => a.VersionId == v).Sum(a => a.Count),
-                objects.Where(o => o.VersionId == v).Sum(o => o.Requests),
-                objects.Where(o => o.VersionId == v).Sum(o => o.Errors)))
-            .ToList();
-        var resets = silos.SelectMany(s => s.Resets).Where(r => r.ClassName == className)
-            .GroupBy(r => (r.From, r.To)).Select(g => new ResetLine(g.Key.From, g.Key.To, g.Sum(r => r.Count)))
-            .OrderByDescending(r => r.Count).ToList();
-        return new ClassLine(className, versions, resets);
-    }
-
-    private static void Print(string name, WorkerHistory history, List<DeploymentReport> deployments, List<ClassLine> classes)
-    {
-        string Tag(Guid id) => history.Versions.FirstOrDefault(v => v.Id == id)?.Tag is { } tag ? $"{id} ({tag})" : id.ToString();
+        string Tag(Guid id) => analytics.Tags.TryGetValue(id, out var tag) ? $"{id} ({tag})" : id.ToString();
         static string Ms(double? ms) => ms is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) + " ms" : "-";
-        Console.WriteLine($"Analytics of {name}, from every silo (exact counts)");
-        foreach (var d in deployments)
+        Console.WriteLine($"Analytics of {analytics.Worker}, from every silo (exact counts)");
+        foreach (var d in analytics.Deployments)
         {
             Console.WriteLine();
-            Console.WriteLine($"Deployment {d.DeploymentId}{(d.DeploymentId == history.CurrentDeployment?.Id ? " (current)" : "")}: {d.Requests:N0} requests");
+            Console.WriteLine($"Deployment {d.DeploymentId}{(d.DeploymentId == analytics.CurrentDeployment ? " (current)" : "")}: {d.Requests:N0} requests");
             Output.Table(
                 ["Version", "Configured", "Requests", "Actual", "Errors", "Error rate", "p50", "p95", "p99"],
                 d.Versions.Select(v => (IReadOnlyList<string>)[
@@ -170,14 +117,14 @@ internal static class TelemetryCommands
             }
         }
 
-        foreach (var c in classes)
+        foreach (var c in analytics.DurableObjects)
         {
             Console.WriteLine();
             Console.WriteLine($"Durable Object class {c.ClassName}");
             Output.Table(
                 ["Version", "Active objects", "Requests", "Errors"],
                 c.Versions.Select(v => (IReadOnlyList<string>)[Tag(v.VersionId), v.ActiveObjects.ToString("N0", CultureInfo.InvariantCulture), v.Requests.ToString("N0", CultureInfo.InvariantCulture), v.Errors.ToString("N0", CultureInfo.InvariantCulture)]));
-            Console.WriteLine(c.Resets.Count == 0 ? "Resets: none" : "Resets:");
+            Console.WriteLine(c.Resets.IsEmpty ? "Resets: none" : "Resets:");
             foreach (var r in c.Resets)
             {
                 Console.WriteLine($"  {r.Count,8:N0}  {Tag(r.From)} -> {Tag(r.To)}");

@@ -43,7 +43,7 @@ internal static class TrafficCommands
                 {
                     overrideId = id.ToString();
                 }
-                else if (await CommonOptions.Run(parse, ct, async cluster => overrideId = (await VersionCommands.History(cluster, name)).ResolveVersion(version).Id.ToString()) is var code and not ExitCodes.Ok)
+                else if (await CommonOptions.Run(parse, ct, async cluster => overrideId = (await VersionCommands.Query(cluster, name).Version(version)).Id.ToString()) is var code and not ExitCodes.Ok)
                 {
                     return code;
                 }
@@ -190,23 +190,40 @@ internal static class TrafficCommands
 
     public static Command Objects()
     {
-        var command = new Command("objects", "List the Worker's active Durable Objects with their version, reset count and last reset.") { CommonOptions.Json };
+        var version = new Option<string?>("--version") { Description = "Only objects on this version (id, tag or latest)." };
+        var activeOnly = new Option<bool>("--active") { Description = "Only objects with a live instance now." };
+        var className = new Option<string?>("--class") { Description = "Only objects of this Durable Object class." };
+        var command = new Command("objects", "List every Durable Object of the Worker, from its first request on (active or not): version, reset count, resets, and whether it is active.") { version, activeOnly, className, CommonOptions.Json };
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
-            var name = parse.GetValue(CommonOptions.Name)!;
-            var history = await VersionCommands.History(cluster, name);
-            var keys = await VersionCommands.ActiveObjectKeys(cluster, name);
-            var statuses = await Task.WhenAll(keys.Select(k => cluster.Grains.GetGrain<IDurableObjectGrain>(k).GetStatus()));
+            var filter = new ObjectFilter { Version = parse.GetValue(version), ActiveOnly = parse.GetValue(activeOnly), ClassName = parse.GetValue(className) };
+            var objects = await VersionCommands.Query(cluster, parse.GetValue(CommonOptions.Name)!).Objects(filter);
             if (parse.GetValue(CommonOptions.Json))
             {
-                Output.WriteJson(statuses.Select(s => new { className = s.ClassName, id = s.ObjectId, version = s.VersionId, resets = s.ResetCount, lastReset = s.Resets.LastOrDefault()?.At, silo = s.Silo }));
+                Output.WriteJson(objects.Select(o => new
+                {
+                    className = o.ClassName,
+                    id = o.ObjectId,
+                    name = o.Name,
+                    version = o.VersionId,
+                    tag = o.VersionTag,
+                    resets = o.ResetCount,
+                    active = o.IsActive,
+                    resetHistory = o.Resets.Select(r => new { deployment = r.DeploymentId, from = r.FromVersion, to = r.ToVersion, at = r.At, wasActive = r.WasActive }),
+                }));
                 return;
             }
 
-            string Label(Guid? id) => id is { } v && history.FindVersion(v) is { } version ? $"{v} ({version.Tag ?? "-"})" : id?.ToString() ?? "-";
             Output.Table(
-                ["Class", "Object ID", "Version", "Resets", "Last reset"],
-                statuses.Select(s => (IReadOnlyList<string>)[s.ClassName, s.ObjectId, Label(s.VersionId), s.ResetCount.ToString(CultureInfo.InvariantCulture), s.Resets.LastOrDefault() is { } r ? Output.Time(r.At) : "-"]));
+                ["Class", "Object ID", "Name", "Version", "Resets", "Last reset", "Active"],
+                objects.Select(o => (IReadOnlyList<string>)[
+                    o.ClassName,
+                    o.ObjectId,
+                    o.Name ?? "-",
+                    $"{o.VersionId} ({o.VersionTag ?? "-"})",
+                    o.ResetCount.ToString(CultureInfo.InvariantCulture),
+                    o.Resets.LastOrDefault() is { } r ? $"{Output.Time(r.At)}{(r.WasActive ? string.Empty : " (inactive)")}" : "-",
+                    o.IsActive ? "yes" : "no"]));
         }));
         return command;
     }

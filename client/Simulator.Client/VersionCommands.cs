@@ -66,7 +66,7 @@ internal static class VersionCommands
         var view = new Command("view", "Show one version.") { versionArgument, CommonOptions.Json };
         view.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
-            var version = (await History(cluster, parse.GetValue(CommonOptions.Name)!)).ResolveVersion(parse.GetValue(versionArgument)!);
+            var version = await Query(cluster, parse.GetValue(CommonOptions.Name)!).Version(parse.GetValue(versionArgument)!);
             if (parse.GetValue(CommonOptions.Json))
             {
                 Output.WriteJson(Output.VersionJson(version));
@@ -89,14 +89,14 @@ internal static class VersionCommands
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var name = parse.GetValue(CommonOptions.Name)!;
-            var history = await History(cluster, name);
-            var shares = parse.GetValue(specs)!.Select(s => ParseSpec(history, s)).ToImmutableArray();
+            var given = CheckSpecs(parse.GetValue(specs)!);
             if (parse.GetValue(dryRun))
             {
-                await Preview(cluster, history, shares, parse.GetValue(CommonOptions.Json));
+                Preview(await Query(cluster, name).Preview(given, PreviewListLimit), parse.GetValue(CommonOptions.Json));
                 return;
             }
 
+            var shares = await Query(cluster, name).Resolve(given);
             var result = await Grain(cluster, name).DeployVersions(shares, parse.GetValue(Message), parse.GetValue(expect));
             if (parse.GetValue(CommonOptions.Json))
             {
@@ -113,57 +113,58 @@ internal static class VersionCommands
         return command;
     }
 
-    /// <summary>Parses "id@20%", "tag@20", "latest@100%".</summary>
-    internal static VersionShare ParseSpec(WorkerHistory history, string spec)
+    // The dry run lists this many of the objects that would reset; the counts cover them all.
+    private const int PreviewListLimit = 1000;
+
+    /// <summary>Checks each spec's syntax ("id@20%", "tag@20", "latest@100%") before the cluster resolves it.</summary>
+    internal static ImmutableArray<string> CheckSpecs(string[] specs)
     {
-        var at = spec.LastIndexOf('@');
-        var percentText = at < 0 ? string.Empty : spec[(at + 1)..].TrimEnd('%');
-        if (at <= 0 || !decimal.TryParse(percentText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent))
+        foreach (var spec in specs)
         {
-            throw new CliException(ExitCodes.Usage, $"'{spec}' is not a version spec: write <version-id|tag>@<percent>%, e.g. {history.LatestVersion?.Id.ToString() ?? "B"}@20%.");
+            if (!VersionSpec.TryParse(spec, out _))
+            {
+                throw new CliException(ExitCodes.Usage, $"'{spec}' is not a version spec: write <version-id|tag>@<percent>%, e.g. B@20%.");
+            }
         }
 
-        return new VersionShare(history.ResolveVersion(spec[..at]).Id, percent);
+        return [.. specs];
     }
 
-    private static async Task Preview(Cluster cluster, WorkerHistory history, ImmutableArray<VersionShare> shares, bool json)
+    private static void Preview(PreviewReport preview, bool json)
     {
-        // Refused as the deploy would be, under the cluster's rules.
-        await Grain(cluster, history.WorkerName).ValidateDeployment(shares);
-
-        var proposed = new Deployment { Id = Guid.Empty, CreatedOn = DateTimeOffset.UtcNow, Source = DeploymentSource.VersionsDeploy, Versions = shares };
-        var preview = ChurnPreview.Compute(history.CurrentDeployment, proposed);
-        var active = await ActiveObjectIds(cluster, history.WorkerName);
-        var changes = preview.ChangedObjects(active);
-        string Label(Guid id) => history.FindVersion(id) is { Tag: { } tag } ? $"{id} ({tag})" : id.ToString();
+        string Label(Guid id) => preview.Tags.TryGetValue(id, out var tag) ? $"{id} ({tag})" : id.ToString();
         if (json)
         {
             Output.WriteJson(new
             {
-                resetShare = preview.ChangedShare,
+                resetShare = preview.ResetShare,
                 pairs = preview.Pairs.Select(p => new { from = p.From, to = p.To, share = p.Share }),
                 warnings = preview.Warnings,
-                activeObjects = active.Count,
-                activeObjectsThatReset = changes.Select(c => new { id = c.ObjectId, from = c.From, to = c.To }),
+                objects = preview.Objects,
+                activeObjects = preview.ActiveObjects,
+                objectsThatReset = preview.Changing,
+                activeObjectsThatReset = preview.ChangingActive,
+                changes = preview.Changes.Select(c => new { className = c.ClassName, id = c.ObjectId, name = c.Name, from = c.From, to = c.To, active = c.IsActive }),
             });
             return;
         }
 
-        Console.WriteLine($"Dry run: nothing was deployed. Share of Durable Objects that would reset: {Output.Percent(preview.ChangedShare)}");
+        Console.WriteLine($"Dry run: nothing was deployed. Share of Durable Objects that would reset: {Output.Percent(preview.ResetShare)}");
         foreach (var pair in preview.Pairs)
         {
             Console.WriteLine($"  {Output.Percent(pair.Share),9}  {Label(pair.From)} -> {Label(pair.To)}");
         }
 
-        foreach (var warning in preview.Warnings)
+        Output.Warnings(preview.Warnings);
+        Console.WriteLine($"Objects that would reset: {preview.Changing} of {preview.Objects} ({preview.ChangingActive} of the {preview.ActiveObjects} active)");
+        foreach (var change in preview.Changes)
         {
-            Console.WriteLine("⚠ " + warning);
+            Console.WriteLine($"  {change.ClassName} {change.ObjectId}{(change.Name is null ? string.Empty : $" ({change.Name})")}  {Label(change.From)} -> {Label(change.To)}{(change.IsActive ? "  active" : string.Empty)}");
         }
 
-        Console.WriteLine($"Active objects that would reset: {changes.Count} of {active.Count}");
-        foreach (var change in changes)
+        if (preview.Changes.Length < preview.Changing)
         {
-            Console.WriteLine($"  {change.ObjectId}  {Label(change.From)} -> {Label(change.To)}");
+            Console.WriteLine($"  … and {preview.Changing - preview.Changes.Length} more (--json lists the first {preview.Changes.Length} too)");
         }
     }
 
@@ -212,8 +213,7 @@ internal static class VersionCommands
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var name = parse.GetValue(CommonOptions.Name)!;
-            var history = await History(cluster, name);
-            Guid? target = parse.GetValue(version) is { } spec ? history.ResolveVersion(spec).Id : null;
+            Guid? target = parse.GetValue(version) is { } spec ? (await Query(cluster, name).Version(spec)).Id : null;
             var result = await Grain(cluster, name).Rollback(target, parse.GetValue(Message), null);
             Console.WriteLine($"Rolled back {name} to version {result.Deployment.Versions[0].VersionId} at 100%");
             Console.WriteLine($"Deployment ID: {result.Deployment.Id}");
@@ -247,19 +247,11 @@ internal static class VersionCommands
 
     internal static IDeploymentGrain Grain(Cluster cluster, string name) => cluster.Grains.GetGrain<IDeploymentGrain>(name);
 
+    internal static IWorkerQueryGrain Query(Cluster cluster, string name) => cluster.Grains.GetGrain<IWorkerQueryGrain>(name);
+
     internal static async Task<WorkerHistory> History(Cluster cluster, string name) =>
-        await Grain(cluster, name).GetHistory()
+        await Query(cluster, name).History()
         ?? throw new CliException(ExitCodes.Refused, $"Worker '{name}' does not exist: create it with `dosim deploy --name {name} --script <script>`.");
-
-    /// <summary>The grain keys of the worker's objects with a live instance, from every active silo.</summary>
-    internal static async Task<List<string>> ActiveObjectKeys(Cluster cluster, string workerName)
-    {
-        var keys = await cluster.AskEverySiloAsync(agent => agent.ActiveObjects(workerName));
-        return [.. keys.SelectMany(k => k.Answer).Distinct().Order(StringComparer.Ordinal)];
-    }
-
-    private static async Task<List<string>> ActiveObjectIds(Cluster cluster, string workerName) =>
-        [.. (await ActiveObjectKeys(cluster, workerName)).Select(k => DurableObjectKey.Parse(k).ObjectId)];
 
     private static void AddDraftOptions(Command command)
     {

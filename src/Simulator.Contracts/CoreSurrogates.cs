@@ -168,3 +168,70 @@ public sealed class WorkerHistoryConverter : IConverter<WorkerHistory, WorkerHis
         DurableObjectClasses = value.DurableObjectClasses,
     };
 }
+
+[GenerateSerializer]
+public struct ExceptionCountSurrogate
+{
+    [Id(0)] public string Message;
+    [Id(1)] public long Count;
+}
+
+[RegisterConverter]
+public sealed class ExceptionCountConverter : IConverter<Core.Analytics.ExceptionCount, ExceptionCountSurrogate>
+{
+    public Core.Analytics.ExceptionCount ConvertFromSurrogate(in ExceptionCountSurrogate s) => new(s.Message, s.Count);
+
+    public ExceptionCountSurrogate ConvertToSurrogate(in Core.Analytics.ExceptionCount value) => new() { Message = value.Message, Count = value.Count };
+}
+
+[GenerateSerializer]
+public struct VersionReportSurrogate
+{
+    [Id(0)] public Guid VersionId;
+    [Id(1)] public decimal ConfiguredPercent;
+    [Id(2)] public long Requests;
+    [Id(3)] public double? ActualPercent;
+    [Id(4)] public long Errors;
+    [Id(5)] public double? ErrorRate;
+    [Id(6)] public ImmutableArray<Core.Analytics.ExceptionCount> Exceptions;
+    [Id(7)] public double? P50Ms;
+    [Id(8)] public double? P95Ms;
+    [Id(9)] public double? P99Ms;
+}
+
+[RegisterConverter]
+public sealed class VersionReportConverter : IConverter<Core.Analytics.VersionReport, VersionReportSurrogate>
+{
+    public Core.Analytics.VersionReport ConvertFromSurrogate(in VersionReportSurrogate s) =>
+        new(s.VersionId, s.ConfiguredPercent, s.Requests, s.ActualPercent, s.Errors, s.ErrorRate, s.Exceptions.IsDefault ? [] : s.Exceptions, s.P50Ms, s.P95Ms, s.P99Ms);
+
+    public VersionReportSurrogate ConvertToSurrogate(in Core.Analytics.VersionReport v) => new()
+    {
+        VersionId = v.VersionId,
+        ConfiguredPercent = v.ConfiguredPercent,
+        Requests = v.Requests,
+        ActualPercent = v.ActualPercent,
+        Errors = v.Errors,
+        ErrorRate = v.ErrorRate,
+        Exceptions = v.Exceptions,
+        P50Ms = v.P50Ms,
+        P95Ms = v.P95Ms,
+        P99Ms = v.P99Ms,
+    };
+}
+
+[GenerateSerializer]
+public struct DeploymentReportSurrogate
+{
+    [Id(0)] public Guid DeploymentId;
+    [Id(1)] public long Requests;
+    [Id(2)] public ImmutableArray<Core.Analytics.VersionReport> Versions;
+}
+
+[RegisterConverter]
+public sealed class DeploymentReportConverter : IConverter<Core.Analytics.DeploymentReport, DeploymentReportSurrogate>
+{
+    public Core.Analytics.DeploymentReport ConvertFromSurrogate(in DeploymentReportSurrogate s) => new(s.DeploymentId, s.Requests, s.Versions.IsDefault ? [] : s.Versions);
+
+    public DeploymentReportSurrogate ConvertToSurrogate(in Core.Analytics.DeploymentReport value) => new() { DeploymentId = value.DeploymentId, Requests = value.Requests, Versions = value.Versions };
+}

@@ -40,7 +40,7 @@ public interface IDeploymentGrain : IGrainWithStringKey
     Task<DeploymentResult> DeployVersions(ImmutableArray<VersionShare> shares, string? message, Guid? expectedCurrentDeployment);
 
     /// <summary>Refuses (<see cref="RuleRefusedException"/>) what <see cref="DeployVersions"/> would refuse, under the same rules; changes nothing.</summary>
-    [Alias("ValidateDeployment")]
+    [Alias("ValidateDeployment"), AlwaysInterleave]
     Task ValidateDeployment(ImmutableArray<VersionShare> shares);
 
     [Alias("Rollback")]
@@ -52,16 +52,19 @@ public interface IDeploymentGrain : IGrainWithStringKey
     [Alias("DeleteSecret")]
     Task<DeployResult> DeleteSecret(string name);
 
+    // Reads interleave with a change under way (a deploy waiting on its push) and see what was
+    // last saved.
+
     /// <summary>The whole history with secret values blanked (names only), or null if the worker was never deployed.</summary>
-    [Alias("GetHistory")]
+    [Alias("GetHistory"), AlwaysInterleave]
     Task<WorkerHistory?> GetHistory();
 
     /// <summary>What silos hold: the current deployment and its versions, secrets included. For silos, not clients.</summary>
-    [Alias("GetSnapshot")]
+    [Alias("GetSnapshot"), AlwaysInterleave]
     Task<DeploymentSnapshot> GetSnapshot();
 
     /// <summary>How many deployments the worker has had: what a silo compares with its copy to see that it missed one.</summary>
-    [Alias("GetSequence")]
+    [Alias("GetSequence"), AlwaysInterleave]
     Task<int> GetSequence();
 }
 
@@ -73,17 +76,6 @@ public interface IDeploymentAgentGrain : IGrainWithStringKey
     [Alias("Apply")]
     Task<SiloApplyReport> Apply(DeploymentSnapshot snapshot);
 
-    /// <summary>The grain keys of this worker's objects that have a live instance on this silo.</summary>
-    [Alias("ActiveObjects")]
-    Task<ImmutableArray<string>> ActiveObjects(string workerName);
-
-    /// <summary>This silo's buffered trace events of the worker newer than <paramref name="afterSequence"/>.</summary>
-    [Alias("ReadTraceEvents")]
-    Task<TraceEventPage> ReadTraceEvents(string workerName, long afterSequence);
-
-    /// <summary>This silo's exact counts for the worker.</summary>
-    [Alias("ReadAnalytics")]
-    Task<SiloAnalytics> ReadAnalytics(string workerName);
 }
 
 /// <summary>A Durable Object, keyed "worker/Class/id" (<see cref="DurableObjectKey"/>).</summary>

@@ -306,6 +306,9 @@ public sealed record WorkerHistory
         return latest;
     }
 
+    /// <summary>Each tagged version's tag, by id.</summary>
+    public ImmutableDictionary<Guid, string> Tags() => Versions.Where(v => v.Tag is not null).ToImmutableDictionary(v => v.Id, v => v.Tag!);
+
     /// <summary>The same history with every secret value blanked: what leaves the cluster.</summary>
     public WorkerHistory WithoutSecretValues() => this with
     {

@@ -31,7 +31,16 @@ public sealed partial class DeploymentGrain(
 {
     private const int MaxDecisions = 3;
 
+    // The history as last saved: what reads see, while a change may be deciding or writing.
+    private WorkerHistory? _saved;
+
     private string WorkerName => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _saved = state.State.History;
+        return Task.CompletedTask;
+    }
 
     private WorkerRules Rules => new() { DeployableWindow = options.DeployableWindow };
 
@@ -61,7 +70,7 @@ public sealed partial class DeploymentGrain(
 
     public Task ValidateDeployment(ImmutableArray<VersionShare> shares)
     {
-        var history = state.State.History
+        var history = _saved
             ?? throw new RuleRefusedException(new RuleError(RuleError.WorkerNotDeployed, $"Worker '{WorkerName}' does not exist yet: create it with a plain deploy (`dosim deploy`)."));
         return history.ValidateShares(shares, Rules) is { } error ? throw new RuleRefusedException(error) : Task.CompletedTask;
     }
@@ -89,11 +98,11 @@ public sealed partial class DeploymentGrain(
         return new DeployResult(history.LatestVersion!.WithoutSecretValues(), history.CurrentDeployment!, propagation!);
     }
 
-    public Task<WorkerHistory?> GetHistory() => Task.FromResult(state.State.History?.WithoutSecretValues());
+    public Task<WorkerHistory?> GetHistory() => Task.FromResult(_saved?.WithoutSecretValues());
 
-    public Task<DeploymentSnapshot> GetSnapshot() => Task.FromResult(Snapshot(state.State.History));
+    public Task<DeploymentSnapshot> GetSnapshot() => Task.FromResult(Snapshot(_saved));
 
-    public Task<int> GetSequence() => Task.FromResult(state.State.History?.Deployments.Count ?? 0);
+    public Task<int> GetSequence() => Task.FromResult(_saved?.Deployments.Count ?? 0);
 
     private DeploymentSnapshot Snapshot(WorkerHistory? history) =>
         history is null ? new DeploymentSnapshot { WorkerName = WorkerName, Sequence = 0 } : DeploymentSnapshot.From(history);
@@ -135,6 +144,7 @@ public sealed partial class DeploymentGrain(
                 // Another activation wrote first: decide again against what it wrote.
                 LogConflict(logger, WorkerName, attempt);
                 await state.ReadStateAsync();
+                _saved = state.State.History;
                 continue;
             }
             catch
@@ -142,6 +152,8 @@ public sealed partial class DeploymentGrain(
                 state.State.History = before;
                 throw;
             }
+
+            _saved = after;
 
             return after.Deployments.Count != (before?.Deployments.Count ?? 0)
                 ? (after, await Propagate(Snapshot(after)))

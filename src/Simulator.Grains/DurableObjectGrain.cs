@@ -22,6 +22,9 @@ public sealed class DurableObjectGrainState
 
     /// <summary>The object's durable key-value storage, values as JSON.</summary>
     [Id(3)] public Dictionary<string, string> Storage { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The reset count the object index holds for this object; null until it holds the object.</summary>
+    [Id(4)] public int? IndexedResets { get; set; }
 }
 
 /// <summary>
@@ -36,6 +39,7 @@ public sealed partial class DurableObjectGrain(
     [PersistentState("object", DurableObjectsSimulatorOptions.StorageName)] IPersistentState<DurableObjectGrainState> state,
     DeploymentCache cache,
     ActiveObjects active,
+    ObjectIndexWriter index,
     ScriptCatalog scripts,
     VersionRandom random,
     IServiceProvider services,
@@ -217,7 +221,38 @@ public sealed partial class DurableObjectGrain(
         _appliedSequence = snapshot.Sequence;
         _requestsSinceBuilt = 0;
         active.Set(_workerName, this.GetPrimaryKeyString(), assigned);
-        return changed || first ? WriteStateAsync() : Task.CompletedTask;
+        var unindexed = state.State.IndexedResets != state.State.ResetCount;
+        return changed || first || unindexed ? PersistAsync(unindexed) : Task.CompletedTask;
+    }
+
+    // The index first, then the object's state that says the index has it: a failure of either
+    // fails the call and deactivates the object, so the next call decides again from storage.
+    private async Task PersistAsync(bool recordInIndex)
+    {
+        try
+        {
+            if (recordInIndex)
+            {
+                var entry = new ObjectEntry
+                {
+                    ClassName = _className,
+                    ObjectId = _objectId,
+                    Name = _objectName,
+                    VersionId = state.State.VersionId!.Value,
+                    ResetCount = state.State.ResetCount,
+                    Resets = [.. state.State.Resets],
+                };
+                await index.RecordAsync(_workerName, entry);
+                state.State.IndexedResets = entry.ResetCount;
+            }
+
+            await WriteStateAsync();
+        }
+        catch (Exception)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     private (IDurableObject Instance, WorkerConsole Console) Build(WorkerVersion version, int generation)

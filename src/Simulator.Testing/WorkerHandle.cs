@@ -11,6 +11,9 @@ public sealed class WorkerHandle(IClusterClient client, string name)
 
     private IDeploymentGrain Deployments => client.GetGrain<IDeploymentGrain>(Name);
 
+    /// <summary>The cluster's query API for this Worker: what the CLI reads too.</summary>
+    public IWorkerQueryGrain Query => client.GetGrain<IWorkerQueryGrain>(Name);
+
     /// <summary>A plain deploy: a new version at 100%, applying its migrations. Returns the version.</summary>
     public async Task<WorkerVersion> DeployAsync(string script, string? tag = null, IReadOnlyDictionary<string, string>? vars = null, string? migrationTag = null) =>
         (await Deployments.Deploy(Draft(script, tag, vars, migrationTag), null)).Version;
@@ -29,13 +32,26 @@ public sealed class WorkerHandle(IClusterClient client, string name)
     public Task<DeploymentResult> RollbackAsync(Guid? versionId = null) => Deployments.Rollback(versionId, null, null);
 
     public async Task<WorkerHistory> HistoryAsync() =>
-        await Deployments.GetHistory() ?? throw new InvalidOperationException($"Worker '{Name}' has not been deployed.");
+        await Query.History() ?? throw new InvalidOperationException($"Worker '{Name}' has not been deployed.");
+
+    /// <summary>What deploying these specs (e.g. "B@50%", "A@50%") would reset, over every object the Worker has; nothing is deployed.</summary>
+    public Task<PreviewReport> PreviewAsync(params string[] specs) => Query.Preview([.. specs], int.MaxValue);
+
+    /// <summary>Every object the Worker has (active or not), with version, resets and whether it is active.</summary>
+    public Task<ImmutableArray<ObjectSummary>> ObjectsAsync(ObjectFilter? filter = null) => Query.Objects(filter ?? new ObjectFilter());
+
+    /// <summary>Exact counts per deployment, version and object class, from every silo.</summary>
+    public Task<WorkerAnalytics> AnalyticsAsync() => Query.Analytics();
+
+    /// <summary>Trace events from every silo as they happen (or those held now, with <c>Follow = false</c>).</summary>
+    public IAsyncEnumerable<TraceEvent> TailAsync(TailFilter? filter = null, CancellationToken cancellation = default) => Query.Tail(filter ?? new TailFilter(), cancellation);
 
     /// <summary>Sends one request, e.g. FetchAsync("/foo", ("Cloudflare-Workers-Version-Key", "user-1")).</summary>
     public Task<InvocationResult> FetchAsync(string path, params (string Name, string Value)[] headers) =>
         client.GetGrain<IWorkerGrain>(Name).Invoke(WorkerRequest.Get($"https://{Name}.localhost{(path.StartsWith('/') ? path : "/" + path)}", headers));
 
     /// <summary>The object of this class named <paramref name="objectName"/> (idFromName in the class's namespace).</summary>
+    /// <remarks>Asks the object itself (activating it if it sleeps); <see cref="ObjectsAsync"/> reads the index instead.</remarks>
     public Task<DurableObjectStatus> ObjectAsync(string className, string objectName) =>
         ObjectByIdAsync(className, DurableObjectId.FromName(className, objectName));
 

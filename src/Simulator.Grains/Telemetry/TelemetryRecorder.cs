@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Simulator.Contracts;
 using Simulator.Core;
@@ -144,6 +145,30 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
 
     public TraceEventPage ReadTraceEvents(string workerName, long afterSequence) =>
         _workers.TryGetValue(workerName, out var worker) ? worker.Events.After(afterSequence) : new TraceEventPage(afterSequence, []);
+
+    /// <summary>The worker's events newer than <paramref name="afterSequence"/>, then each new one as it is recorded.</summary>
+    public async IAsyncEnumerable<TraceEvent> Follow(string workerName, long afterSequence, [EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        var events = _workers.GetOrAdd(workerName, static _ => new WorkerRecord()).Events;
+        while (!cancellation.IsCancellationRequested)
+        {
+            var page = events.After(afterSequence);
+            foreach (var traceEvent in page.Events)
+            {
+                yield return traceEvent;
+            }
+
+            afterSequence = page.LastSequence;
+            try
+            {
+                await events.WhenNewerThan(afterSequence, cancellation);
+            }
+            catch (OperationCanceledException)
+            {
+                yield break;
+            }
+        }
+    }
 
     public SiloAnalytics ReadAnalytics(string workerName)
     {

@@ -2,14 +2,19 @@ using Simulator.Contracts;
 
 namespace Simulator.Grains.Telemetry;
 
-/// <summary>The newest trace events of one worker on one silo; the oldest go when it is full.</summary>
+/// <summary>
+/// The newest trace events of one worker on one silo; the oldest go when it is full. A reader can
+/// wait for the next event instead of polling.
+/// </summary>
 internal sealed class TraceEventBuffer
 {
     private readonly Queue<TraceEvent> _events = new();
     private readonly Lock _lock = new();
+    private TaskCompletionSource _added = NewSignal();
 
     public void Add(TraceEvent traceEvent, int capacity)
     {
+        TaskCompletionSource added;
         lock (_lock)
         {
             _events.Enqueue(traceEvent);
@@ -17,7 +22,11 @@ internal sealed class TraceEventBuffer
             {
                 _events.Dequeue();
             }
+
+            (added, _added) = (_added, NewSignal());
         }
+
+        added.TrySetResult();
     }
 
     public TraceEventPage After(long sequence)
@@ -28,4 +37,15 @@ internal sealed class TraceEventBuffer
             return new TraceEventPage(newer.Count > 0 ? newer[^1].Sequence : sequence, [.. newer]);
         }
     }
+
+    /// <summary>Completes when an event newer than <paramref name="sequence"/> is held.</summary>
+    public Task WhenNewerThan(long sequence, CancellationToken cancellation)
+    {
+        lock (_lock)
+        {
+            return _events.Count > 0 && _events.Last().Sequence > sequence ? Task.CompletedTask : _added.Task.WaitAsync(cancellation);
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -1,0 +1,36 @@
+using System.Globalization;
+
+namespace Simulator.Core;
+
+/// <summary>A version spec as the platform's CLI writes it: <c>&lt;id|tag&gt;@&lt;percent&gt;%</c> (the % optional), e.g. B@20%.</summary>
+public readonly record struct VersionSpec(string Version, decimal Percentage)
+{
+    public static bool TryParse(string? spec, out VersionSpec parsed)
+    {
+        parsed = default;
+        var at = spec?.LastIndexOf('@') ?? -1;
+        if (spec is null || at <= 0)
+        {
+            return false;
+        }
+
+        var percent = spec[(at + 1)..];
+        percent = percent.EndsWith('%') ? percent[..^1] : percent;
+        if (!decimal.TryParse(percent, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        {
+            return false;
+        }
+
+        parsed = new VersionSpec(spec[..at], value);
+        return true;
+    }
+
+    /// <summary>The share this spec names in the history: its version found by id, unique tag or "latest".</summary>
+    public static VersionShare Resolve(WorkerHistory history, string spec)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        return TryParse(spec, out var parsed)
+            ? new VersionShare(history.ResolveVersion(parsed.Version).Id, parsed.Percentage)
+            : throw new RuleViolationException(new RuleError(RuleError.InvalidInput, $"'{spec}' is not a version spec: write <version-id|tag>@<percent>%, e.g. {history.LatestVersion?.Id.ToString() ?? "B"}@20%."));
+    }
+}

@@ -1,0 +1,81 @@
+using System.Collections.Immutable;
+using Simulator.Contracts;
+
+namespace Simulator.Grains;
+
+/// <summary>
+/// This silo's path to the object index: objects hand in their entries, and each index partition
+/// gets them in batches, one call in flight per partition (what arrives meanwhile goes in the next
+/// call). A reset storm of 50,000 objects becomes a few hundred calls. The task an object awaits
+/// completes when its entry is stored.
+/// </summary>
+public sealed class ObjectIndexWriter(IGrainFactory grains)
+{
+    private readonly Dictionary<string, Batch> _batches = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    public Task RecordAsync(string workerName, ObjectEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var key = ObjectIndex.Key(workerName, ObjectIndex.PartitionOf(entry.ObjectId));
+        Batch batch;
+        bool send;
+        lock (_lock)
+        {
+            if (!_batches.TryGetValue(key, out batch!))
+            {
+                batch = _batches[key] = new Batch();
+            }
+
+            batch.Pending.Add(entry);
+            send = !batch.Sending;
+            batch.Sending = true;
+        }
+
+        var stored = batch.Stored.Task;
+        if (send)
+        {
+            _ = SendAsync(key, batch);
+        }
+
+        return stored;
+    }
+
+    private async Task SendAsync(string key, Batch batch)
+    {
+        while (true)
+        {
+            ImmutableArray<ObjectEntry> entries;
+            TaskCompletionSource stored;
+            lock (_lock)
+            {
+                if (batch.Pending.Count == 0)
+                {
+                    batch.Sending = false;
+                    return;
+                }
+
+                entries = [.. batch.Pending];
+                batch.Pending.Clear();
+                (stored, batch.Stored) = (batch.Stored, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+
+            try
+            {
+                await grains.GetGrain<IObjectIndexGrain>(key).Record(entries);
+                stored.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                stored.TrySetException(ex);
+            }
+        }
+    }
+
+    private sealed class Batch
+    {
+        public List<ObjectEntry> Pending { get; } = [];
+        public bool Sending { get; set; }
+        public TaskCompletionSource Stored { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

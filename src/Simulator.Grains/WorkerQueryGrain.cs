@@ -1,0 +1,183 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Orleans.Concurrency;
+using Simulator.Contracts;
+using Simulator.Core;
+
+namespace Simulator.Grains;
+
+/// <summary>
+/// The query API: every read of a Worker, answered here from the deployment grain, the object
+/// index and every silo's telemetry agent, so the CLI, the test helpers and the REST API only format.
+/// </summary>
+[StatelessWorker, Reentrant]
+public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
+{
+    private string WorkerName => this.GetPrimaryKeyString();
+
+    private IDeploymentGrain Deployments => GrainFactory.GetGrain<IDeploymentGrain>(WorkerName);
+
+    public Task<WorkerHistory?> History() => Deployments.GetHistory();
+
+    public async Task<WorkerVersion> Version(string idOrTag)
+    {
+        var history = await ExistingAsync();
+        return Decide(() => history.ResolveVersion(idOrTag));
+    }
+
+    public async Task<ImmutableArray<VersionShare>> Resolve(ImmutableArray<string> specs)
+    {
+        var history = await ExistingAsync();
+        return Decide(() => specs.Select(s => VersionSpec.Resolve(history, s)).ToImmutableArray());
+    }
+
+    public async Task<PreviewReport> Preview(ImmutableArray<string> specs, int listLimit)
+    {
+        var history = await ExistingAsync();
+        var shares = Decide(() => specs.Select(s => VersionSpec.Resolve(history, s)).ToImmutableArray());
+        await Deployments.ValidateDeployment(shares);
+        var proposed = new Deployment { Id = Guid.Empty, CreatedOn = DateTimeOffset.UnixEpoch, Source = DeploymentSource.VersionsDeploy, Versions = shares };
+        var preview = ChurnPreview.Compute(history.CurrentDeployment, proposed);
+        var active = await ActiveAsync();
+        var parts = await Task.WhenAll(IndexPartitions().Select(p => p.Changes(proposed, Math.Max(0, listLimit))));
+
+        var ranges = VersionRanges.From(proposed);
+        var activeIds = active.Keys.ToHashSet(StringComparer.Ordinal);
+        var changes = parts
+            .SelectMany(p => p.Listed.Select((entry, i) => (entry, to: p.ListedTo[i])))
+            .Select(c => new PreviewChange(c.entry.ClassName, c.entry.ObjectId, c.entry.Name, c.entry.VersionId, c.to, activeIds.Contains(DurableObjectKey.Format(WorkerName, c.entry.ClassName, c.entry.ObjectId))))
+            .OrderBy(c => c.ClassName, StringComparer.Ordinal).ThenBy(c => c.ObjectId, StringComparer.Ordinal)
+            .Take(Math.Max(0, listLimit));
+        return new PreviewReport
+        {
+            Proposed = shares,
+            ResetShare = preview.ChangedShare,
+            Pairs = [.. preview.Pairs.Select(p => new PreviewPair(p.From, p.To, p.Share))],
+            Warnings = [.. preview.Warnings],
+            Objects = parts.Sum(p => p.Objects),
+            ActiveObjects = active.Count,
+            Changing = parts.Sum(p => p.Changing),
+            ChangingActive = active.Count(a => ranges.VersionFor(DurableObjectKey.Parse(a.Key).ObjectId) != a.Value),
+            Changes = [.. changes],
+            Tags = history.Tags(),
+        };
+    }
+
+    public async Task<ImmutableArray<ObjectSummary>> Objects(ObjectFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var history = await ExistingAsync();
+        Guid? version = filter.Version is { } spec ? Decide(() => history.ResolveVersion(spec)).Id : null;
+        var tags = history.Tags();
+        var active = await ActiveAsync();
+        var entries = await Task.WhenAll(IndexPartitions().Select(p => p.Entries()));
+        return
+        [
+            .. entries.SelectMany(e => e)
+                .Where(e => (version is null || e.VersionId == version) && (filter.ClassName is null || e.ClassName == filter.ClassName))
+                .Select(e => new ObjectSummary
+                {
+                    ClassName = e.ClassName,
+                    ObjectId = e.ObjectId,
+                    Name = e.Name,
+                    VersionId = e.VersionId,
+                    ResetCount = e.ResetCount,
+                    Resets = e.Resets,
+                    IsActive = active.ContainsKey(DurableObjectKey.Format(WorkerName, e.ClassName, e.ObjectId)),
+                    VersionTag = tags.GetValueOrDefault(e.VersionId),
+                })
+                .Where(o => !filter.ActiveOnly || o.IsActive)
+                .OrderBy(o => o.ClassName, StringComparer.Ordinal).ThenBy(o => o.ObjectId, StringComparer.Ordinal),
+        ];
+    }
+
+    public async Task<WorkerAnalytics> Analytics()
+    {
+        var history = await ExistingAsync();
+        var silos = await Task.WhenAll((await SilosAsync()).Select(s => s.ReadAnalytics(WorkerName)));
+        return WorkerAnalyticsBuilder.Build(history, silos);
+    }
+
+    public async IAsyncEnumerable<TraceEvent> Tail(TailFilter filter, [EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        Guid? version = filter.Version is { } spec ? (await Version(spec)).Id : null;
+        bool Wanted(TraceEvent e) => (version is null || e.ScriptVersion.Id == version) && (filter.Outcome is null || e.Outcome == filter.Outcome);
+        var silos = await SilosAsync();
+        if (!filter.Follow)
+        {
+            var pages = await Task.WhenAll(silos.Select(s => s.ReadTraceEvents(WorkerName, 0)));
+            foreach (var e in pages.SelectMany(p => p.Events).Where(Wanted).OrderBy(e => e.EventTimestampMs))
+            {
+                yield return e;
+            }
+
+            yield break;
+        }
+
+        // Each silo's events, as they are recorded there, into one stream.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var merged = Channel.CreateUnbounded<TraceEvent>();
+        var pumps = Task.WhenAll(silos.Select(async silo =>
+        {
+            await foreach (var e in silo.Follow(WorkerName, 0, stop.Token).WithCancellation(stop.Token))
+            {
+                if (Wanted(e))
+                {
+                    await merged.Writer.WriteAsync(e, stop.Token);
+                }
+            }
+        }));
+        _ = pumps.ContinueWith(t => merged.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Current);
+        try
+        {
+            await foreach (var e in merged.Reader.ReadAllAsync(cancellation))
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+    }
+
+    private async Task<WorkerHistory> ExistingAsync() =>
+        await Deployments.GetHistory()
+        ?? throw new RuleRefusedException(new RuleError(RuleError.WorkerNotDeployed, $"Worker '{WorkerName}' does not exist: create it with `dosim deploy --name {WorkerName} --script <script>`."));
+
+    private IEnumerable<IObjectIndexGrain> IndexPartitions() =>
+        Enumerable.Range(0, ObjectIndex.Partitions).Select(p => GrainFactory.GetGrain<IObjectIndexGrain>(ObjectIndex.Key(WorkerName, p)));
+
+    private async Task<ITelemetryAgentGrain[]> SilosAsync()
+    {
+        var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        return [.. hosts.Keys.Select(s => GrainFactory.GetGrain<ITelemetryAgentGrain>(s.ToParsableString()))];
+    }
+
+    /// <summary>Grain keys of the Worker's objects with a live instance on any silo, with the version each runs.</summary>
+    private async Task<Dictionary<string, Guid>> ActiveAsync()
+    {
+        var perSilo = await Task.WhenAll((await SilosAsync()).Select(s => s.ActiveObjects(WorkerName)));
+        var active = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        foreach (var (key, version) in perSilo.SelectMany(s => s))
+        {
+            active[key] = version;
+        }
+
+        return active;
+    }
+
+    private static T Decide<T>(Func<T> decide)
+    {
+        try
+        {
+            return decide();
+        }
+        catch (RuleViolationException ex)
+        {
+            throw new RuleRefusedException(ex.Error);
+        }
+    }
+}
