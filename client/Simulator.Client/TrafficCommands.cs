@@ -209,6 +209,7 @@ internal static class TrafficCommands
                     tag = o.VersionTag,
                     resets = o.ResetCount,
                     active = o.IsActive,
+                    silo = o.Silo,
                     resetHistory = o.Resets.Select(r => new { deployment = r.DeploymentId, from = r.FromVersion, to = r.ToVersion, at = r.At, wasActive = r.WasActive }),
                 }));
                 return;

@@ -79,6 +79,9 @@ public sealed record ObjectSummary
     [Id(6)] public bool IsActive { get; init; }
 
     [Id(7)] public string? VersionTag { get; init; }
+
+    /// <summary>The silo its live instance is on, when it is active.</summary>
+    [Id(8)] public string? Silo { get; init; }
 }
 
 /// <summary>What <see cref="IWorkerQueryGrain.Preview"/> found.</summary>

@@ -58,7 +58,7 @@ public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
             Objects = parts.Sum(p => p.Objects),
             ActiveObjects = active.Count,
             Changing = parts.Sum(p => p.Changing),
-            ChangingActive = active.Count(a => ranges.VersionFor(DurableObjectKey.Parse(a.Key).ObjectId) != a.Value),
+            ChangingActive = active.Count(a => ranges.VersionFor(DurableObjectKey.Parse(a.Key).ObjectId) != a.Value.Version),
             Changes = [.. changes],
             Tags = history.Tags(),
         };
@@ -86,6 +86,7 @@ public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
                     Resets = e.Resets,
                     IsActive = active.ContainsKey(DurableObjectKey.Format(WorkerName, e.ClassName, e.ObjectId)),
                     VersionTag = tags.GetValueOrDefault(e.VersionId),
+                    Silo = active.TryGetValue(DurableObjectKey.Format(WorkerName, e.ClassName, e.ObjectId), out var live) ? live.Silo : null,
                 })
                 .Where(o => !filter.ActiveOnly || o.IsActive)
                 .OrderBy(o => o.ClassName, StringComparer.Ordinal).ThenBy(o => o.ObjectId, StringComparer.Ordinal),
@@ -156,14 +157,18 @@ public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
         return [.. hosts.Keys.Select(s => GrainFactory.GetGrain<ITelemetryAgentGrain>(s.ToParsableString()))];
     }
 
-    /// <summary>Grain keys of the Worker's objects with a live instance on any silo, with the version each runs.</summary>
-    private async Task<Dictionary<string, Guid>> ActiveAsync()
+    /// <summary>Grain keys of the Worker's objects with a live instance on any silo, with the version each runs and the silo.</summary>
+    private async Task<Dictionary<string, (Guid Version, string Silo)>> ActiveAsync()
     {
-        var perSilo = await Task.WhenAll((await SilosAsync()).Select(s => s.ActiveObjects(WorkerName)));
-        var active = new Dictionary<string, Guid>(StringComparer.Ordinal);
-        foreach (var (key, version) in perSilo.SelectMany(s => s))
+        var silos = await SilosAsync();
+        var perSilo = await Task.WhenAll(silos.Select(s => s.ActiveObjects(WorkerName)));
+        var active = new Dictionary<string, (Guid, string)>(StringComparer.Ordinal);
+        for (var i = 0; i < silos.Length; i++)
         {
-            active[key] = version;
+            foreach (var (key, version) in perSilo[i])
+            {
+                active[key] = (version, silos[i].GetPrimaryKeyString());
+            }
         }
 
         return active;

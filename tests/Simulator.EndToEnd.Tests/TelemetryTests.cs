@@ -92,12 +92,13 @@ public sealed class TelemetryTests
         await using var tail = new LiveCli(silo, "tail", "--worker", worker);
         await tail.WaitForAsync(lines => lines.Any(l => l.StartsWith("Tailing tailed", StringComparison.Ordinal)), stderr: true);
 
-        var path = "/live-" + Guid.NewGuid().ToString("N")[..8];
+        // An object the deployment assigns A, so neither of its two events can fail.
+        var ranges = VersionRanges.From([new(b, 50), new(a, 50)]);
+        var path = "/" + Enumerable.Range(0, 100).Select(i => $"live-{Guid.NewGuid().ToString("N")[..8]}").First(n => ranges.VersionFor(DurableObjectId.FromName("Counter", n)) == a);
         await SendAsync(silo, worker, path, a);
-        // The object's event, then the Worker's (it ends after the object answers), each with its
-        // console line; the object runs the version the deployment assigns it, A or B.
+        // The object's event, then the Worker's (it ends after the object answers), each with its console line.
         var invocation = $"GET https://{worker}.localhost{path}  ok 200  version {a} (A)";
-        var objectCall = $"GET https://{worker}.localhost{path} [Counter]  ok 200  version ";
+        var objectCall = $"GET https://{worker}.localhost{path} [Counter]  ok 200  version {a} (A)";
         await tail.WaitForAsync(lines => lines.Any(l => l.EndsWith(invocation, StringComparison.Ordinal)) && lines.Any(l => l.Contains(objectCall, StringComparison.Ordinal)));
         Assert.Contains("  (log) counter " + path[1..], tail.Stdout);
         Assert.Contains($"  (log) {path[1..]} counted 1", tail.Stdout);
