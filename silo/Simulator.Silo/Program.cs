@@ -11,7 +11,7 @@ SiloSettings settings;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
 try
 {
-    settings = SiloSettings.Load(builder.Configuration, args, Environment.GetEnvironmentVariable);
+    settings = SiloSettings.Load(builder.Configuration, builder.Services, args, Environment.GetEnvironmentVariable);
 }
 catch (SettingsException ex)
 {

@@ -4,11 +4,10 @@ using System.Net;
 namespace Simulator.Silo;
 
 /// <summary>
-/// The silo's settings, from appsettings.json (section Dosim), then DOSIM_* environment variables,
-/// then the command line, later ones winning. Instance N shifts the ports that are not given
-/// explicitly (on the command line or in the environment) by N, so several silos run on one
-/// machine: instance 0 is the primary, the others join it. With Redis clustering there is no
-/// primary: every silo finds the others in Redis.
+/// The silo's settings resolved from <see cref="SiloOptions"/>: typed, defaulted and checked.
+/// Instance N shifts the ports that are not configured by N, so several silos run on one machine:
+/// instance 0 is the primary, the others join it. With Redis clustering there is no primary:
+/// every silo finds the others in Redis.
 /// </summary>
 public sealed record SiloSettings(
     int Instance,
@@ -53,58 +52,69 @@ public sealed record SiloSettings(
         ["TraceEvents"] = ("--trace-events", "DOSIM_TRACE_EVENTS"),
     };
 
-    public static SiloSettings Load(IConfiguration appsettings, string[] args, Func<string, string?> environment)
+    /// <summary>
+    /// Adds the <c>DOSIM_*</c> variables and the command line to the configuration (after
+    /// appsettings.json), binds <see cref="SiloOptions"/>, registers them with validation on start,
+    /// and returns them resolved; bad settings throw <see cref="SettingsException"/> naming the setting.
+    /// </summary>
+    public static SiloSettings Load(IConfigurationManager configuration, IServiceCollection services, string[] args, Func<string, string?> environment)
     {
-        ArgumentNullException.ThrowIfNull(appsettings);
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(environment);
-        var explicitValues = new Dictionary<string, string>();
-        foreach (var (name, (_, variable)) in Names)
+        var switches = Names.ToDictionary(n => n.Value.Switch, n => $"{SiloOptions.Section}:{n.Key}");
+        CheckArguments(args, switches);
+        configuration.AddInMemoryCollection(Names
+            .Select(n => (Key: $"{SiloOptions.Section}:{n.Key}", Value: environment(n.Value.Environment)))
+            .Where(v => v.Value is not null)
+            .Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
+        configuration.AddCommandLine(args, switches);
+
+        var section = configuration.GetSection(SiloOptions.Section);
+        SiloOptions options;
+        try
         {
-            if (environment(variable) is { } value)
-            {
-                explicitValues[name] = value;
-            }
+            options = section.Get<SiloOptions>() ?? new SiloOptions();
+        }
+        catch (InvalidOperationException ex) when (BadKey(ex) is { } name)
+        {
+            throw Invalid(name, section[name] ?? string.Empty, Expected.GetValueOrDefault(name, "a valid value"));
         }
 
-        for (var i = 0; i < args.Length; i += 2)
-        {
-            var setting = Names.FirstOrDefault(n => n.Value.Switch == args[i]).Key
-                ?? throw new SettingsException($"Unknown argument '{args[i]}'. Settings: {string.Join(", ", Names.Values.Select(n => n.Switch + " <value>"))}.");
-            explicitValues[setting] = i + 1 < args.Length ? args[i + 1] : throw new SettingsException($"{args[i]} needs a value, e.g. {args[i]} 1.");
-        }
+        services.AddOptions<SiloOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+        return From(options);
+    }
 
-        var section = appsettings.GetSection("Dosim");
-        string? Value(string name) => explicitValues.GetValueOrDefault(name) ?? section[name];
-        int Number(string name, int fallback, int min, int max) =>
-            Value(name) is not { } text ? fallback
-            : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n
-            : throw Invalid(name, text, $"a whole number from {min} to {max}");
+    /// <summary>The settings the options stand for, with defaults, instance shifts and every check applied.</summary>
+    public static SiloSettings From(SiloOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var instance = Range("Instance", options.Instance, 0, 100);
+        int Port(string name, int? given, int fallback) => given is { } port ? Range(name, port, 1, 65535) : fallback + instance;
 
-        var instance = Number("Instance", 0, 0, 100);
-        int Port(string name, int fallback) => Number(name, fallback, 1, 65535) + (explicitValues.ContainsKey(name) ? 0 : instance);
-
-        TimeSpan? probe = Value("ProbeTimeout") is { } p
-            ? TimeSpan.TryParse(p, CultureInfo.InvariantCulture, out var timeout) && timeout > TimeSpan.Zero ? timeout : throw Invalid("ProbeTimeout", p, "a time span such as 00:00:02")
+        TimeSpan? probe = options.ProbeTimeout is { } timeout
+            ? timeout > TimeSpan.Zero ? timeout : throw Invalid("ProbeTimeout", timeout.ToString(), Expected["ProbeTimeout"])
             : null;
-        var storagePath = Value("StoragePath") is { Length: > 0 } storageText ? Path.GetFullPath(storageText) : null;
-        var clustering = Choice("Clustering", ClusteringProvider.Localhost);
-        var storage = Choice("Storage", storagePath is null ? StorageProvider.Memory : StorageProvider.File);
+        var storagePath = options.StoragePath is { Length: > 0 } storageText ? Path.GetFullPath(storageText) : null;
+        var clustering = Choice("Clustering", options.Clustering, ClusteringProvider.Localhost);
+        var storage = Choice("Storage", options.Storage, storagePath is null ? StorageProvider.Memory : StorageProvider.File);
         if (storage == StorageProvider.File && storagePath is null)
         {
             throw new SettingsException("--storage file (or DOSIM_STORAGE=file) needs a folder: add --storage-path <dir> (or DOSIM_STORAGE_PATH).");
         }
 
-        var redis = Value("Redis") is { Length: > 0 } redisText ? redisText : null;
+        var redis = options.Redis is { Length: > 0 } redisText ? redisText : null;
         if (redis is null && (clustering == ClusteringProvider.Redis || storage == StorageProvider.Redis))
         {
             throw new SettingsException("Redis clustering or storage needs a connection string: add --redis host:port (or DOSIM_REDIS), e.g. --redis 127.0.0.1:6379.");
         }
 
-        var listen = Value("ListenAddress") is { } listenText
-            ? IPAddress.TryParse(listenText, out var listenAddress) ? listenAddress : throw Invalid("ListenAddress", listenText, "an IP address such as 127.0.0.1 or 0.0.0.0 (all interfaces)")
+        var listen = options.ListenAddress is { Length: > 0 } listenText
+            ? IPAddress.TryParse(listenText, out var listenAddress) ? listenAddress : throw Invalid("ListenAddress", listenText, Expected["ListenAddress"])
             : IPAddress.Loopback;
-        var advertised = Value("AdvertisedAddress") is { Length: > 0 } advertisedText ? advertisedText
+        var advertised = options.AdvertisedAddress is { Length: > 0 } advertisedText ? advertisedText
             : listen.Equals(IPAddress.Any) ? throw new SettingsException("--listen-address 0.0.0.0 needs --advertised-address <ip or host name> (or DOSIM_ADVERTISED_ADDRESS): the address the other silos and clients reach this one at.")
             : listen.ToString();
         if (clustering == ClusteringProvider.Localhost && !(IPAddress.IsLoopback(listen) && advertised is "127.0.0.1" or "localhost"))
@@ -112,37 +122,38 @@ public sealed record SiloSettings(
             throw new SettingsException("Localhost clustering keeps every silo on 127.0.0.1: to listen on or advertise another address, add --clustering redis --redis host:port.");
         }
 
-        var console = Value("TelemetryConsole") is not { Length: > 0 } consoleText || consoleText switch
+        var console = options.TelemetryConsole is not { Length: > 0 } consoleText || consoleText switch
         {
             "on" or "true" => true,
             "off" or "false" => false,
-            _ => throw Invalid("TelemetryConsole", consoleText, "on or off"),
+            _ => throw Invalid("TelemetryConsole", consoleText, Expected["TelemetryConsole"]),
         };
-        var otlp = Value("OtlpEndpoint") is { Length: > 0 } otlpText
-            ? Uri.TryCreate(otlpText, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" ? endpoint : throw Invalid("OtlpEndpoint", otlpText, "an http(s) URL such as http://127.0.0.1:4317")
+        var otlp = options.OtlpEndpoint is { Length: > 0 } otlpText
+            ? Uri.TryCreate(otlpText, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" ? endpoint : throw Invalid("OtlpEndpoint", otlpText, Expected["OtlpEndpoint"])
             : null;
-        var otlpOverHttp = Value("OtlpProtocol") switch
+        var otlpOverHttp = options.OtlpProtocol switch
         {
             null or "" or "grpc" => false,
             "http" => true,
-            var other => throw Invalid("OtlpProtocol", other, "grpc (port 4317 by convention) or http (http/protobuf, port 4318)"),
+            var other => throw Invalid("OtlpProtocol", other, Expected["OtlpProtocol"]),
         };
-        var traceEvents = Value("TraceEvents") is { Length: > 0 } traceText && traceText != "off"
+        var traceEvents = options.TraceEvents is { Length: > 0 } traceText && traceText != "off"
             ? traceText == "-" ? "-" : Path.GetFullPath(traceText)
             : null;
         if (traceEvents is not null and not "-" && !Directory.Exists(Path.GetDirectoryName(traceEvents)))
         {
-            throw Invalid("TraceEvents", traceEvents, "off, - (standard output) or a file in a folder that exists");
+            throw Invalid("TraceEvents", traceEvents, Expected["TraceEvents"]);
         }
 
+        var siloPort = Port("SiloPort", options.SiloPort, 11111);
         return new SiloSettings(
             instance,
-            Port("SiloPort", 11111),
-            Port("GatewayPort", 30000),
-            Port("HttpPort", 8787),
-            Number("PrimarySiloPort", Number("SiloPort", 11111, 1, 65535), 1, 65535),
-            Number("DeployableWindow", 10, 1, 1000),
-            Number("ResyncInterval", 5, 1, 3600),
+            siloPort,
+            Port("GatewayPort", options.GatewayPort, 30000),
+            Port("HttpPort", options.HttpPort, 8787),
+            options.PrimarySiloPort is { } primary ? Range("PrimarySiloPort", primary, 1, 65535) : options.SiloPort ?? 11111,
+            Range("DeployableWindow", options.DeployableWindow, 1, 1000),
+            Range("ResyncInterval", options.ResyncInterval, 1, 3600),
             probe,
             storagePath,
             clustering,
@@ -154,13 +165,66 @@ public sealed record SiloSettings(
             otlp,
             otlpOverHttp,
             traceEvents);
-
-        T Choice<T>(string name, T fallback)
-            where T : struct, Enum =>
-            Value(name) is not { Length: > 0 } text ? fallback
-            : Enum.TryParse<T>(text, ignoreCase: true, out var choice) && Enum.IsDefined(choice) && !int.TryParse(text, out _) ? choice
-            : throw Invalid(name, text, "one of " + string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant())));
     }
+
+    // What each setting must be, for the message when it is not.
+    private static readonly Dictionary<string, string> Expected = new()
+    {
+        ["Instance"] = "a whole number from 0 to 100",
+        ["SiloPort"] = "a whole number from 1 to 65535",
+        ["GatewayPort"] = "a whole number from 1 to 65535",
+        ["HttpPort"] = "a whole number from 1 to 65535",
+        ["PrimarySiloPort"] = "a whole number from 1 to 65535",
+        ["DeployableWindow"] = "a whole number from 1 to 1000",
+        ["ResyncInterval"] = "a whole number of seconds from 1 to 3600",
+        ["ProbeTimeout"] = "a time span such as 00:00:02",
+        ["ListenAddress"] = "an IP address such as 127.0.0.1 or 0.0.0.0 (all interfaces)",
+        ["TelemetryConsole"] = "on or off",
+        ["OtlpEndpoint"] = "an http(s) URL such as http://127.0.0.1:4317",
+        ["OtlpProtocol"] = "grpc (port 4317 by convention) or http (http/protobuf, port 4318)",
+        ["TraceEvents"] = "off, - (standard output) or a file in a folder that exists",
+    };
+
+    // The configuration binder names the key it could not convert: "… at 'Dosim:SiloPort' …".
+    private static string? BadKey(InvalidOperationException ex)
+    {
+        var at = ex.Message.IndexOf($"'{SiloOptions.Section}:", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var start = at + SiloOptions.Section.Length + 2;
+        var end = ex.Message.IndexOf('\'', start);
+        var key = end > start ? ex.Message[start..end] : null;
+        return key is not null && Names.ContainsKey(key) ? key : null;
+    }
+
+    // Configuration takes any --key value; the silo knows only its own settings.
+    private static void CheckArguments(string[] args, Dictionary<string, string> switches)
+    {
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            if (!switches.ContainsKey(args[i]))
+            {
+                throw new SettingsException($"Unknown argument '{args[i]}'. Settings: {string.Join(", ", Names.Values.Select(n => n.Switch + " <value>"))}.");
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                throw new SettingsException($"{args[i]} needs a value, e.g. {args[i]} 1.");
+            }
+        }
+    }
+
+    private static int Range(string name, int value, int min, int max) =>
+        value >= min && value <= max ? value : throw Invalid(name, value.ToString(CultureInfo.InvariantCulture), Expected[name]);
+
+    private static T Choice<T>(string name, string? text, T fallback)
+        where T : struct, Enum =>
+        text is not { Length: > 0 } ? fallback
+        : Enum.TryParse<T>(text, ignoreCase: true, out var choice) && Enum.IsDefined(choice) && !int.TryParse(text, out _) ? choice
+        : throw Invalid(name, text, "one of " + string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant())));
 
     /// <summary>What the silo prints about its storage when it is ready.</summary>
     public string StorageDescription => Storage switch

@@ -227,10 +227,10 @@ public sealed record IndexChanges([property: Id(0)] long Objects, [property: Id(
 public static class ObjectIndex
 {
     /// <summary>Partitions per Worker: each stores its whole part on a write, so parts stay small; few enough to ask them all.</summary>
-    public const int Partitions = 64;
+    public const int Partitions = 256;
 
     public static string Key(string workerName, int partition) => $"{workerName}/{partition}";
 
     /// <summary>The partition of an object: the top bits of its point, so partitions are even.</summary>
-    public static int PartitionOf(string objectId) => (int)(Core.StableHash.Point(objectId) >> 58) % Partitions;
+    public static int PartitionOf(string objectId) => (int)(Core.StableHash.Point(objectId) >> 56) % Partitions;
 }

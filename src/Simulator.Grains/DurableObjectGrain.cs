@@ -23,7 +23,7 @@ public sealed class DurableObjectGrainState
     /// <summary>The object's durable key-value storage, values as JSON.</summary>
     [Id(3)] public Dictionary<string, string> Storage { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>The reset count the object index holds for this object; null until it holds the object.</summary>
+    /// <summary>The reset count the object index has acknowledged for this object; null until it has.</summary>
     [Id(4)] public int? IndexedResets { get; set; }
 }
 
@@ -107,7 +107,8 @@ public sealed partial class DurableObjectGrain(
         {
             var reset = _reset.Task;
             _requestsSinceBuilt++;
-            var work = RunAsync(instance, version, request);
+            var misbehaviour = SimulationVars.Of(version);
+            var work = misbehaviour.None ? instance.FetchAsync(request) : MisbehaveThenFetchAsync(misbehaviour, instance, request);
             if (!work.IsCompleted && await Task.WhenAny(work, reset) == reset)
             {
                 // The old code's call is abandoned, as the platform abandons it; observe its outcome.
@@ -130,9 +131,9 @@ public sealed partial class DurableObjectGrain(
     }
 
     // The version's SIM_* vars act here as in the Worker: its code misbehaves wherever it runs.
-    private async Task<WorkerResponse> RunAsync(IDurableObject instance, WorkerVersion version, WorkerRequest request)
+    private async Task<WorkerResponse> MisbehaveThenFetchAsync(Misbehaviour misbehaviour, IDurableObject instance, WorkerRequest request)
     {
-        await SimulationVars.MisbehaveAsync(version, random, time, $"Durable Object class {_className}");
+        await misbehaviour.ApplyAsync(random, time, $"Durable Object class {_className}");
         return await instance.FetchAsync(request);
     }
 
@@ -221,37 +222,40 @@ public sealed partial class DurableObjectGrain(
         _appliedSequence = snapshot.Sequence;
         _requestsSinceBuilt = 0;
         active.Set(_workerName, this.GetPrimaryKeyString(), assigned);
-        var unindexed = state.State.IndexedResets != state.State.ResetCount;
-        return changed || first || unindexed ? PersistAsync(unindexed) : Task.CompletedTask;
+        if (state.State.IndexedResets != state.State.ResetCount)
+        {
+            _ = RecordInIndexAsync();
+        }
+
+        return changed || first ? WriteStateAsync() : Task.CompletedTask;
     }
 
-    // The index first, then the object's state that says the index has it: a failure of either
-    // fails the call and deactivates the object, so the next call decides again from storage.
-    private async Task PersistAsync(bool recordInIndex)
+    // The index learns what the object is now without holding up the call: the entry goes to the
+    // silo's batching writer, and only once the index has stored it does the object's state say so
+    // (at its next write). Until then every activation sends it again, so an entry lost with a silo
+    // comes back the next time the object runs.
+    private async Task RecordInIndexAsync()
     {
+        var entry = new ObjectEntry
+        {
+            ClassName = _className,
+            ObjectId = _objectId,
+            Name = _objectName,
+            VersionId = state.State.VersionId!.Value,
+            ResetCount = state.State.ResetCount,
+            Resets = [.. state.State.Resets],
+        };
         try
         {
-            if (recordInIndex)
+            await index.RecordAsync(_workerName, entry);
+            if (entry.ResetCount > (state.State.IndexedResets ?? -1))
             {
-                var entry = new ObjectEntry
-                {
-                    ClassName = _className,
-                    ObjectId = _objectId,
-                    Name = _objectName,
-                    VersionId = state.State.VersionId!.Value,
-                    ResetCount = state.State.ResetCount,
-                    Resets = [.. state.State.Resets],
-                };
-                await index.RecordAsync(_workerName, entry);
                 state.State.IndexedResets = entry.ResetCount;
             }
-
-            await WriteStateAsync();
         }
-        catch (Exception)
+        catch (Exception ex)
         {
-            DeactivateOnIdle();
-            throw;
+            LogIndexFailed(logger, this.GetPrimaryKeyString(), ex.Message);
         }
     }
 
@@ -335,6 +339,9 @@ public sealed partial class DurableObjectGrain(
             throw;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} is not in its Worker's object index yet ({Reason}); it is sent again when the object next activates")]
+    private static partial void LogIndexFailed(ILogger logger, string key, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} lost a storage race ({Reason}); deactivating so the next call re-reads its state")]
     private static partial void LogConflict(ILogger logger, string key, string reason);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Simulator.Core;
 
 namespace Simulator.Grains;
@@ -28,26 +29,14 @@ public static class SimulationVars
         return null;
     }
 
-    /// <summary>
-    /// What the vars make a version's code do, wherever it runs (a Worker's fetch or a Durable
-    /// Object's): wait SIM_LATENCY_MS on the silo's clock, then fail with odds SIM_ERROR_RATE.
-    /// <c>where</c> names where the code runs, for the error: "its Worker" or "Durable Object class Counter".
-    /// </summary>
-    public static async ValueTask MisbehaveAsync(WorkerVersion version, VersionRandom random, TimeProvider time, string where)
+    // Read once per version, not per request: versions are immutable.
+    private static readonly ConditionalWeakTable<WorkerVersion, Misbehaviour> ByVersion = [];
+
+    /// <summary>What the version's SIM_* vars make its code do (nothing, for almost every version).</summary>
+    public static Misbehaviour Of(WorkerVersion version)
     {
         ArgumentNullException.ThrowIfNull(version);
-        ArgumentNullException.ThrowIfNull(random);
-        var latency = LatencyOf(version.Vars);
-        if (latency > 0)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(latency), time);
-        }
-
-        var errorRate = ErrorRateOf(version.Vars);
-        if (errorRate > 0 && random.Draw(r => r.NextDouble()) < errorRate)
-        {
-            throw new SimulatedFailureException($"Simulated failure of version {version.Id} in {where} ({ErrorRate}={errorRate.ToString(CultureInfo.InvariantCulture)}).");
-        }
+        return ByVersion.GetValue(version, static v => new Misbehaviour(v.Id, LatencyOf(v.Vars), ErrorRateOf(v.Vars)));
     }
 
     public static double ErrorRateOf(ImmutableSortedDictionary<string, string> vars) =>
@@ -55,4 +44,28 @@ public static class SimulationVars
 
     public static int LatencyOf(ImmutableSortedDictionary<string, string> vars) =>
         vars.TryGetValue(LatencyMs, out var latency) ? int.Parse(latency, CultureInfo.InvariantCulture) : 0;
+}
+
+/// <summary>
+/// What a version's SIM_* vars make its code do, wherever it runs (a Worker's fetch or a Durable
+/// Object's): wait SIM_LATENCY_MS on the silo's clock, then fail with odds SIM_ERROR_RATE.
+/// </summary>
+public sealed class Misbehaviour(Guid versionId, int latencyMs, double errorRate)
+{
+    public bool None => latencyMs == 0 && errorRate == 0;
+
+    /// <summary><c>where</c> names where the code runs, for the error: "its Worker" or "Durable Object class Counter".</summary>
+    public async ValueTask ApplyAsync(VersionRandom random, TimeProvider time, string where)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (latencyMs > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(latencyMs), time);
+        }
+
+        if (errorRate > 0 && random.Draw(r => r.NextDouble()) < errorRate)
+        {
+            throw new SimulatedFailureException($"Simulated failure of version {versionId} in {where} ({SimulationVars.ErrorRate}={errorRate.ToString(CultureInfo.InvariantCulture)}).");
+        }
+    }
 }

@@ -85,7 +85,12 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
 
     private async Task<WorkerResponse> RunAsync(ScriptDefinition script, WorkerVersion version, WorkerRequest request, WorkerEnv env)
     {
-        await SimulationVars.MisbehaveAsync(version, random, time, "its Worker");
+        var misbehaviour = SimulationVars.Of(version);
+        if (!misbehaviour.None)
+        {
+            await misbehaviour.ApplyAsync(random, time, "its Worker");
+        }
+
         return await script.CreateWorker(services).FetchAsync(request, env);
     }
 }

@@ -23,6 +23,8 @@ public sealed class QueryApiTests(ClusterFixture fixture)
             await worker.FetchAsync("/" + name);
         }
 
+        // The index is written behind the calls, in batches: wait until it holds them all.
+        await Eventually.Until("the index to hold the 30 objects", TimeSpan.FromSeconds(10), () => worker.ObjectsAsync(), all => all.Length == 30);
         await DeactivateIdleGrainsAsync();
         var idle = await worker.ObjectsAsync();
         Assert.Equal(names.Select(n => DurableObjectId.FromName("Counter", n)).Order(StringComparer.Ordinal), idle.Select(o => o.ObjectId));
@@ -45,7 +47,7 @@ public sealed class QueryApiTests(ClusterFixture fixture)
             await worker.FetchAsync("/" + name);
         }
 
-        var after = await worker.ObjectsAsync();
+        var after = await Eventually.Until("the index to hold the resets", TimeSpan.FromSeconds(10), () => worker.ObjectsAsync(), all => all.Count(o => o.ResetCount == 1) == moving.Count);
         Assert.Equal(moving, after.Where(o => o.ResetCount == 1).Select(o => o.ObjectId).ToHashSet());
         Assert.All(after.Where(o => o.ResetCount == 1), o => Assert.False(Assert.Single(o.Resets).WasActive));
         Assert.All(after, o => Assert.True(o.IsActive));

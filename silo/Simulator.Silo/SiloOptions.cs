@@ -1,0 +1,34 @@
+namespace Simulator.Silo;
+
+/// <summary>
+/// The silo's settings as configuration gives them (section <c>Dosim</c>: appsettings.json, then
+/// <c>DOSIM_*</c> environment variables, then the command line, later ones winning), bound by the
+/// Options pattern and checked by <see cref="SiloOptionsValidator"/>. A port left unset is the
+/// default shifted by <see cref="Instance"/>, so several silos run on one machine.
+/// </summary>
+public sealed class SiloOptions
+{
+    public const string Section = "Dosim";
+
+    public int Instance { get; set; }
+    public int? SiloPort { get; set; }
+    public int? GatewayPort { get; set; }
+    public int? HttpPort { get; set; }
+    public int? PrimarySiloPort { get; set; }
+    public int DeployableWindow { get; set; } = 10;
+
+    /// <summary>Seconds between a silo's checks for deployments it missed.</summary>
+    public int ResyncInterval { get; set; } = 5;
+
+    public TimeSpan? ProbeTimeout { get; set; }
+    public string? StoragePath { get; set; }
+    public string? Clustering { get; set; }
+    public string? Storage { get; set; }
+    public string? Redis { get; set; }
+    public string? ListenAddress { get; set; }
+    public string? AdvertisedAddress { get; set; }
+    public string? TelemetryConsole { get; set; }
+    public string? OtlpEndpoint { get; set; }
+    public string? OtlpProtocol { get; set; }
+    public string? TraceEvents { get; set; }
+}
