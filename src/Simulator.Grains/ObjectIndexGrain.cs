@@ -9,18 +9,26 @@ namespace Simulator.Grains;
 [GenerateSerializer, Alias("dosim.ObjectIndexState")]
 public sealed class ObjectIndexState
 {
-    /// <summary>Entries by "Class/id".</summary>
-    [Id(0)] public Dictionary<string, ObjectEntry> Entries { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Entries by class and id (a pair, not a joined string: no key text of its own per object).</summary>
+    [Id(1)] public Dictionary<(string ClassName, string ObjectId), ObjectEntry> Entries { get; set; } = [];
 }
 
 /// <summary>
-/// One partition of a Worker's object index, in grain storage. Reentrant, so records that arrive
-/// while a write is under way share the next write (one write per batch, not per object).
+/// One partition of a Worker's object index, in grain storage. Reentrant, and it writes a moment
+/// after the first change it has not stored, so the records that arrive meanwhile (a reset storm:
+/// thousands a second) share one write of the part. Reads answer from memory, so they see every
+/// record at once.
 /// </summary>
 [Reentrant]
 public sealed class ObjectIndexGrain(
-    [PersistentState("index", DurableObjectsSimulatorOptions.StorageName)] IPersistentState<ObjectIndexState> state) : Grain, IObjectIndexGrain
+    [PersistentState("index", DurableObjectsSimulatorOptions.StorageName)] IPersistentState<ObjectIndexState> state,
+    TimeProvider time) : Grain, IObjectIndexGrain
 {
+    // Each write stores the whole part: gathering for a moment turns thousands of writes into a few.
+    // Changes stay readable at once; only their storing waits (what a lost silo can lose is healed
+    // by the objects themselves, see DurableObjectGrain).
+    private static readonly TimeSpan GatherFor = TimeSpan.FromSeconds(1);
+
     private Task _writing = Task.CompletedTask;
 
     // A write that has not started yet: what changes now is stored by it.
@@ -31,7 +39,7 @@ public sealed class ObjectIndexGrain(
         var changed = false;
         foreach (var entry in entries)
         {
-            var key = entry.ClassName + "/" + entry.ObjectId;
+            var key = (entry.ClassName, entry.ObjectId);
             if (state.State.Entries.TryGetValue(key, out var held) && (held.ResetCount > entry.ResetCount || Same(held, entry)))
             {
                 continue;
@@ -71,8 +79,8 @@ public sealed class ObjectIndexGrain(
 
     private async Task WriteNextAsync(Task previous)
     {
-        // Let the caller that queued this write return first: until it starts, more records join it.
-        await Task.Yield();
+        // Until this write starts, more records join it.
+        await Task.Delay(GatherFor, time);
         try
         {
             await previous;

@@ -33,6 +33,12 @@ public static class LoadHarness
             return 0;
         }
 
+        if (args.Contains("--preview"))
+        {
+            await PreviewHarness.RunAsync(Option(args, "--objects", 1_000_000), rounds);
+            return 0;
+        }
+
         if (args.Contains("--gateway-only"))
         {
             await GatewayHarness.RunAsync(calls / 4, rounds, concurrency);
