@@ -91,6 +91,7 @@ public static class LoadHarness
 
         ratios.Sort();
         Console.WriteLine($"Durable Object calls/s, simulator / bare grain: median ratio {Median(ratios):0.00} (target 0.9 or better)");
+        Console.WriteLine($"Allocated per call (whole process, client included): simulator {await AllocatedPerCall(calls / 4, concurrency, i => simulated[i % Keys].Fetch(request)):N0} B, bare grain {await AllocatedPerCall(calls / 4, concurrency, i => bare[i % Keys].Fetch(request)):N0} B");
     }
 
     /// <summary>Activates <paramref name="objects"/> objects on A, deploys B50/A50 and times it; returns the time and whether resets matched the preview.</summary>
@@ -140,6 +141,13 @@ public static class LoadHarness
             }
         }));
         return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<long> AllocatedPerCall<T>(int calls, int concurrency, Func<int, Task<T>> call)
+    {
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        await Drive(calls, concurrency, call);
+        return (GC.GetTotalAllocatedBytes(precise: true) - before) / calls;
     }
 
     internal static double Median(List<double> sorted) =>
