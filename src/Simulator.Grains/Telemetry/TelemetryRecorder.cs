@@ -29,6 +29,13 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
     private readonly ILogger<TelemetryRecorder> _logger;
     private long _sequence;
 
+    // Immutable parts every event of a version (or a status) shares: made once, not per invocation.
+    private static readonly ConditionalWeakTable<WorkerVersion, TraceScriptVersion> ScriptVersions = [];
+    private static readonly TraceResponse?[] Responses = new TraceResponse?[600];
+
+    private static TraceResponse Response(int status) =>
+        status is >= 0 and < 600 ? Responses[status] ??= new TraceResponse(status) : new TraceResponse(status);
+
     static TelemetryRecorder() =>
         SimulatorTelemetry.Meter.CreateObservableGauge("dosim.durable_objects.active", ObserveActive, "{object}", "Durable Objects with a live instance, by worker, class and version");
 
@@ -95,11 +102,11 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
         var traceEvent = new TraceEvent
         {
             ScriptName = invocation.Worker,
-            ScriptVersion = new TraceScriptVersion(version.Id, version.Message, version.Tag),
+            ScriptVersion = ScriptVersions.GetValue(version, static v => new TraceScriptVersion(v.Id, v.Message, v.Tag)),
             EventTimestampMs = startedMs,
             Outcome = outcome,
             Entrypoint = invocation.ClassName,
-            Event = new TraceFetchEvent(new TraceRequest(invocation.Request.Url, invocation.Request.Method), exception is null ? new TraceResponse(status) : null),
+            Event = new TraceFetchEvent(new TraceRequest(invocation.Request.Url, invocation.Request.Method), exception is null ? Response(status) : null),
             Exceptions = exception is null ? [] : [new TraceException(exception.GetType().Name, exception.Message, Now())],
             Logs = logs,
             Sequence = Interlocked.Increment(ref _sequence),
