@@ -48,6 +48,7 @@ public sealed partial class DurableObjectGrain(
     ILogger<DurableObjectGrain> logger) : Grain, IDurableObjectGrain, IDurableObjectStore
 {
     private Task _lastWrite = Task.CompletedTask;
+    private string _key = string.Empty;
     private string _workerName = string.Empty;
     private string _className = string.Empty;
     private string _objectId = string.Empty;
@@ -65,13 +66,17 @@ public sealed partial class DurableObjectGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        (_workerName, _className, _objectId) = DurableObjectKey.Parse(this.GetPrimaryKeyString());
+        // One copy of the key for the life of the activation (the silo's registry holds this one),
+        // and the worker and class names shared by all of a Worker's objects.
+        _key = this.GetPrimaryKeyString();
+        (_workerName, _className, _objectId) = DurableObjectKey.Parse(_key);
+        (_workerName, _className) = (string.Intern(_workerName), string.Intern(_className));
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        active.Remove(_workerName, this.GetPrimaryKeyString());
+        active.Remove(_workerName, _key);
         if (_instance is not null)
         {
             telemetry.InstanceChanged(_workerName, _className, _version!.Id, null);
@@ -155,7 +160,7 @@ public sealed partial class DurableObjectGrain(
         catch (ScriptException ex)
         {
             // The new version cannot build this object: it keeps running the code it has.
-            LogCannotBuild(logger, this.GetPrimaryKeyString(), ex.Message);
+            LogCannotBuild(logger, _key, ex.Message);
         }
     }
 
@@ -221,7 +226,7 @@ public sealed partial class DurableObjectGrain(
         _version = version;
         _appliedSequence = snapshot.Sequence;
         _requestsSinceBuilt = 0;
-        active.Set(_workerName, this.GetPrimaryKeyString(), assigned);
+        active.Set(_workerName, _key, assigned);
         if (state.State.IndexedResets != state.State.ResetCount)
         {
             _ = RecordInIndexAsync();
@@ -255,7 +260,7 @@ public sealed partial class DurableObjectGrain(
         }
         catch (Exception ex)
         {
-            LogIndexFailed(logger, this.GetPrimaryKeyString(), ex.Message);
+            LogIndexFailed(logger, _key, ex.Message);
         }
     }
 
@@ -334,7 +339,7 @@ public sealed partial class DurableObjectGrain(
         }
         catch (InconsistentStateException ex)
         {
-            LogConflict(logger, this.GetPrimaryKeyString(), ex.Message);
+            LogConflict(logger, _key, ex.Message);
             DeactivateOnIdle();
             throw;
         }
