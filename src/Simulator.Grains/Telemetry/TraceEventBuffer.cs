@@ -10,11 +10,12 @@ internal sealed class TraceEventBuffer
 {
     private readonly Queue<TraceEvent> _events = new();
     private readonly Lock _lock = new();
-    private TaskCompletionSource _added = NewSignal();
+    // Made only while a reader waits, so recording an event with nobody following costs nothing.
+    private TaskCompletionSource? _added;
 
     public void Add(TraceEvent traceEvent, int capacity)
     {
-        TaskCompletionSource added;
+        TaskCompletionSource? added;
         lock (_lock)
         {
             _events.Enqueue(traceEvent);
@@ -23,10 +24,10 @@ internal sealed class TraceEventBuffer
                 _events.Dequeue();
             }
 
-            (added, _added) = (_added, NewSignal());
+            (added, _added) = (_added, null);
         }
 
-        added.TrySetResult();
+        added?.TrySetResult();
     }
 
     public TraceEventPage After(long sequence)
@@ -43,7 +44,7 @@ internal sealed class TraceEventBuffer
     {
         lock (_lock)
         {
-            return _events.Count > 0 && _events.Last().Sequence > sequence ? Task.CompletedTask : _added.Task.WaitAsync(cancellation);
+            return _events.Count > 0 && _events.Last().Sequence > sequence ? Task.CompletedTask : (_added ??= NewSignal()).Task.WaitAsync(cancellation);
         }
     }
 
