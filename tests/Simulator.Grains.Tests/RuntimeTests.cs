@@ -140,20 +140,4 @@ public sealed class RuntimeTests(ClusterFixture fixture)
         var result = await worker.FetchAsync("/foo", ("X-Simulator-Durable-Object-Name", "evil"), ("x-simulator-durable-object-name", "spoof1"));
         Assert.Equal("foo", JsonDocument.Parse(result.Response.Text).RootElement.GetProperty("name").GetString());
     }
-
-    [Fact]
-    public async Task Bodies_of_every_byte_value_cross_the_worker_an_object_and_a_service_binding_unchanged()
-    {
-        await fixture.Cluster.Worker(BytesWorker.BackWorker).DeployAsync("bytes");
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
-        await worker.DeployAsync("bytes");
-        var bytes = Enumerable.Range(0, 256).Select(i => (byte)i).Concat(Enumerable.Range(0, 256).Select(i => (byte)(255 - i))).ToArray();
-        foreach (var path in new[] { "/worker", "/object", "/service" })
-        {
-            var request = new WorkerRequest { Method = "POST", Url = $"https://{worker.Name}.localhost{path}", Body = bytes };
-            var result = await fixture.Cluster.Client.GetGrain<IWorkerGrain>(worker.Name).Invoke(request);
-            Assert.Equal(200, result.Response.Status);
-            Assert.Equal(bytes, result.Response.Body);
-        }
-    }
 }
