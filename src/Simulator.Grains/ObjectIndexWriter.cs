@@ -7,10 +7,14 @@ namespace Simulator.Grains;
 /// This silo's path to the object index: objects hand in their entries, and each index partition
 /// gets them in batches, one call in flight per partition (what arrives meanwhile goes in the next
 /// call). A reset storm of 50,000 objects becomes a few hundred calls. The task an object awaits
-/// completes when its entry is stored.
+/// completes when its entry is stored. A call that fails (the partition's silo died before it
+/// stored them) is sent again, a few times, so the partition, activated elsewhere, gets them.
 /// </summary>
-public sealed class ObjectIndexWriter(IGrainFactory grains)
+public sealed class ObjectIndexWriter(IGrainFactory grains, TimeProvider time)
 {
+    private const int Attempts = 5;
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+
     private readonly Dictionary<string, Batch> _batches = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -60,14 +64,23 @@ public sealed class ObjectIndexWriter(IGrainFactory grains)
                 (stored, batch.Stored) = (batch.Stored, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             }
 
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                await grains.GetGrain<IObjectIndexGrain>(key).Record(entries);
-                stored.TrySetResult();
-            }
-            catch (Exception ex)
-            {
-                stored.TrySetException(ex);
+                try
+                {
+                    await grains.GetGrain<IObjectIndexGrain>(key).Record(entries);
+                    stored.TrySetResult();
+                    break;
+                }
+                catch (Exception) when (attempt < Attempts)
+                {
+                    await Task.Delay(RetryAfter, time);
+                }
+                catch (Exception ex)
+                {
+                    stored.TrySetException(ex);
+                    break;
+                }
             }
         }
     }

@@ -75,7 +75,14 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
             }
         }
 
-        var objects = (await cluster.CliJsonAsync("objects", "--name", worker)).EnumerateArray().ToDictionary(o => o.GetProperty("id").GetString()!, o => o.GetProperty("resets").GetInt32());
+        // The object index is written behind the objects' calls (and re-sent after a silo's loss):
+        // it catches up within seconds.
+        var objects = await Core.Tests.Eventually.Until(
+            "the object index to hold every object's resets",
+            TimeSpan.FromSeconds(30),
+            async () => (await cluster.CliJsonAsync("objects", "--name", worker)).EnumerateArray().ToDictionary(o => o.GetProperty("id").GetString()!, o => o.GetProperty("resets").GetInt32()),
+            seen => seen.OrderBy(o => o.Key).SequenceEqual(expected.OrderBy(e => e.Key)),
+            TimeSpan.FromMilliseconds(500));
         Assert.Equal(expected.OrderBy(e => e.Key), objects.OrderBy(o => o.Key));
         Assert.Equal(Names.Length, onB.Count);
     }

@@ -65,8 +65,13 @@ public sealed class ThreeSiloProcessTests
 
             if (step == 0)
             {
-                var objects = JsonDocument.Parse((await Cli("objects", "--json")).Stdout).RootElement;
-                silos.UnionWith(objects.EnumerateArray().Select(o => o.GetProperty("silo").GetString()!));
+                // The object index is written behind the calls: wait until it lists them all.
+                var objects = await Core.Tests.Eventually.Until(
+                    "the object index to list every object",
+                    TimeSpan.FromSeconds(30),
+                    async () => JsonDocument.Parse((await Cli("objects", "--json")).Stdout).RootElement.EnumerateArray().ToList(),
+                    listed => listed.Count == Names.Length && listed.All(o => o.GetProperty("silo").ValueKind == JsonValueKind.String));
+                silos.UnionWith(objects.Select(o => o.GetProperty("silo").GetString()!));
             }
         }
 
