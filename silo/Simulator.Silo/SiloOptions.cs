@@ -15,10 +15,10 @@ public sealed class SiloOptions
     public int? GatewayPort { get; set; }
     public int? HttpPort { get; set; }
     public int? PrimarySiloPort { get; set; }
-    public int DeployableWindow { get; set; } = 10;
+    public int DeployableWindow { get; set; } = Core.WorkerRules.DefaultDeployableWindow;
 
     /// <summary>Seconds between a silo's checks for deployments it missed.</summary>
-    public int ResyncInterval { get; set; } = 5;
+    public int ResyncInterval { get; set; } = (int)Grains.Hosting.DurableObjectsSimulatorOptions.DefaultResyncInterval.TotalSeconds;
 
     public TimeSpan? ProbeTimeout { get; set; }
     public string? StoragePath { get; set; }

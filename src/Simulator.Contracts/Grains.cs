@@ -24,8 +24,9 @@ public sealed record DeploymentResult(
 /// <summary>
 /// One per Worker (keyed by its name): the authority on its versions and deployments. Every change
 /// is validated by Core; a refused one throws <see cref="RuleRefusedException"/> and changes nothing.
-/// A change returns once the new deployment has reached every active silo and the objects it
-/// reassigns have reset.
+/// A change of deployment is saved, then pushed to every active silo; it returns once each has
+/// answered, with a report of the silos that applied it (their reassigned objects have reset)
+/// and those that did not (they catch up on their re-sync).
 /// </summary>
 [Alias("dosim.IDeploymentGrain")]
 public interface IDeploymentGrain : IGrainWithStringKey

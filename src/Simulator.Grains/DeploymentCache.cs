@@ -20,9 +20,17 @@ public sealed class DeploymentCache(IGrainFactory grains)
     public ValueTask<DeploymentSnapshot> GetAsync(string workerName) =>
         _snapshots.TryGetValue(workerName, out var snapshot) ? ValueTask.FromResult(snapshot) : ReadAsync(workerName);
 
+    // A Worker that does not exist yet is not kept: each request asks again, and the re-sync
+    // does not watch every name someone mistyped.
     private async ValueTask<DeploymentSnapshot> ReadAsync(string workerName)
     {
-        Update(await grains.GetGrain<IDeploymentGrain>(workerName).GetSnapshot());
+        var snapshot = await grains.GetGrain<IDeploymentGrain>(workerName).GetSnapshot();
+        if (snapshot.Sequence == 0)
+        {
+            return snapshot;
+        }
+
+        Update(snapshot);
         return _snapshots[workerName];
     }
 

@@ -72,8 +72,9 @@ public sealed partial class DeploymentResync(
         {
             await _loops.WaitAsync(cancellation);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
+            // Stopping: whatever the loops were doing ends with the silo.
         }
     }
 
@@ -95,7 +96,7 @@ public sealed partial class DeploymentResync(
 
                 await ResyncOnceAsync();
             }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            catch (Exception) when (_stopping.IsCancellationRequested)
             {
                 return;
             }

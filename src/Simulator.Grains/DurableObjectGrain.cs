@@ -227,19 +227,21 @@ public sealed partial class DurableObjectGrain(
         _appliedSequence = snapshot.Sequence;
         _requestsSinceBuilt = 0;
         active.Set(_workerName, _key, assigned);
+        var write = changed || first ? WriteStateAsync() : Task.CompletedTask;
         if (state.State.IndexedResets != state.State.ResetCount)
         {
-            _ = RecordInIndexAsync();
+            _ = RecordInIndexAsync(write);
         }
 
-        return changed || first ? WriteStateAsync() : Task.CompletedTask;
+        return write;
     }
 
     // The index learns what the object is now without holding up the call: the entry goes to the
     // silo's batching writer, and only once the index has stored it does the object's state say so
     // (at its next write). Until then every activation sends it again, so an entry lost with a silo
     // comes back the next time the object runs.
-    private async Task RecordInIndexAsync()
+    // What storage holds, once it holds it: an entry is never ahead of the object's own state.
+    private async Task RecordInIndexAsync(Task written)
     {
         var entry = new ObjectEntry
         {
@@ -250,6 +252,16 @@ public sealed partial class DurableObjectGrain(
             ResetCount = state.State.ResetCount,
             Resets = [.. state.State.Resets],
         };
+        try
+        {
+            await written;
+        }
+        catch (Exception)
+        {
+            // The call that made the change got the error; nothing to record.
+            return;
+        }
+
         try
         {
             await index.RecordAsync(_workerName, entry);

@@ -49,7 +49,8 @@ public sealed class ObjectIndexGrain(
             changed = true;
         }
 
-        return changed ? _queued ??= WriteNextAsync(_writing) : _queued ?? _writing;
+        // A batch sent again after a failed write changes nothing in memory, but still needs storing.
+        return changed || (_writing.IsFaulted && _queued is null) ? _queued ??= WriteNextAsync(_writing) : _queued ?? _writing;
     }
 
     public Task<ImmutableArray<ObjectEntry>> Entries() => Task.FromResult<ImmutableArray<ObjectEntry>>([.. state.State.Entries.Values]);

@@ -24,6 +24,7 @@ public sealed class ObjectIndexWriter(IGrainFactory grains, TimeProvider time)
         var key = ObjectIndex.Key(workerName, ObjectIndex.PartitionOf(entry.ObjectId));
         Batch batch;
         bool send;
+        Task stored;
         lock (_lock)
         {
             if (!_batches.TryGetValue(key, out batch!))
@@ -32,14 +33,15 @@ public sealed class ObjectIndexWriter(IGrainFactory grains, TimeProvider time)
             }
 
             batch.Pending.Add(entry);
+            stored = batch.Stored.Task;
             send = !batch.Sending;
             batch.Sending = true;
         }
 
-        var stored = batch.Stored.Task;
         if (send)
         {
-            _ = SendAsync(key, batch);
+            // Off the caller's scheduler: the loop serves the whole silo, not the object that started it.
+            _ = Task.Run(() => SendAsync(key, batch));
         }
 
         return stored;

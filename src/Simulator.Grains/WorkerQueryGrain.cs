@@ -103,7 +103,8 @@ public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
     public async IAsyncEnumerable<TraceEvent> Tail(TailFilter filter, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        Guid? version = filter.Version is { } spec ? (await Version(spec)).Id : null;
+        var history = await ExistingAsync();
+        Guid? version = filter.Version is { } spec ? Decide(() => history.ResolveVersion(spec)).Id : null;
         bool Wanted(TraceEvent e) => (version is null || e.ScriptVersion.Id == version) && (filter.Outcome is null || e.Outcome == filter.Outcome);
         var silos = await SilosAsync();
         if (!filter.Follow)
@@ -120,17 +121,28 @@ public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
         // Each silo's events, as they are recorded there, into one stream.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var merged = Channel.CreateUnbounded<TraceEvent>();
-        var pumps = Task.WhenAll(silos.Select(async silo =>
+        // A silo's stream that fails ends the tail with its error, rather than falling silent.
+        _ = Task.WhenAll(silos.Select(async silo =>
         {
-            await foreach (var e in silo.Follow(WorkerName, 0, stop.Token).WithCancellation(stop.Token))
+            try
             {
-                if (Wanted(e))
+                await foreach (var e in silo.Follow(WorkerName, 0, stop.Token).WithCancellation(stop.Token))
                 {
-                    await merged.Writer.WriteAsync(e, stop.Token);
+                    if (Wanted(e))
+                    {
+                        await merged.Writer.WriteAsync(e, stop.Token);
+                    }
                 }
             }
-        }));
-        _ = pumps.ContinueWith(t => merged.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Current);
+            catch (Exception ex) when (!stop.IsCancellationRequested)
+            {
+                merged.Writer.TryComplete(ex);
+            }
+            catch (OperationCanceledException)
+            {
+                // The tail ended.
+            }
+        })).ContinueWith(_ => merged.Writer.TryComplete(), TaskScheduler.Current);
         try
         {
             await foreach (var e in merged.Reader.ReadAllAsync(cancellation))

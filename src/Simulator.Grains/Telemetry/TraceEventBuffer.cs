@@ -10,6 +10,7 @@ internal sealed class TraceEventBuffer
 {
     private readonly Queue<TraceEvent> _events = new();
     private readonly Lock _lock = new();
+    private long _lastSequence = -1;
     // Made only while a reader waits, so recording an event with nobody following costs nothing.
     private TaskCompletionSource? _added;
 
@@ -19,6 +20,7 @@ internal sealed class TraceEventBuffer
         lock (_lock)
         {
             _events.Enqueue(traceEvent);
+            _lastSequence = traceEvent.Sequence;
             while (_events.Count > capacity)
             {
                 _events.Dequeue();
@@ -44,7 +46,7 @@ internal sealed class TraceEventBuffer
     {
         lock (_lock)
         {
-            return _events.Count > 0 && _events.Last().Sequence > sequence ? Task.CompletedTask : (_added ??= NewSignal()).Task.WaitAsync(cancellation);
+            return _lastSequence > sequence ? Task.CompletedTask : (_added ??= NewSignal()).Task.WaitAsync(cancellation);
         }
     }
 
