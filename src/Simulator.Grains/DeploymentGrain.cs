@@ -34,11 +34,14 @@ public sealed partial class DeploymentGrain(
     // The history as last saved: what reads see, while a change may be deciding or writing.
     private WorkerHistory? _saved;
 
+    // The same with secret values blanked, made once per save rather than per read.
+    private WorkerHistory? _shown;
+
     private string WorkerName => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _saved = state.State.History;
+        Saved(state.State.History);
         return Task.CompletedTask;
     }
 
@@ -98,11 +101,13 @@ public sealed partial class DeploymentGrain(
         return new DeployResult(history.LatestVersion!.WithoutSecretValues(), history.CurrentDeployment!, propagation!);
     }
 
-    public Task<WorkerHistory?> GetHistory() => Task.FromResult(_saved?.WithoutSecretValues());
+    public Task<WorkerHistory?> GetHistory() => Task.FromResult(_shown);
 
     public Task<DeploymentSnapshot> GetSnapshot() => Task.FromResult(Snapshot(_saved));
 
     public Task<int> GetSequence() => Task.FromResult(_saved?.Deployments.Count ?? 0);
+
+    private void Saved(WorkerHistory? history) => (_saved, _shown) = (history, history?.WithoutSecretValues());
 
     private DeploymentSnapshot Snapshot(WorkerHistory? history) =>
         history is null ? new DeploymentSnapshot { WorkerName = WorkerName, Sequence = 0 } : DeploymentSnapshot.From(history);
@@ -144,7 +149,7 @@ public sealed partial class DeploymentGrain(
                 // Another activation wrote first: decide again against what it wrote.
                 LogConflict(logger, WorkerName, attempt);
                 await state.ReadStateAsync();
-                _saved = state.State.History;
+                Saved(state.State.History);
                 continue;
             }
             catch
@@ -153,7 +158,7 @@ public sealed partial class DeploymentGrain(
                 throw;
             }
 
-            _saved = after;
+            Saved(after);
 
             return after.Deployments.Count != (before?.Deployments.Count ?? 0)
                 ? (after, await Propagate(Snapshot(after)))

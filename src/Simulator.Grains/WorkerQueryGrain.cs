@@ -42,7 +42,7 @@ public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
         var active = await ActiveAsync();
         var parts = await Task.WhenAll(IndexPartitions().Select(p => p.Changes(proposed, Math.Max(0, listLimit))));
 
-        var ranges = VersionRanges.From(proposed);
+        var ranges = preview.Proposed;
         var activeIds = active.Keys.ToHashSet(StringComparer.Ordinal);
         var changes = parts
             .SelectMany(p => p.Listed.Select((entry, i) => (entry, to: p.ListedTo[i])))
@@ -76,17 +76,21 @@ public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
         [
             .. entries.SelectMany(e => e)
                 .Where(e => (version is null || e.VersionId == version) && (filter.ClassName is null || e.ClassName == filter.ClassName))
-                .Select(e => new ObjectSummary
+                .Select(e =>
                 {
-                    ClassName = e.ClassName,
-                    ObjectId = e.ObjectId,
-                    Name = e.Name,
-                    VersionId = e.VersionId,
-                    ResetCount = e.ResetCount,
-                    Resets = e.Resets,
-                    IsActive = active.ContainsKey(DurableObjectKey.Format(WorkerName, e.ClassName, e.ObjectId)),
-                    VersionTag = tags.GetValueOrDefault(e.VersionId),
-                    Silo = active.TryGetValue(DurableObjectKey.Format(WorkerName, e.ClassName, e.ObjectId), out var live) ? live.Silo : null,
+                    var isActive = active.TryGetValue(DurableObjectKey.Format(WorkerName, e.ClassName, e.ObjectId), out var live);
+                    return new ObjectSummary
+                    {
+                        ClassName = e.ClassName,
+                        ObjectId = e.ObjectId,
+                        Name = e.Name,
+                        VersionId = e.VersionId,
+                        ResetCount = e.ResetCount,
+                        Resets = e.Resets,
+                        IsActive = isActive,
+                        VersionTag = tags.GetValueOrDefault(e.VersionId),
+                        Silo = isActive ? live.Silo : null,
+                    };
                 })
                 .Where(o => !filter.ActiveOnly || o.IsActive)
                 .OrderBy(o => o.ClassName, StringComparer.Ordinal).ThenBy(o => o.ObjectId, StringComparer.Ordinal),
