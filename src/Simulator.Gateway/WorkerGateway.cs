@@ -101,7 +101,7 @@ public static class WorkerGateway
             // In a silo the worker runs right here; elsewhere through the cluster.
             result = context.RequestServices.GetService(typeof(IWorkerInvoker)) is IWorkerInvoker invoker
                 ? await invoker.InvokeAsync(worker, request)
-                : await Grains(context).GetGrain<IWorkerGrain>(worker).Invoke(request);
+                : await StringKeyGrains.Get<IWorkerGrain>(Grains(context), worker).Invoke(request);
         }
         catch (WorkerNotDeployedException ex)
         {

@@ -228,20 +228,12 @@ public sealed partial class DurableObjectGrain(
         _requestsSinceBuilt = 0;
         active.Set(_workerName, _key, assigned);
         var write = changed || first ? WriteStateAsync() : Task.CompletedTask;
-        if (state.State.IndexedResets != state.State.ResetCount)
-        {
-            _ = RecordInIndexAsync(write);
-        }
-
-        return write;
+        return state.State.IndexedResets == state.State.ResetCount ? write : WriteThenIndexAsync(write);
     }
 
-    // The index learns what the object is now without holding up the call: the entry goes to the
-    // silo's batching writer, and only once the index has stored it does the object's state say so
-    // (at its next write). Until then every activation sends it again, so an entry lost with a silo
-    // comes back the next time the object runs.
-    // What storage holds, once it holds it: an entry is never ahead of the object's own state.
-    private async Task RecordInIndexAsync(Task written)
+    // The caller waits for the object's own write only; the index entry follows it, and its one
+    // continuation on the write (not a second one beside the caller's) keeps a reset storm cheap.
+    private async Task WriteThenIndexAsync(Task write)
     {
         var entry = new ObjectEntry
         {
@@ -252,16 +244,17 @@ public sealed partial class DurableObjectGrain(
             ResetCount = state.State.ResetCount,
             Resets = [.. state.State.Resets],
         };
-        try
-        {
-            await written;
-        }
-        catch (Exception)
-        {
-            // The call that made the change got the error; nothing to record.
-            return;
-        }
+        await write;
+        _ = RecordInIndexAsync(entry);
+    }
 
+    // The index learns what the object is now without holding up the call: the entry goes to the
+    // silo's batching writer once the object's state holds it (an entry is never ahead of the
+    // object's own state), and only once the index has stored it does the object's state say so
+    // (at its next write). Until then every activation sends it again, so an entry lost with a silo
+    // comes back the next time the object runs.
+    private async Task RecordInIndexAsync(ObjectEntry entry)
+    {
         try
         {
             await index.RecordAsync(_workerName, entry);

@@ -70,7 +70,7 @@ public sealed class ObjectIndexWriter(IGrainFactory grains, TimeProvider time)
             {
                 try
                 {
-                    await grains.GetGrain<IObjectIndexGrain>(key).Record(entries);
+                    await StringKeyGrains.Get<IObjectIndexGrain>(grains, key).Record(entries);
                     stored.TrySetResult();
                     break;
                 }

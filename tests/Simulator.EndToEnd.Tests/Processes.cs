@@ -67,10 +67,15 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiloProcess(int siloPort, int gatewayPort, int httpPort, string[] args)
+    private SiloProcess(int siloPort, int gatewayPort, int httpPort, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         (SiloPort, GatewayPort, HttpPort) = (siloPort, gatewayPort, httpPort);
         _process = new Process { StartInfo = Build.StartInfo("dotnet", [Build.SiloDll, .. args]), EnableRaisingEvents = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            _process.StartInfo.Environment[name] = value;
+        }
+
         _process.OutputDataReceived += (_, e) => Line(e.Data);
         _process.ErrorDataReceived += (_, e) => Line(e.Data);
         _process.Exited += (_, _) => { _ready.TrySetException(new InvalidOperationException("The silo exited before it was ready:\n" + Output)); };
@@ -106,11 +111,14 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a silo; with <paramref name="primary"/> it joins that silo's cluster.</summary>
-    public static async Task<SiloProcess> StartAsync(SiloProcess? primary = null, params string[] extra)
+    public static Task<SiloProcess> StartAsync(SiloProcess? primary = null, params string[] extra) => StartAsync(primary, null, extra);
+
+    /// <summary>Starts a silo with extra environment variables (e.g. <c>Logging__LogLevel__…</c>).</summary>
+    public static async Task<SiloProcess> StartAsync(SiloProcess? primary, IReadOnlyDictionary<string, string>? environment, params string[] extra)
     {
         var (silo, gateway, http) = (Build.FreePort(), Build.FreePort(), Build.FreePort());
         string[] args = ["--silo-port", $"{silo}", "--gateway-port", $"{gateway}", "--http-port", $"{http}", "--primary-silo-port", $"{primary?.SiloPort ?? silo}", .. extra];
-        var process = new SiloProcess(silo, gateway, http, args);
+        var process = new SiloProcess(silo, gateway, http, args, environment);
         process._process.Start();
         process._process.BeginOutputReadLine();
         process._process.BeginErrorReadLine();

@@ -65,11 +65,16 @@ public sealed class QueryApiTests(ClusterFixture fixture)
             .ToList();
         await Parallel.ForEachAsync(grains, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (g, _) => await g.Fetch(WorkerRequest.Get($"https://{worker.Name}.localhost/x")));
 
-        var deploy = worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50));
-        var analytics = worker.AnalyticsAsync();
-        Assert.Same(analytics, await Task.WhenAny(analytics, deploy));
-        Assert.False(deploy.IsCompleted, "the apply ended before analytics answered: the test proves nothing");
-        Assert.Equal(20_000, (await analytics).DurableObjects.Single().Versions.Sum(v => v.Requests));
+        Task deploy;
+        using (RefreshGate.Hold(worker.Name))
+        {
+            deploy = worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50));
+            var analytics = worker.AnalyticsAsync();
+            Assert.Same(analytics, await Task.WhenAny(analytics, deploy, Task.Delay(TimeSpan.FromSeconds(30))));
+            Assert.False(deploy.IsCompleted, "the apply ended before analytics answered: the test proves nothing");
+            Assert.Equal(20_000, (await analytics).DurableObjects.Single().Versions.Sum(v => v.Requests));
+        }
+
         await deploy;
     }
 

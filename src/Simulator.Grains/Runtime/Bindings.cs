@@ -34,7 +34,7 @@ public sealed class DurableObjectNamespace
     public DurableObjectStub Get(DurableObjectIdHandle id)
     {
         ArgumentNullException.ThrowIfNull(id);
-        return new DurableObjectStub(_grains.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format(WorkerName, ClassName, id.Id)), id, _context);
+        return new DurableObjectStub(StringKeyGrains.Get<IDurableObjectGrain>(_grains, DurableObjectKey.Format(WorkerName, ClassName, id.Id)), id, _context);
     }
 }
 
@@ -96,7 +96,7 @@ public sealed class ServiceBinding
 
     public async Task<WorkerResponse> FetchAsync(WorkerRequest request)
     {
-        var result = await _grains.GetGrain<IWorkerGrain>(WorkerName).Invoke(_context.PassVersionHeaders(request));
+        var result = await StringKeyGrains.Get<IWorkerGrain>(_grains, WorkerName).Invoke(_context.PassVersionHeaders(request));
         return result.Response;
     }
 }

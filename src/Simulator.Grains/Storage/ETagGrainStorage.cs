@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -14,6 +15,8 @@ public sealed record StoredState(string ETag, byte[] Data);
 /// </summary>
 public abstract class ETagGrainStorage(Serializer serializer) : IGrainStorage
 {
+    // Unique across instances and processes sharing a store; a counter within one.
+    private readonly string _etagPrefix = Guid.NewGuid().ToString("N") + "-";
     private long _etags;
 
     /// <summary>The entry, or null when there is none.</summary>
@@ -59,8 +62,7 @@ public abstract class ETagGrainStorage(Serializer serializer) : IGrainStorage
 
     private static string Key(string stateName, GrainId grainId) => $"{stateName}/{grainId}";
 
-    private string NewETag() =>
-        $"{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Interlocked.Increment(ref _etags).ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}";
+    private string NewETag() => _etagPrefix + Interlocked.Increment(ref _etags).ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -69,36 +71,32 @@ public abstract class ETagGrainStorage(Serializer serializer) : IGrainStorage
 /// </summary>
 public sealed class SharedMemoryStore
 {
-    private readonly Dictionary<string, StoredState> _entries = new(StringComparer.Ordinal);
+    // Lock-free once a key has its slot: a reset storm's writers each compare-and-swap their own
+    // slot (one lock over every entry, then the dictionary's own striped locks, were the most
+    // contended locks of the profile).
+    private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
 
-    internal StoredState? Read(string key)
-    {
-        lock (_entries)
-        {
-            return _entries.GetValueOrDefault(key);
-        }
-    }
+    internal StoredState? Read(string key) => _slots.TryGetValue(key, out var slot) ? Volatile.Read(ref slot.Current) : null;
 
     internal bool TryReplace(string key, string? expectedETag, StoredState? replacement)
     {
-        lock (_entries)
+        if (!_slots.TryGetValue(key, out var slot))
         {
-            if (_entries.GetValueOrDefault(key)?.ETag != expectedETag)
+            if (expectedETag is not null)
             {
                 return false;
             }
 
-            if (replacement is null)
-            {
-                _entries.Remove(key);
-            }
-            else
-            {
-                _entries[key] = replacement;
-            }
-
-            return true;
+            slot = _slots.GetOrAdd(key, static _ => new Slot());
         }
+
+        var current = Volatile.Read(ref slot.Current);
+        return current?.ETag == expectedETag && Interlocked.CompareExchange(ref slot.Current, replacement, current) == current;
+    }
+
+    private sealed class Slot
+    {
+        public StoredState? Current;
     }
 }
 

@@ -124,14 +124,18 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
         }
 
         var worker = _workers.GetOrAdd(workerName, static _ => new WorkerRecord());
-        worker.Resets.AddOrUpdate((className, from, to), 1, static (_, n) => n + 1);
-        SimulatorTelemetry.Resets.Add(1, new TagList
+        worker.Resets.GetOrAdd((className, from, to), static _ => new Tally()).Add(1);
+        if (SimulatorTelemetry.Resets.Enabled)
         {
-            { SimulatorTelemetry.Tags.Worker, workerName },
-            { SimulatorTelemetry.Tags.Class, className },
-            { SimulatorTelemetry.Tags.FromVersion, from.ToString() },
-            { SimulatorTelemetry.Tags.ToVersion, to.ToString() },
-        });
+            SimulatorTelemetry.Resets.Add(1, new TagList
+            {
+                { SimulatorTelemetry.Tags.Worker, workerName },
+                { SimulatorTelemetry.Tags.Class, className },
+                { SimulatorTelemetry.Tags.FromVersion, from.ToString() },
+                { SimulatorTelemetry.Tags.ToVersion, to.ToString() },
+            });
+        }
+
         LogReset(_logger, workerName, className, objectId, from, to, wasActive);
     }
 
@@ -141,12 +145,12 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
         var worker = _workers.GetOrAdd(workerName, static _ => new WorkerRecord());
         if (from is { } old)
         {
-            worker.Active.AddOrUpdate((className, old), 0, static (_, n) => n - 1);
+            worker.Active.GetOrAdd((className, old), static _ => new Tally()).Add(-1);
         }
 
         if (to is { } current)
         {
-            worker.Active.AddOrUpdate((className, current), 1, static (_, n) => n + 1);
+            worker.Active.GetOrAdd((className, current), static _ => new Tally()).Add(1);
         }
     }
 
@@ -188,8 +192,8 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
         {
             Invocations = [.. worker.Invocations.Select(i => i.Value.Snapshot(i.Key.Deployment, i.Key.Version))],
             Objects = [.. worker.Objects.Select(o => new ObjectCounters { ClassName = o.Key.Class, DeploymentId = o.Key.Deployment, VersionId = o.Key.Version, Requests = o.Value.Requests, Errors = o.Value.Errors })],
-            Resets = [.. worker.Resets.Select(r => new ResetCounters(r.Key.Class, r.Key.From, r.Key.To, r.Value))],
-            Active = [.. worker.Active.Where(a => a.Value > 0).Select(a => new ActiveObjectCount(a.Key.Class, a.Key.Version, a.Value))],
+            Resets = [.. worker.Resets.Select(r => new ResetCounters(r.Key.Class, r.Key.From, r.Key.To, r.Value.Count))],
+            Active = [.. worker.Active.Where(a => a.Value.Count > 0).Select(a => new ActiveObjectCount(a.Key.Class, a.Key.Version, a.Value.Count))],
         };
     }
 
@@ -203,7 +207,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
     }
 
     private static IEnumerable<Measurement<long>> ObserveActive() =>
-        Live.Keys.SelectMany(recorder => recorder._workers.SelectMany(w => w.Value.Active.Select(a => new Measurement<long>(a.Value, new TagList
+        Live.Keys.SelectMany(recorder => recorder._workers.SelectMany(w => w.Value.Active.Select(a => new Measurement<long>(a.Value.Count, new TagList
         {
             { SimulatorTelemetry.Tags.Worker, w.Key },
             { SimulatorTelemetry.Tags.Class, a.Key.Class },
@@ -216,15 +220,15 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Worker} {Entrypoint} failed on version {VersionId} ({VersionTag}): {Error}")]
     private static partial void LogFailed(ILogger logger, string worker, string entrypoint, Guid versionId, string? versionTag, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} {Class} object {ObjectId} reset from version {FromVersion} to version {ToVersion} (was active: {WasActive})")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Worker} {Class} object {ObjectId} reset from version {FromVersion} to version {ToVersion} (was active: {WasActive})")]
     private static partial void LogReset(ILogger logger, string worker, string @class, string objectId, Guid fromVersion, Guid toVersion, bool wasActive);
 
     private sealed class WorkerRecord
     {
         public ConcurrentDictionary<(Guid Deployment, Guid Version), InvocationCounter> Invocations { get; } = new();
         public ConcurrentDictionary<(string Class, Guid Deployment, Guid Version), ObjectCounter> Objects { get; } = new();
-        public ConcurrentDictionary<(string Class, Guid From, Guid To), long> Resets { get; } = new();
-        public ConcurrentDictionary<(string Class, Guid Version), long> Active { get; } = new();
+        public ConcurrentDictionary<(string Class, Guid From, Guid To), Tally> Resets { get; } = new();
+        public ConcurrentDictionary<(string Class, Guid Version), Tally> Active { get; } = new();
         public TraceEventBuffer Events { get; } = new();
     }
 
@@ -255,6 +259,16 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             Exceptions = _exceptions.ToImmutableDictionary(StringComparer.Ordinal),
             LatencyBuckets = _latency.Buckets().ToImmutableDictionary(),
         };
+    }
+
+    // A count changed in place: AddOrUpdate took a lock of the dictionary on every reset of a storm.
+    private sealed class Tally
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Add(long delta) => Interlocked.Add(ref _count, delta);
     }
 
     private sealed class ObjectCounter

@@ -50,8 +50,17 @@ public static class LoadHarness
             var worker = cluster.Worker("bench");
             var a = await worker.DeployAsync("counter", "A");
             var b = await worker.UploadAsync("counter", "B");
-            await ThroughputAsync(cluster, calls, rounds, concurrency);
+            if (!args.Contains("--propagation-only"))
+            {
+                await ThroughputAsync(cluster, calls, rounds, concurrency);
+            }
+
             await PropagationAsync(cluster, worker, a, b, objects, concurrency);
+        }
+
+        if (args.Contains("--propagation-only"))
+        {
+            return 0;
         }
 
         await GatewayHarness.RunAsync(calls / 4, rounds, concurrency);
