@@ -31,6 +31,7 @@ public struct VersionDraftSurrogate
     [Id(6)] public bool UsesSmartPlacement;
     [Id(7)] public string? MigrationTag;
     [Id(8)] public ImmutableSortedSet<string> DurableObjectClasses;
+    [Id(9)] public WorkerCode? Code;
 }
 
 [RegisterConverter]
@@ -46,11 +47,13 @@ public sealed class VersionDraftConverter : IConverter<VersionDraft, VersionDraf
         UsesSmartPlacement = s.UsesSmartPlacement,
         MigrationTag = s.MigrationTag,
         DurableObjectClasses = s.DurableObjectClasses ?? ImmutableSortedSet<string>.Empty,
+        Code = s.Code,
     };
 
     public VersionDraftSurrogate ConvertToSurrogate(in VersionDraft value) => new()
     {
         Script = value.Script,
+        Code = value.Code,
         Tag = value.Tag,
         Message = value.Message,
         Vars = value.Vars,
@@ -77,6 +80,7 @@ public struct WorkerVersionSurrogate
     [Id(11)] public bool UsesSmartPlacement;
     [Id(12)] public string? MigrationTag;
     [Id(13)] public ImmutableSortedSet<string> DurableObjectClasses;
+    [Id(14)] public WorkerCode? Code;
 }
 
 [RegisterConverter]
@@ -97,11 +101,13 @@ public sealed class WorkerVersionConverter : IConverter<WorkerVersion, WorkerVer
         UsesSmartPlacement = s.UsesSmartPlacement,
         MigrationTag = s.MigrationTag,
         DurableObjectClasses = s.DurableObjectClasses ?? ImmutableSortedSet<string>.Empty,
+        Code = s.Code,
     };
 
     public WorkerVersionSurrogate ConvertToSurrogate(in WorkerVersion value) => new()
     {
         Id = value.Id,
+        Code = value.Code,
         Number = value.Number,
         CreatedOn = value.CreatedOn,
         Script = value.Script,
@@ -114,6 +120,53 @@ public sealed class WorkerVersionConverter : IConverter<WorkerVersion, WorkerVer
         UsesSmartPlacement = value.UsesSmartPlacement,
         MigrationTag = value.MigrationTag,
         DurableObjectClasses = value.DurableObjectClasses,
+    };
+}
+
+[GenerateSerializer]
+public struct WorkerModuleSurrogate
+{
+    [Id(0)] public string Name;
+    [Id(1)] public string Content;
+}
+
+[RegisterConverter]
+public sealed class WorkerModuleConverter : IConverter<WorkerModule, WorkerModuleSurrogate>
+{
+    public WorkerModule ConvertFromSurrogate(in WorkerModuleSurrogate s) => new(s.Name, s.Content);
+
+    public WorkerModuleSurrogate ConvertToSurrogate(in WorkerModule value) => new() { Name = value.Name, Content = value.Content };
+}
+
+[GenerateSerializer]
+public struct WorkerCodeSurrogate
+{
+    [Id(0)] public ImmutableArray<WorkerModule> Modules;
+    [Id(1)] public ImmutableSortedDictionary<string, string> DurableObjectBindings;
+    [Id(2)] public ImmutableSortedDictionary<string, string> ServiceBindings;
+    [Id(3)] public string? VersionMetadataBinding;
+    [Id(4)] public ImmutableSortedSet<string> JsonVars;
+}
+
+[RegisterConverter]
+public sealed class WorkerCodeConverter : IConverter<WorkerCode, WorkerCodeSurrogate>
+{
+    public WorkerCode ConvertFromSurrogate(in WorkerCodeSurrogate s) => new()
+    {
+        Modules = s.Modules,
+        DurableObjectBindings = s.DurableObjectBindings ?? ImmutableSortedDictionary<string, string>.Empty,
+        ServiceBindings = s.ServiceBindings ?? ImmutableSortedDictionary<string, string>.Empty,
+        VersionMetadataBinding = s.VersionMetadataBinding,
+        JsonVars = s.JsonVars ?? ImmutableSortedSet<string>.Empty,
+    };
+
+    public WorkerCodeSurrogate ConvertToSurrogate(in WorkerCode value) => new()
+    {
+        Modules = value.Modules,
+        DurableObjectBindings = value.DurableObjectBindings,
+        ServiceBindings = value.ServiceBindings,
+        VersionMetadataBinding = value.VersionMetadataBinding,
+        JsonVars = value.JsonVars,
     };
 }
 

@@ -344,6 +344,11 @@ public sealed record WorkerHistory
             throw Refuse(RuleError.InvalidInput, "A version needs a script: name one of the scripts registered on the silo (e.g. 'hello' or 'counter').");
         }
 
+        if (draft.Code is { } code && WorkerCode.Validate(code.Modules) is { } invalid)
+        {
+            throw new RuleViolationException(invalid);
+        }
+
         foreach (var name in draft.Vars.Keys)
         {
             if (string.IsNullOrWhiteSpace(name))
@@ -358,6 +363,7 @@ public sealed record WorkerHistory
             Number = Versions.Count + 1,
             CreatedOn = now,
             Script = draft.Script,
+            Code = draft.Code,
             Tag = draft.Tag,
             Message = draft.Message,
             Source = source,

@@ -18,8 +18,11 @@ public enum VersionSource
 /// <summary>What a user supplies for a new version; the history assigns id, number and time.</summary>
 public sealed record VersionDraft
 {
-    /// <summary>The registered script (code) this version runs, e.g. "hello" or "counter".</summary>
+    /// <summary>The registered script (code) this version runs, e.g. "hello" or "counter"; for JavaScript, its main module.</summary>
     public required string Script { get; init; }
+
+    /// <summary>The version's own JavaScript modules and bindings; null for a built-in script.</summary>
+    public WorkerCode? Code { get; init; }
 
     public string? Tag { get; init; }
     public string? Message { get; init; }
@@ -42,6 +45,10 @@ public sealed record WorkerVersion
     public required int Number { get; init; }
     public required DateTimeOffset CreatedOn { get; init; }
     public required string Script { get; init; }
+
+    /// <summary>The version's own JavaScript modules and bindings; null for a built-in script.</summary>
+    public WorkerCode? Code { get; init; }
+
     public string? Tag { get; init; }
     public string? Message { get; init; }
     public required VersionSource Source { get; init; }
@@ -64,7 +71,7 @@ public sealed record WorkerVersion
     // Value equality: immutable collections compare by reference.
     public bool Equals(WorkerVersion? other) =>
         other is not null && Id == other.Id && Number == other.Number && CreatedOn == other.CreatedOn
-        && Script == other.Script && Tag == other.Tag && Message == other.Message && Source == other.Source
+        && Script == other.Script && Equals(Code, other.Code) && Tag == other.Tag && Message == other.Message && Source == other.Source
         && Vars.SequenceEqual(other.Vars) && Secrets.SequenceEqual(other.Secrets)
         && DurableObjectClasses.SequenceEqual(other.DurableObjectClasses) && MigrationTag == other.MigrationTag
         && HasMtlsBinding == other.HasMtlsBinding && UsesSmartPlacement == other.UsesSmartPlacement;

@@ -194,13 +194,25 @@ public sealed partial class DeploymentGrain(
         };
     }
 
-    // The silo knows what the script exports; whatever the caller said about classes is replaced.
+    // The silo knows what a built-in script exports; whatever the caller said about its classes is
+    // replaced. A JavaScript version's classes are those its wrangler configuration declares.
     private VersionDraft CheckDraft(VersionDraft draft)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        if (!scripts.Scripts.TryGetValue(draft.Script, out var script))
+        if (draft.Code is { } code)
         {
-            throw new RuleRefusedException(new RuleError(RuleError.InvalidInput, $"No script named '{draft.Script}' is registered on the silo: use one of {scripts.Names}."));
+            if (WorkerCode.Validate(code.Modules) is { } invalid)
+            {
+                throw new RuleRefusedException(invalid);
+            }
+        }
+        else if (!scripts.Scripts.TryGetValue(draft.Script, out var script))
+        {
+            throw new RuleRefusedException(new RuleError(RuleError.InvalidInput, $"No script named '{draft.Script}' is registered on the silo: use one of {scripts.Names}, or bring your own Worker with --module."));
+        }
+        else
+        {
+            draft = draft with { DurableObjectClasses = [.. script.DurableObjectClasses.Keys] };
         }
 
         if (SimulationVars.Validate(draft.Vars) is { } error)
@@ -208,7 +220,7 @@ public sealed partial class DeploymentGrain(
             throw new RuleRefusedException(error);
         }
 
-        return draft with { DurableObjectClasses = [.. script.DurableObjectClasses.Keys] };
+        return draft;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deployment state of {Worker} changed underneath (attempt {Attempt}); deciding again")]

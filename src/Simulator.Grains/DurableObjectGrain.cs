@@ -271,7 +271,7 @@ public sealed partial class DurableObjectGrain(
 
     private (IDurableObject Instance, WorkerConsole Console) Build(WorkerVersion version, int generation)
     {
-        var script = scripts.Get(version.Script);
+        var script = scripts.For(version, _workerName);
         var context = new InvocationContext(null, time);
         var env = new WorkerEnv(version, script, GrainFactory, context, _workerName);
         var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(this, generation));

@@ -34,7 +34,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         var key = request.Header(VersionHeaders.Key);
         var selection = random.Draw(r => VersionSelector.Select(workerName, ranges, overrides, key, r));
         var version = snapshot.Version(selection.VersionId);
-        var script = scripts.Get(version.Script);
+        var script = scripts.For(version, workerName);
         var context = new InvocationContext(request, time);
         var env = new WorkerEnv(version, script, grains, context, workerName);
 
@@ -83,7 +83,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         };
     }
 
-    private async Task<WorkerResponse> RunAsync(ScriptDefinition script, WorkerVersion version, WorkerRequest request, WorkerEnv env)
+    private async Task<WorkerResponse> RunAsync(IScript script, WorkerVersion version, WorkerRequest request, WorkerEnv env)
     {
         var misbehaviour = SimulationVars.Of(version);
         if (!misbehaviour.None)

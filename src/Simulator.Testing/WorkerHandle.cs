@@ -22,6 +22,12 @@ public sealed class WorkerHandle(IClusterClient client, string name)
     public Task<WorkerVersion> UploadAsync(string script, string? tag = null, IReadOnlyDictionary<string, string>? vars = null, string? migrationTag = null) =>
         Deployments.UploadVersion(Draft(script, tag, vars, migrationTag));
 
+    /// <summary>A plain deploy of a version of your own (e.g. <c>WorkerProject.Load(["dist/index.js"], "wrangler.toml").Draft("v1")</c>).</summary>
+    public async Task<WorkerVersion> DeployAsync(VersionDraft draft) => (await Deployments.Deploy(draft, null)).Version;
+
+    /// <summary>Uploads a version of your own without deploying it.</summary>
+    public Task<WorkerVersion> UploadAsync(VersionDraft draft) => Deployments.UploadVersion(draft);
+
     /// <summary>
     /// Deploys versions with percentages, in this order, e.g. (b.Id, 20), (a.Id, 80). The result has
     /// the deployment, the reorder warnings and which silos applied it.

@@ -50,6 +50,9 @@ public sealed class DurableObjectsSimulatorOptions
     /// <summary>A seed for the random version choice, so a run replays; null for a random seed.</summary>
     public int? RandomSeed { get; set; }
 
+    /// <summary>The sandbox of versions' own JavaScript: CPU time, memory, recursion per turn (docs/runtime.md).</summary>
+    public Runtime.JavaScript.JavaScriptLimits JavaScriptLimits { get; set; } = new();
+
     /// <summary>Registers a script that versions can run, with its Durable Object classes and bindings.</summary>
     public DurableObjectsSimulatorOptions AddScript<TWorker>(string name, Action<ScriptBuilder>? configure = null)
         where TWorker : class, IWorker

@@ -35,8 +35,19 @@ public static class SiloBuilderExtensions
             throw new ArgumentException($"TraceEventBufferSize must be at least 1 (got {options.TraceEventBufferSize}).", nameof(configure));
         }
 
+        if (options.JavaScriptLimits.Validate() is { } limits)
+        {
+            throw new ArgumentException(limits, nameof(configure));
+        }
+
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(options.BuildCatalog());
+        builder.Services.AddSingleton<Runtime.JavaScript.JavaScriptScripts>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var catalog = options.BuildCatalog();
+            catalog.JavaScript = sp.GetRequiredService<Runtime.JavaScript.JavaScriptScripts>();
+            return catalog;
+        });
         builder.Services.AddSingleton<DeploymentCache>();
         builder.Services.AddSingleton<ActiveObjects>();
         builder.Services.AddSingleton(new VersionRandom(options.RandomSeed));

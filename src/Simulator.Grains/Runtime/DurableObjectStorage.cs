@@ -36,6 +36,9 @@ public sealed class DurableObjectStorage
         _generation = generation;
     }
 
+    /// <summary>The object's store and this instance's generation (JavaScript's ctx.storage works on them directly).</summary>
+    internal (IDurableObjectStore Store, int Generation) Backing => (_store, _generation);
+
     public Task<T?> GetAsync<T>(string key)
     {
         CheckCurrent();

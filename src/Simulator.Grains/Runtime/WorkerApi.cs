@@ -45,13 +45,13 @@ public sealed class DurableObjectState(string id, string? name, DurableObjectSto
 public sealed class WorkerEnv
 {
     private readonly WorkerVersion _version;
-    private readonly ScriptDefinition _script;
+    private readonly IScript _script;
     private readonly IGrainFactory _grains;
     private readonly InvocationContext _context;
     private readonly string _workerName;
     private VersionMetadata? _metadata;
 
-    internal WorkerEnv(WorkerVersion version, ScriptDefinition script, IGrainFactory grains, InvocationContext context, string workerName)
+    internal WorkerEnv(WorkerVersion version, IScript script, IGrainFactory grains, InvocationContext context, string workerName)
     {
         _version = version;
         _script = script;
@@ -59,6 +59,12 @@ public sealed class WorkerEnv
         _context = context;
         _workerName = workerName;
     }
+
+    internal InvocationContext Context => _context;
+
+    internal IGrainFactory Grains => _grains;
+
+    internal string WorkerName => _workerName;
 
     public VersionMetadata Version => _metadata ??=
         new(_version.Id.ToString(), _version.Tag, _version.CreatedOn.ToString("O", CultureInfo.InvariantCulture));

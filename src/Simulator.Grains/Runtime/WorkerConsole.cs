@@ -25,6 +25,9 @@ public sealed class WorkerConsole
 
     public void Debug(params string[] message) => Add("debug", message);
 
+    /// <summary>One line at <paramref name="level"/> (JavaScript's console.trace lands as "log").</summary>
+    internal void Write(string level, string text) => Add(level is "log" or "info" or "warn" or "error" or "debug" ? level : "log", [text]);
+
     /// <summary>The lines so far, leaving none behind (a Durable Object's console serves many requests).</summary>
     internal ImmutableArray<TraceLog> Drain()
     {

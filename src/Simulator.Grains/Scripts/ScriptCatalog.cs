@@ -5,7 +5,7 @@ using Simulator.Grains.Runtime;
 namespace Simulator.Grains.Scripts;
 
 /// <summary>A registered script: the code a version runs, its Durable Object classes and bindings.</summary>
-public sealed class ScriptDefinition
+public sealed class ScriptDefinition : IScript
 {
     private readonly ObjectFactory _workerFactory;
     private readonly ImmutableDictionary<string, (ObjectFactory Factory, bool[] TakesStateThenEnv)> _durableObjectFactories;
@@ -33,9 +33,11 @@ public sealed class ScriptDefinition
     /// <summary>Binding name → worker name.</summary>
     public ImmutableDictionary<string, string> ServiceBindings { get; }
 
-    internal IWorker CreateWorker(IServiceProvider services) => (IWorker)_workerFactory(services, []);
+    public IReadOnlyCollection<string> DurableObjectClassNames => DurableObjectClasses.Keys.ToList();
 
-    internal IDurableObject CreateDurableObject(IServiceProvider services, string className, DurableObjectState state, WorkerEnv env)
+    IWorker IScript.CreateWorker(IServiceProvider services) => (IWorker)_workerFactory(services, []);
+
+    IDurableObject IScript.CreateDurableObject(IServiceProvider services, string className, DurableObjectState state, WorkerEnv env)
     {
         if (!_durableObjectFactories.TryGetValue(className, out var entry))
         {
@@ -91,15 +93,27 @@ public sealed class ScriptBuilder
     }
 }
 
-/// <summary>The scripts this silo can run, by name.</summary>
+/// <summary>The built-in scripts this silo can run, by name, and the versions' own JavaScript.</summary>
 public sealed class ScriptCatalog(IReadOnlyDictionary<string, ScriptDefinition> scripts)
 {
     public IReadOnlyDictionary<string, ScriptDefinition> Scripts { get; } = scripts;
 
-    public ScriptDefinition Get(string name) =>
-        Scripts.TryGetValue(name, out var script)
+    /// <summary>Where JavaScript versions are compiled (once per silo and version); set by the silo's services.</summary>
+    internal Runtime.JavaScript.JavaScriptScripts? JavaScript { get; set; }
+
+    /// <summary>The code <paramref name="version"/> runs: its own JavaScript, or the built-in script it names.</summary>
+    public IScript For(Core.WorkerVersion version, string workerName)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        if (version.Code is not null)
+        {
+            return (JavaScript ?? throw new InvalidOperationException("This silo has no JavaScript runtime.")).For(version, workerName);
+        }
+
+        return Scripts.TryGetValue(version.Script, out var script)
             ? script
-            : throw new ScriptException($"No script named '{name}' is registered on this silo (registered: {Names}).");
+            : throw new ScriptException($"No script named '{version.Script}' is registered on this silo (registered: {Names}).");
+    }
 
     public string Names => string.Join(", ", Scripts.Keys.Order());
 }

@@ -1,0 +1,485 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Jint;
+using Jint.Native;
+using Jint.Native.Object;
+using Jint.Runtime;
+using Jint.Runtime.Interop;
+using Simulator.Contracts;
+using Simulator.Core;
+using Simulator.Grains.Scripts;
+
+namespace Simulator.Grains.Runtime.JavaScript;
+
+/// <summary>
+/// The one adapter between dosim and a JavaScript engine (Jint): one engine per silo and version,
+/// holding the version's modules once; each of the version's Durable Objects on the silo is an
+/// instance inside it, so module globals are shared by them, as in a platform isolate.
+/// A Jint engine is single-threaded: JavaScript runs only under <see cref="_gate"/>, in short turns
+/// that never span an await. A host operation (a stub's fetch, a storage write, a timer) is a C#
+/// task whose completion is a new turn, queued on the scheduler of the grain that started it, so
+/// the script resumes on its own activation.
+/// </summary>
+internal sealed class JavaScriptEngine : IDisposable
+{
+    private readonly Engine _engine;
+    private readonly Lock _gate = new();
+    private readonly ObjectInstance _exports;
+    private readonly ObjectInstance _dosim;
+    private readonly JsValue _env;
+    private readonly JsValue _toRequest;
+    private readonly JsValue _toResponse;
+    private readonly JsValue _settle;
+    private readonly JsValue _makeState;
+    private readonly JsValue _executionContext;
+    private readonly JsValue _isClass;
+    private readonly TimeProvider _time;
+    private readonly IGrainFactory _grains;
+    private readonly string _workerName;
+
+    // The invocation whose turn is running (set and cleared under the gate).
+    private JavaScriptInvocation? _current;
+
+    public JavaScriptEngine(WorkerVersion version, string workerName, JavaScriptLimits limits, IGrainFactory grains, TimeProvider time)
+    {
+        var code = version.Code ?? throw new ArgumentException("The version has no JavaScript.", nameof(version));
+        (_time, _grains, _workerName) = (time, grains, workerName);
+        _engine = new Engine(options =>
+        {
+            options.EnableModules(new BundleModuleLoader(code.Modules));
+            options.LimitRecursion(limits.MaxRecursion);
+            options.Constraints.StackOverflowGuard = true;
+            options.TimeoutInterval(limits.CpuPerTurn);
+            options.LimitMemory(limits.MemoryPerTurn);
+            options.Constraints.MaxArraySize = limits.MaxArraySize;
+            options.Constraints.RegexTimeout = limits.RegexTimeout;
+            options.Json.MaxParseDepth = limits.MaxJsonDepth;
+            options.Strict = false;
+            options.Interop.Enabled = false;
+        });
+
+        var host = new JsObject(_engine);
+        host.Set("log", Function("log", (_, a) => Log(a.At(0).AsString(), a.At(1).AsString())));
+        host.Set("uuid", Function("uuid", (_, _) => Guid.NewGuid().ToString()));
+        host.Set("randomBytes", Function("randomBytes", (_, a) => Encoding.Latin1.GetString(RandomNumberGenerator.GetBytes((int)a.At(0).AsNumber()))));
+        host.Set("parseUrl", Function("parseUrl", (_, a) => ParseUrl(a.At(0).AsString(), a.At(1).IsNull() ? null : a.At(1).AsString())));
+        host.Set("timer", Function("timer", (_, a) => Start(Task.Delay(TimeSpan.FromMilliseconds(a.At(0).AsNumber()), _time), () => JsValue.Undefined)));
+        host.Set("idFromName", Function("idFromName", (_, a) => DurableObjectId.FromName(a.At(0).AsString(), a.At(1).AsString())));
+        host.Set("newUniqueId", Function("newUniqueId", (_, _) => DurableObjectId.NewUnique()));
+        host.Set("fetchObject", Function("fetchObject", (_, a) => FetchObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3))));
+        host.Set("fetchService", Function("fetchService", (_, a) => FetchService(a.At(0).AsString(), a.At(1))));
+        _engine.SetValue("__host", host);
+        _engine.Execute(Prelude.Source, "dosim:prelude");
+        _dosim = _engine.GetValue("__dosim").AsObject();
+        _engine.Modules.Add("cloudflare:workers", """
+            const { DurableObject, WorkerEntrypoint } = globalThis.__dosim.cloudflareWorkers;
+            export { DurableObject, WorkerEntrypoint };
+            export class RpcTarget { constructor() { throw new Error('RpcTarget (JS RPC) is not simulated by dosim: use fetch().'); } }
+            """);
+
+        _toRequest = _dosim.Get("request");
+        _toResponse = _dosim.Get("response");
+        _settle = _engine.Evaluate("(value, ok, err) => Promise.resolve(value).then(ok, err)");
+        _makeState = _dosim.Get("makeState");
+        _executionContext = _dosim.Get("executionContext");
+        _isClass = _dosim.Get("isClass");
+        _env = _engine.Invoke(_dosim.Get("makeEnv"), EnvSpec(version, code));
+        try
+        {
+            _exports = _engine.Modules.Import("./" + code.MainModule);
+        }
+        catch (JavaScriptException ex)
+        {
+            throw new ScriptException($"Module '{code.MainModule}' failed to load: {ex.Message}{Where(ex)}", ex);
+        }
+        catch (Exception ex) when (ex is not ScriptException)
+        {
+            throw new ScriptException($"Module '{code.MainModule}' failed to load: {ex.Message}", ex);
+        }
+        finally
+        {
+            _engine.Execute("delete globalThis.__dosim;");
+        }
+
+        ExportNames = [.. _exports.GetOwnPropertyKeys().Where(k => k.IsString()).Select(k => k.AsString())];
+    }
+
+    public IReadOnlyList<string> ExportNames { get; }
+
+    public void Dispose() => _engine.Dispose();
+
+    /// <summary>Builds an instance of a Durable Object class (both forms: <c>extends DurableObject</c> and <c>constructor(state, env)</c>).</summary>
+    public JsValue Construct(string className, string objectId, string? objectName, IDurableObjectStore store, int generation, InvocationContext context)
+    {
+        var type = _exports.Get(className);
+        if (!type.IsConstructor())
+        {
+            throw new ScriptException($"The Worker's main module exports no Durable Object class '{className}' (it exports: {string.Join(", ", ExportNames)}).");
+        }
+
+        JsValue instance = JsValue.Undefined;
+        Exception? failure = null;
+        lock (_gate)
+        {
+            var previous = _current;
+            _current = new JavaScriptInvocation(this, context, TaskScheduler.Current);
+            try
+            {
+                _engine.Constraints.Reset();
+                var state = _engine.Invoke(_makeState, objectId, objectName is null ? JsValue.Null : objectName, StoreObject(store, generation));
+                instance = _engine.Construct(type, state, _env);
+                _engine.Advanced.ProcessTasks();
+            }
+            catch (Exception ex)
+            {
+                failure = Translate(ex);
+                _engine.Advanced.ResetCallStack();
+            }
+            finally
+            {
+                _current = previous;
+            }
+        }
+
+        return failure is null ? instance : throw new ScriptException($"Durable Object class {className}'s constructor threw: {failure.Message}", failure);
+    }
+
+    /// <summary>Runs a Durable Object instance's <c>fetch(request)</c>.</summary>
+    public Task<WorkerResponse> FetchObjectAsync(JsValue instance, string className, WorkerRequest request, InvocationContext context)
+    {
+        var invocation = new JavaScriptInvocation(this, context, TaskScheduler.Current);
+        Turn(invocation, () =>
+        {
+            var fetch = instance.Get("fetch");
+            if (!fetch.IsCallable())
+            {
+                throw new ScriptException($"Durable Object class {className} has no fetch() method: add `async fetch(request) {{ … }}` (JS RPC methods are not simulated).");
+            }
+
+            Await(invocation, _engine.Invoke(fetch, instance, [ToRequest(request)]));
+        });
+        return invocation.Response;
+    }
+
+    /// <summary>Runs the Worker's default export: <c>export default { fetch }</c> or a <c>WorkerEntrypoint</c> class.</summary>
+    public Task<WorkerResponse> FetchWorkerAsync(WorkerRequest request, InvocationContext context)
+    {
+        var invocation = new JavaScriptInvocation(this, context, TaskScheduler.Current);
+        Turn(invocation, () =>
+        {
+            var handler = _exports.Get("default");
+            var ctx = _engine.Invoke(_executionContext);
+            var js = ToRequest(request);
+            if (_engine.Invoke(_isClass, handler).AsBoolean())
+            {
+                var entrypoint = _engine.Construct(handler, ctx, _env);
+                var fetch = entrypoint.Get("fetch");
+                Await(invocation, fetch.IsCallable() ? _engine.Invoke(fetch, entrypoint, [js]) : throw NoFetch());
+            }
+            else
+            {
+                var fetch = handler.IsObject() ? handler.Get("fetch") : JsValue.Undefined;
+                Await(invocation, fetch.IsCallable() ? _engine.Invoke(fetch, handler, [js, _env, ctx]) : throw NoFetch());
+            }
+        });
+        return invocation.Response;
+    }
+
+    private static ScriptException NoFetch() =>
+        new("The Worker's main module has no fetch handler: export default { async fetch(request, env, ctx) { … } } or a class extending WorkerEntrypoint with fetch().");
+
+    // One turn: the JS and the microtasks it queues, under the gate; then, if the invocation has
+    // nothing left that could settle it, it never will.
+    internal void Turn(JavaScriptInvocation invocation, Action run)
+    {
+        lock (_gate)
+        {
+            var previous = _current;
+            _current = invocation;
+            try
+            {
+                _engine.Constraints.Reset();
+                run();
+                _engine.Advanced.ProcessTasks();
+            }
+            catch (Exception ex)
+            {
+                invocation.Fail(Translate(ex));
+                _engine.Advanced.ResetCallStack();
+            }
+            finally
+            {
+                _current = previous;
+            }
+
+            if (!invocation.Settled && invocation.PendingOperations == 0)
+            {
+                invocation.Fail(new UncaughtJavaScriptException("The script will never generate a response: its fetch() returned a promise that nothing can settle (no await is pending on a fetch, a storage write or a timer)."));
+            }
+        }
+    }
+
+    private void Await(JavaScriptInvocation invocation, JsValue result) =>
+        _engine.Invoke(_settle, result,
+            Function("ok", (_, a) =>
+            {
+                try
+                {
+                    invocation.Complete(FromResponse(_engine.Invoke(_toResponse, a.At(0))));
+                }
+                catch (Exception ex)
+                {
+                    invocation.Fail(Translate(ex));
+                }
+
+                return JsValue.Undefined;
+            }),
+            Function("err", (_, a) =>
+            {
+                invocation.Fail(FromJsError(a.At(0)));
+                return JsValue.Undefined;
+            }));
+
+    // A host operation: a promise for the script now, settled in a later turn on the caller's scheduler.
+    private JsValue Start<T>(Task<T> task, Func<T, JsValue> toJs)
+    {
+        var invocation = _current ?? throw new InvalidOperationException("A host operation outside a turn of JavaScript.");
+        var (promise, resolve, reject) = _engine.Advanced.RegisterPromise();
+        invocation.PendingOperations++;
+        task.ContinueWith(
+            done => Turn(invocation, () =>
+            {
+                invocation.PendingOperations--;
+                if (done.IsCompletedSuccessfully)
+                {
+                    resolve(toJs(done.Result));
+                }
+                else
+                {
+                    var error = done.Exception?.GetBaseException() ?? new TaskCanceledException();
+                    reject(_engine.Intrinsics.Error.Construct(error.Message));
+                }
+            }),
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            invocation.Scheduler);
+        return promise;
+    }
+
+    private JsValue Start(Task task, Func<JsValue> toJs) => Start(Wrap(task), _ => toJs());
+
+    private static async Task<bool> Wrap(Task task)
+    {
+        await task;
+        return true;
+    }
+
+    private JsValue FetchObject(string className, string id, string? name, JsValue wire)
+    {
+        var context = _current!.Context;
+        var stub = new DurableObjectNamespace(_grains, context, _workerName, className).Get(new DurableObjectIdHandle(id, name));
+        return Start(stub.FetchAsync(FromWire(wire)), ToWire);
+    }
+
+    private JsValue FetchService(string workerName, JsValue wire)
+    {
+        var context = _current!.Context;
+        return Start(new ServiceBinding(_grains, context, workerName).FetchAsync(FromWire(wire)), ToWire);
+    }
+
+    private JsObject StoreObject(IDurableObjectStore store, int generation)
+    {
+        void CheckCurrent()
+        {
+            if (!store.IsCurrent(generation))
+            {
+                throw new DurableObjectResetException();
+            }
+        }
+
+        var js = new JsObject(_engine);
+        js.Set("read", Function("read", (_, a) =>
+        {
+            CheckCurrent();
+            return store.Read(a.At(0).AsString()) is { } json ? json : JsValue.Undefined;
+        }));
+        js.Set("readAll", Function("readAll", (_, _) =>
+        {
+            CheckCurrent();
+            return new JsArray(_engine, [.. store.ReadAll().Select(e => (JsValue)new JsArray(_engine, [e.Key, e.Value]))]);
+        }));
+        js.Set("write", Function("write", (_, a) =>
+        {
+            CheckCurrent();
+            var changes = new List<KeyValuePair<string, string?>>();
+            foreach (var change in a.At(0).AsArray())
+            {
+                var pair = change.AsArray();
+                changes.Add(new(pair[0].AsString(), pair[1].IsNull() ? null : pair[1].AsString()));
+            }
+
+            return Start(store.WriteAsync(changes), () => JsValue.Undefined);
+        }));
+        return js;
+    }
+
+    private JsValue Log(string level, string text)
+    {
+        if (_current?.Context.Console is { } console)
+        {
+            console.Write(level, text);
+        }
+
+        return JsValue.Undefined;
+    }
+
+    private JsObject ParseUrl(string input, string? relativeTo)
+    {
+        Uri? uri;
+        if (relativeTo is null ? !Uri.TryCreate(input, UriKind.Absolute, out uri) : !(Uri.TryCreate(relativeTo, UriKind.Absolute, out var baseUri) && Uri.TryCreate(baseUri, input, out uri)))
+        {
+            throw new JavaScriptException(_engine.Intrinsics.TypeError, $"Invalid URL: '{input}'{(relativeTo is null ? string.Empty : $" against '{relativeTo}'")}.");
+        }
+
+        var parts = new JsObject(_engine);
+        var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
+        var (user, password) = colon < 0 ? (uri.UserInfo, string.Empty) : (uri.UserInfo[..colon], uri.UserInfo[(colon + 1)..]);
+        var port = uri.IsDefaultPort ? string.Empty : uri.Port.ToString(CultureInfo.InvariantCulture);
+        parts.Set("protocol", uri.Scheme + ":");
+        parts.Set("username", user);
+        parts.Set("password", password);
+        parts.Set("hostname", uri.IdnHost);
+        parts.Set("port", port);
+        parts.Set("pathname", uri.AbsolutePath);
+        parts.Set("search", uri.Query.Length > 1 ? uri.Query : string.Empty);
+        parts.Set("hash", uri.Fragment.Length > 1 ? uri.Fragment : string.Empty);
+        parts.Set("href", uri.AbsoluteUri);
+        return parts;
+    }
+
+    private JsValue ToRequest(WorkerRequest request) => _engine.Invoke(_toRequest, ToWire(request));
+
+    private JsObject ToWire(WorkerRequest request)
+    {
+        var wire = new JsObject(_engine);
+        wire.Set("url", request.Url);
+        wire.Set("method", request.Method);
+        wire.Set("headers", Headers(request.Headers));
+        SetBody(wire, request.Body);
+        return wire;
+    }
+
+    private JsObject ToWire(WorkerResponse response)
+    {
+        var wire = new JsObject(_engine);
+        wire.Set("status", response.Status);
+        wire.Set("headers", Headers(response.Headers));
+        SetBody(wire, response.Body);
+        return wire;
+    }
+
+    private static void SetBody(JsObject wire, byte[]? body)
+    {
+        // Text that is valid UTF-8 crosses as text; anything else as bytes (Latin1, one char a byte).
+        string? text = null;
+        if (body is { Length: > 0 })
+        {
+            try
+            {
+                text = StrictUtf8.GetString(body);
+            }
+            catch (DecoderFallbackException)
+            {
+                text = null;
+            }
+        }
+
+        wire.Set("text", body is null || body.Length == 0 ? JsValue.Null : text is null ? JsValue.Null : text);
+        wire.Set("bytes", body is { Length: > 0 } && text is null ? Encoding.Latin1.GetString(body) : JsValue.Null);
+    }
+
+    private JsArray Headers(IEnumerable<KeyValuePair<string, string>> headers) =>
+        new(_engine, [.. headers.Select(h => (JsValue)new JsArray(_engine, [h.Key, h.Value]))]);
+
+    private static WorkerRequest FromWire(JsValue wire) => new()
+    {
+        Url = wire.Get("url").AsString(),
+        Method = wire.Get("method").AsString(),
+        Headers = [.. HeaderPairs(wire.Get("headers"))],
+        Body = Body(wire),
+    };
+
+    private static WorkerResponse FromResponse(JsValue wire) => new()
+    {
+        Status = (int)wire.Get("status").AsNumber(),
+        Headers = [.. HeaderPairs(wire.Get("headers"))],
+        Body = Body(wire),
+    };
+
+    private static IEnumerable<KeyValuePair<string, string>> HeaderPairs(JsValue headers) =>
+        headers.AsArray().Select(h => new KeyValuePair<string, string>(h.AsArray()[0].AsString(), h.AsArray()[1].AsString()));
+
+    private static byte[] Body(JsValue wire) =>
+        wire.Get("text") is { } text && text.IsString() ? Encoding.UTF8.GetBytes(text.AsString())
+        : wire.Get("bytes") is { } bytes && bytes.IsString() ? Encoding.Latin1.GetBytes(bytes.AsString())
+        : [];
+
+    private JsObject EnvSpec(WorkerVersion version, WorkerCode code)
+    {
+        JsObject Map(IEnumerable<KeyValuePair<string, string>> entries)
+        {
+            var map = new JsObject(_engine);
+            foreach (var (key, value) in entries)
+            {
+                map.Set(key, value);
+            }
+
+            return map;
+        }
+
+        var spec = new JsObject(_engine);
+        spec.Set("vars", Map(version.Vars));
+        spec.Set("json", new JsArray(_engine, [.. code.JsonVars.Select(v => (JsValue)v)]));
+        spec.Set("secrets", Map(version.Secrets));
+        spec.Set("durableObjects", Map(code.DurableObjectBindings));
+        spec.Set("services", Map(code.ServiceBindings));
+        spec.Set("versionMetadata", code.VersionMetadataBinding is { } binding ? binding : JsValue.Null);
+        spec.Set("version", Map([
+            new("id", version.Id.ToString()),
+            new("tag", version.Tag ?? string.Empty),
+            new("timestamp", version.CreatedOn.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
+        ]));
+        return spec;
+    }
+
+    // What a C# caller sees of what went wrong in JavaScript: the platform's words for a limit.
+    private static Exception Translate(Exception ex) => ex switch
+    {
+        System.Text.RegularExpressions.RegexMatchTimeoutException => new JavaScriptLimitException("Worker exceeded CPU time limit (a regular expression ran too long).", "exceededCpu", ex),
+        TimeoutException => new JavaScriptLimitException("Worker exceeded CPU time limit.", "exceededCpu", ex),
+        MemoryLimitExceededException => new JavaScriptLimitException($"Worker exceeded memory limit ({ex.Message}).", "exceededMemory", ex),
+        RecursionDepthOverflowException or InsufficientExecutionStackException => new UncaughtJavaScriptException("RangeError: Maximum call stack size exceeded"),
+        JavaScriptException js => new UncaughtJavaScriptException(js.Message + Where(js), js.JavaScriptStackTrace),
+        _ => ex,
+    };
+
+    private static string Where(JavaScriptException ex) =>
+        ex.Location.SourceFile is { Length: > 0 } file ? $" (at {file}:{ex.Location.Start.Line}:{ex.Location.Start.Column + 1})" : string.Empty;
+
+    private static UncaughtJavaScriptException FromJsError(JsValue error)
+    {
+        if (error.IsObject() && error.AsObject().Get("message") is { } message && message.IsString())
+        {
+            var name = error.AsObject().Get("name");
+            var stack = error.AsObject().Get("stack");
+            return new UncaughtJavaScriptException($"{(name.IsString() ? name.AsString() : "Error")}: {message.AsString()}", stack.IsString() ? stack.AsString() : null);
+        }
+
+        return new UncaughtJavaScriptException($"Uncaught {error}");
+    }
+
+    private ClrFunction Function(string name, Func<JsValue, JsValue[], JsValue> body) => new(_engine, name, body);
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+}

@@ -1,0 +1,483 @@
+// dosim's Workers runtime, written in JavaScript on a few host functions (globalThis.__host).
+// It runs once per engine (one engine per silo and version), before the Worker's own modules.
+(() => {
+  'use strict';
+  const host = globalThis.__host;
+  delete globalThis.__host;
+
+  const notSimulated = (what, instead) => {
+    throw new Error(`${what} is not simulated by dosim${instead ? `: ${instead}` : ''}.`);
+  };
+
+  // --- text and bytes -------------------------------------------------------------------------
+  const utf8Encode = (text) => {
+    text = String(text);
+    const out = [];
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++; } else { c = 0xfffd; }
+      } else if (c >= 0xd800 && c < 0xe000) { c = 0xfffd; }
+      if (c < 0x80) out.push(c);
+      else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    }
+    return new Uint8Array(out);
+  };
+  const utf8Decode = (bytes) => {
+    let out = '';
+    for (let i = 0; i < bytes.length;) {
+      const b = bytes[i];
+      let c, n;
+      if (b < 0x80) { c = b; n = 1; }
+      else if (b >= 0xc2 && b < 0xe0) { c = b & 31; n = 2; }
+      else if (b >= 0xe0 && b < 0xf0) { c = b & 15; n = 3; }
+      else if (b >= 0xf0 && b < 0xf5) { c = b & 7; n = 4; }
+      else { out += '\ufffd'; i++; continue; }
+      if (i + n > bytes.length) { out += '\ufffd'; break; }
+      let ok = true;
+      for (let k = 1; k < n; k++) { const x = bytes[i + k]; if ((x & 0xc0) !== 0x80) { ok = false; break; } c = (c << 6) | (x & 63); }
+      if (!ok || (n === 3 && c < 0x800) || (n === 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c < 0xe000)) { out += '\ufffd'; i++; continue; }
+      out += String.fromCodePoint(c);
+      i += n;
+    }
+    return out;
+  };
+  const latin1ToBytes = (s) => { const b = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 255; return b; };
+  const bytesToLatin1 = (b) => { let s = ''; for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, i + 8192)); return s; };
+  const toBytes = (v) => {
+    if (v instanceof Uint8Array) return v;
+    if (v instanceof ArrayBuffer) return new Uint8Array(v);
+    if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    return null;
+  };
+
+  class TextEncoder {
+    get encoding() { return 'utf-8'; }
+    encode(text = '') { return utf8Encode(text); }
+  }
+  class TextDecoder {
+    constructor(label = 'utf-8') {
+      if (!/^utf-?8$/i.test(String(label))) notSimulated(`TextDecoder for '${label}'`, 'only utf-8 is');
+    }
+    get encoding() { return 'utf-8'; }
+    decode(input) { if (input === undefined) return ''; const b = toBytes(input); if (!b) throw new TypeError('TextDecoder.decode takes an ArrayBuffer or a view of one.'); return utf8Decode(b); }
+  }
+
+  const b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const btoa = (s) => {
+    s = String(s);
+    let out = '';
+    for (let i = 0; i < s.length; i += 3) {
+      const a = s.charCodeAt(i), b = s.charCodeAt(i + 1), c = s.charCodeAt(i + 2);
+      if (a > 255 || b > 255 || c > 255) throw new DOMException('btoa: the string has characters outside Latin1.', 'InvalidCharacterError');
+      const n = (a << 16) | ((b || 0) << 8) | (c || 0);
+      out += b64[n >> 18] + b64[(n >> 12) & 63] + (i + 1 < s.length ? b64[(n >> 6) & 63] : '=') + (i + 2 < s.length ? b64[n & 63] : '=');
+    }
+    return out;
+  };
+  const atob = (s) => {
+    s = String(s).replace(/[\t\n\f\r ]/g, '');
+    if (s.length % 4 === 0) s = s.replace(/==?$/, '');
+    if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw new DOMException('atob: the string is not valid base64.', 'InvalidCharacterError');
+    let out = '', bits = 0, acc = 0;
+    for (const ch of s) { acc = (acc << 6) | b64.indexOf(ch); bits += 6; if (bits >= 8) { bits -= 8; out += String.fromCharCode((acc >> bits) & 255); } }
+    return out;
+  };
+
+  class DOMException extends Error {
+    constructor(message = '', name = 'Error') { super(message); this.name = name; }
+  }
+
+  // --- Headers, URL -----------------------------------------------------------------------------
+  const headerName = (name) => {
+    name = String(name);
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new TypeError(`Invalid header name '${name}'.`);
+    return name.toLowerCase();
+  };
+  class Headers {
+    #map = new Map();
+    constructor(init) {
+      if (init instanceof Headers) { for (const [k, v] of init.#map) this.#map.set(k, [...v]); }
+      else if (Array.isArray(init) || (init && typeof init[Symbol.iterator] === 'function')) { for (const pair of init) { const [k, v] = pair; this.append(k, v); } }
+      else if (init && typeof init === 'object') { for (const k of Object.keys(init)) this.append(k, init[k]); }
+    }
+    append(name, value) { const k = headerName(name); const list = this.#map.get(k); const v = String(value).trim(); if (list) list.push(v); else this.#map.set(k, [v]); }
+    set(name, value) { this.#map.set(headerName(name), [String(value).trim()]); }
+    get(name) { const list = this.#map.get(headerName(name)); return list ? list.join(', ') : null; }
+    getSetCookie() { return [...(this.#map.get('set-cookie') ?? [])]; }
+    has(name) { return this.#map.has(headerName(name)); }
+    delete(name) { this.#map.delete(headerName(name)); }
+    forEach(fn, thisArg) { for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this); }
+    *entries() { for (const k of [...this.#map.keys()].sort()) { if (k === 'set-cookie') { for (const v of this.#map.get(k)) yield [k, v]; } else yield [k, this.#map.get(k).join(', ')]; } }
+    *keys() { for (const [k] of this.entries()) yield k; }
+    *values() { for (const [, v] of this.entries()) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
+  }
+
+  class URLSearchParams {
+    #list = [];
+    #onChange = null;
+    constructor(init = '', onChange = null) {
+      if (typeof init === 'string') this.#parse(init);
+      else if (init instanceof URLSearchParams) this.#list = init.#list.map(p => [...p]);
+      else if (Array.isArray(init) || (init && typeof init[Symbol.iterator] === 'function')) { for (const [k, v] of init) this.#list.push([String(k), String(v)]); }
+      else if (init && typeof init === 'object') { for (const k of Object.keys(init)) this.#list.push([k, String(init[k])]); }
+      this.#onChange = onChange;
+    }
+    #parse(s) {
+      this.#list = [];
+      s = s.startsWith('?') ? s.slice(1) : s;
+      for (const part of s.split('&')) {
+        if (!part) continue;
+        const i = part.indexOf('=');
+        const dec = (x) => { try { return decodeURIComponent(x.replace(/\+/g, ' ')); } catch { return x; } };
+        this.#list.push(i < 0 ? [dec(part), ''] : [dec(part.slice(0, i)), dec(part.slice(i + 1))]);
+      }
+    }
+    _reset(s) { this.#parse(s); }
+    #changed() { if (this.#onChange) this.#onChange(this.toString()); }
+    get size() { return this.#list.length; }
+    append(k, v) { this.#list.push([String(k), String(v)]); this.#changed(); }
+    delete(k) { this.#list = this.#list.filter(p => p[0] !== String(k)); this.#changed(); }
+    get(k) { const p = this.#list.find(p => p[0] === String(k)); return p ? p[1] : null; }
+    getAll(k) { return this.#list.filter(p => p[0] === String(k)).map(p => p[1]); }
+    has(k) { return this.#list.some(p => p[0] === String(k)); }
+    set(k, v) { k = String(k); const i = this.#list.findIndex(p => p[0] === k); if (i < 0) this.#list.push([k, String(v)]); else { this.#list[i][1] = String(v); this.#list = this.#list.filter((p, j) => j <= i || p[0] !== k); } this.#changed(); }
+    sort() { this.#list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this.#changed(); }
+    forEach(fn, thisArg) { for (const [k, v] of this.#list) fn.call(thisArg, v, k, this); }
+    *entries() { for (const p of this.#list) yield [...p]; }
+    *keys() { for (const p of this.#list) yield p[0]; }
+    *values() { for (const p of this.#list) yield p[1]; }
+    [Symbol.iterator]() { return this.entries(); }
+    toString() {
+      const enc = (x) => encodeURIComponent(x).replace(/%20/g, '+').replace(/[!'()~]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+      return this.#list.map(([k, v]) => enc(k) + '=' + enc(v)).join('&');
+    }
+  }
+
+  class URL {
+    #parts;
+    #params;
+    constructor(url, base) {
+      this.#parts = host.parseUrl(String(url), base === undefined ? null : String(base));
+      this.#params = new URLSearchParams(this.#parts.search, (s) => { this.#parts = host.parseUrl(this.#compose({ search: s ? '?' + s : '' }), null); });
+    }
+    static canParse(url, base) { try { new URL(url, base); return true; } catch { return false; } }
+    #compose(change) {
+      const p = { ...this.#parts, ...change };
+      const auth = p.username ? p.username + (p.password ? ':' + p.password : '') + '@' : '';
+      return `${p.protocol}//${auth}${p.hostname}${p.port ? ':' + p.port : ''}${p.pathname}${p.search}${p.hash}`;
+    }
+    #set(change) { this.#parts = host.parseUrl(this.#compose(change), null); this.#params._reset(this.#parts.search); }
+    get href() { return this.#parts.href; }
+    set href(v) { this.#parts = host.parseUrl(String(v), null); this.#params._reset(this.#parts.search); }
+    get origin() { return `${this.#parts.protocol}//${this.host}`; }
+    get protocol() { return this.#parts.protocol; }
+    set protocol(v) { v = String(v); this.#set({ protocol: v.endsWith(':') ? v : v + ':' }); }
+    get username() { return this.#parts.username; }
+    set username(v) { this.#set({ username: encodeURIComponent(String(v)) }); }
+    get password() { return this.#parts.password; }
+    set password(v) { this.#set({ password: encodeURIComponent(String(v)) }); }
+    get host() { return this.#parts.hostname + (this.#parts.port ? ':' + this.#parts.port : ''); }
+    set host(v) { const [h, p] = String(v).split(':'); this.#set({ hostname: h, port: p ?? '' }); }
+    get hostname() { return this.#parts.hostname; }
+    set hostname(v) { this.#set({ hostname: String(v) }); }
+    get port() { return this.#parts.port; }
+    set port(v) { this.#set({ port: String(v) }); }
+    get pathname() { return this.#parts.pathname; }
+    set pathname(v) { v = String(v); this.#set({ pathname: v.startsWith('/') ? v : '/' + v }); }
+    get search() { return this.#parts.search; }
+    set search(v) { v = String(v); this.#set({ search: v === '' || v === '?' ? '' : (v.startsWith('?') ? v : '?' + v) }); }
+    get searchParams() { return this.#params; }
+    get hash() { return this.#parts.hash; }
+    set hash(v) { v = String(v); this.#set({ hash: v === '' || v === '#' ? '' : (v.startsWith('#') ? v : '#' + v) }); }
+    toString() { return this.href; }
+    toJSON() { return this.href; }
+  }
+
+  // --- Request, Response ------------------------------------------------------------------------
+  const bodyOf = (body) => {
+    if (body === undefined || body === null) return null;
+    if (typeof body === 'string') return body;
+    const bytes = toBytes(body);
+    if (bytes) return new Uint8Array(bytes);
+    if (body instanceof URLSearchParams) return body.toString();
+    if (typeof body === 'object' && (typeof body.getReader === 'function' || typeof body.pipeTo === 'function')) notSimulated('A streamed body (ReadableStream)', 'pass a string, an ArrayBuffer or a Uint8Array');
+    if (body instanceof FormData) notSimulated('FormData bodies', 'pass a string, an ArrayBuffer or a Uint8Array');
+    return String(body);
+  };
+  class Body {
+    #body;
+    #used = false;
+    constructor(body) { this.#body = bodyOf(body); }
+    get body() { if (this.#body === null) return null; notSimulated('Reading a body as a stream (.body)', 'use text(), json(), arrayBuffer() or bytes()'); }
+    get bodyUsed() { return this.#used; }
+    _raw() { return this.#body; }
+    #take() { if (this.#used) throw new TypeError('Body has already been used. Use tee() first if you need to read it twice.'); this.#used = true; return this.#body; }
+    async text() { const b = this.#take(); return b === null ? '' : typeof b === 'string' ? b : utf8Decode(b); }
+    async json() { return JSON.parse(await this.text()); }
+    async bytes() { const b = this.#take(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? utf8Encode(b) : new Uint8Array(b); }
+    async arrayBuffer() { return (await this.bytes()).buffer; }
+    async formData() { notSimulated('Body.formData()', 'read text() and parse it'); }
+    async blob() { notSimulated('Body.blob()', 'use arrayBuffer()'); }
+  }
+  class FormData { constructor() { notSimulated('FormData'); } }
+
+  const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
+  class Request extends Body {
+    #url; #method; #headers; #cf;
+    constructor(input, init = {}) {
+      const from = input instanceof Request ? input : null;
+      super(init.body !== undefined ? init.body : from ? from._raw() : null);
+      this.#url = new URL(from ? from.url : String(input)).href;
+      const m = String(init.method ?? (from ? from.method : 'GET'));
+      this.#method = methods.includes(m.toUpperCase()) ? m.toUpperCase() : m;
+      this.#headers = new Headers(init.headers ?? (from ? from.headers : undefined));
+      this.#cf = init.cf ?? from?.cf;
+      if ((this.#method === 'GET' || this.#method === 'HEAD') && this._raw() !== null) throw new TypeError('Request with GET/HEAD method cannot have body.');
+    }
+    get url() { return this.#url; }
+    get method() { return this.#method; }
+    get headers() { return this.#headers; }
+    get cf() { return this.#cf; }
+    get redirect() { return 'follow'; }
+    get signal() { return undefined; }
+    clone() { return new Request(this); }
+  }
+  const statusTexts = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 412: 'Precondition Failed', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+  class Response extends Body {
+    #status; #statusText; #headers; #webSocket;
+    constructor(body = null, init = {}) {
+      super(body);
+      const status = init.status ?? 200;
+      if (!Number.isInteger(status) || ((status < 200 || status > 599) && status !== 101)) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${status}).`);
+      this.#status = status;
+      this.#statusText = init.statusText ?? statusTexts[status] ?? '';
+      this.#headers = new Headers(init.headers);
+      this.#webSocket = init.webSocket ?? null;
+      if (this.#webSocket) notSimulated('WebSocket responses');
+      if (typeof body === 'string' && !this.#headers.has('content-type')) this.#headers.set('content-type', 'text/plain;charset=UTF-8');
+    }
+    static json(data, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      return new Response(JSON.stringify(data), { ...init, headers });
+    }
+    static redirect(url, status = 302) {
+      if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`A redirect status is one of 301, 302, 303, 307, 308 (got ${status}).`);
+      return new Response(null, { status, headers: { location: new URL(url).href } });
+    }
+    static error() { notSimulated('Response.error()'); }
+    get status() { return this.#status; }
+    get statusText() { return this.#statusText; }
+    get ok() { return this.#status >= 200 && this.#status < 300; }
+    get headers() { return this.#headers; }
+    get redirected() { return false; }
+    get type() { return 'default'; }
+    get url() { return ''; }
+    get webSocket() { return this.#webSocket; }
+    clone() { return new Response(this._raw(), { status: this.#status, statusText: this.#statusText, headers: this.#headers }); }
+  }
+
+  // What crosses to the host: plain objects with the body as text or as Latin1 bytes.
+  const wireRequest = (request) => {
+    const raw = request._raw();
+    return { url: request.url, method: request.method, headers: [...request.headers], text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
+  };
+  const fromWireResponse = (w) => new Response(w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null, { status: w.status, headers: w.headers });
+  const toRequest = (input, init) => (input instanceof Request && init === undefined ? input : new Request(input, init));
+
+  // --- timers, crypto, clone, console ------------------------------------------------------------
+  let nextTimer = 0;
+  const timers = new Map();
+  const setTimeout = (fn, ms = 0, ...args) => {
+    if (typeof fn !== 'function') notSimulated('setTimeout with a string of code', 'pass a function');
+    const id = ++nextTimer;
+    timers.set(id, true);
+    host.timer(Math.max(0, Number(ms) || 0)).then(() => { if (timers.delete(id)) fn(...args); });
+    return id;
+  };
+  const clearTimeout = (id) => { timers.delete(id); };
+  const setInterval = () => notSimulated('setInterval', 'use setTimeout, or a Durable Object alarm');
+
+  const crypto = {
+    randomUUID: () => host.uuid(),
+    getRandomValues: (array) => {
+      if (!ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array) throw new TypeError('getRandomValues takes an integer typed array.');
+      if (array.byteLength > 65536) throw new DOMException('getRandomValues: at most 65,536 bytes at a time.', 'QuotaExceededError');
+      const bytes = latin1ToBytes(host.randomBytes(array.byteLength));
+      new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(bytes);
+      return array;
+    },
+    get subtle() { return notSimulated('crypto.subtle (Web Crypto)'); },
+  };
+
+  const structuredClone = (value) => {
+    const seen = new Map();
+    const clone = (v) => {
+      if (v === null || typeof v !== 'object') {
+        if (typeof v === 'function' || typeof v === 'symbol') throw new DOMException(`${String(v)} could not be cloned.`, 'DataCloneError');
+        return v;
+      }
+      if (seen.has(v)) return seen.get(v);
+      let out;
+      if (v instanceof Date) out = new Date(v.getTime());
+      else if (v instanceof RegExp) out = new RegExp(v.source, v.flags);
+      else if (v instanceof ArrayBuffer) out = v.slice(0);
+      else if (ArrayBuffer.isView(v)) out = new v.constructor(v);
+      else if (v instanceof Map) { out = new Map(); seen.set(v, out); for (const [k, x] of v) out.set(clone(k), clone(x)); return out; }
+      else if (v instanceof Set) { out = new Set(); seen.set(v, out); for (const x of v) out.add(clone(x)); return out; }
+      else if (v instanceof Error) { out = new Error(v.message); out.name = v.name; }
+      else if (Array.isArray(v)) { out = []; seen.set(v, out); v.forEach((x, i) => { out[i] = clone(x); }); return out; }
+      else { out = {}; seen.set(v, out); for (const k of Object.keys(v)) out[k] = clone(v[k]); return out; }
+      seen.set(v, out);
+      return out;
+    };
+    return clone(value);
+  };
+
+  const format = (args) => args.map(a => {
+    if (typeof a === 'string') return a;
+    if (a instanceof Error) return a.stack || `${a.name}: ${a.message}`;
+    try { return JSON.stringify(a) ?? String(a); } catch { return String(a); }
+  }).join(' ');
+  const console = {};
+  for (const level of ['log', 'info', 'debug', 'warn', 'error', 'trace']) console[level] = (...args) => host.log(level, format(args));
+
+  // --- what is not simulated ---------------------------------------------------------------------
+  const fetch = async (input, init) => {
+    const request = toRequest(input, init);
+    notSimulated(`Outbound fetch (to ${request.url})`, 'call other Workers through a service binding and Durable Objects through their stubs');
+  };
+  const refuse = (name, instead) => new Proxy(function () {}, {
+    get: (_, p) => (p === Symbol.toPrimitive || p === 'toString' ? () => `[${name}: not simulated]` : notSimulated(name, instead)),
+    apply: () => notSimulated(name, instead),
+    construct: () => notSimulated(name, instead),
+  });
+
+  // --- env, storage and stubs ------------------------------------------------------------------
+  const idObject = (hex, name) => Object.freeze({ toString: () => hex, equals: (other) => String(other) === hex, name: name ?? undefined });
+  const stubFor = (className, id) => new Proxy({ id, name: id.name }, {
+    get: (target, p) => {
+      if (p === 'fetch') return async (input, init) => fromWireResponse(await host.fetchObject(className, String(id), id.name ?? null, wireRequest(toRequest(input, init))));
+      if (p === 'id' || p === 'name') return target[p];
+      if (p === 'then' || typeof p === 'symbol') return undefined;
+      return () => notSimulated(`JS RPC on Durable Object stubs (stub.${String(p)}())`, 'use stub.fetch()');
+    },
+  });
+  const namespace = (className) => Object.freeze({
+    idFromName: (name) => idObject(host.idFromName(className, String(name)), String(name)),
+    idFromString: (hex) => { hex = String(hex); if (!/^[0-9a-f]{64}$/.test(hex)) throw new TypeError(`Invalid Durable Object ID: '${hex}' is not 64 lowercase hex digits.`); return idObject(hex, null); },
+    newUniqueId: () => idObject(host.newUniqueId(), null),
+    get: (id) => stubFor(className, id),
+    getByName: (name) => stubFor(className, idObject(host.idFromName(className, String(name)), String(name))),
+    jurisdiction: () => notSimulated('Durable Object jurisdictions'),
+  });
+  const makeEnv = (spec) => {
+    const env = {};
+    for (const [k, v] of Object.entries(spec.vars)) env[k] = spec.json.includes(k) ? JSON.parse(v) : v;
+    for (const [k, v] of Object.entries(spec.secrets)) env[k] = v;
+    for (const [k, cls] of Object.entries(spec.durableObjects)) env[k] = namespace(cls);
+    for (const [k, worker] of Object.entries(spec.services)) {
+      env[k] = new Proxy({}, {
+        get: (_, p) => {
+          if (p === 'fetch') return async (input, init) => fromWireResponse(await host.fetchService(worker, wireRequest(toRequest(input, init))));
+          if (p === 'then' || typeof p === 'symbol') return undefined;
+          return () => notSimulated(`JS RPC on service bindings (${k}.${String(p)}())`, `use ${k}.fetch()`);
+        },
+      });
+    }
+    if (spec.versionMetadata) env[spec.versionMetadata] = Object.freeze({ ...spec.version });
+    return Object.freeze(env);
+  };
+
+  const checkKey = (key) => { if (typeof key !== 'string' || key.length === 0) throw new TypeError('A storage key is a non-empty string.'); if (utf8Encode(key).length > 2048) throw new RangeError('Keys cannot be larger than 2048 bytes.'); return key; };
+  const encodeValue = (key, value) => {
+    if (value === undefined) throw new TypeError(`The value for '${key}' is undefined: storage.delete() removes a key.`);
+    const json = JSON.stringify(value);
+    if (json === undefined) throw new DOMException(`The value for '${key}' could not be stored (dosim stores values as JSON).`, 'DataCloneError');
+    if (json.length > 43690 && utf8Encode(json).length > 131072) throw new RangeError(`Values cannot be larger than 131072 bytes (the value for '${key}').`);
+    return json;
+  };
+  const makeStorage = (store) => {
+    const decode = (json) => (json === undefined || json === null ? undefined : JSON.parse(json));
+    const storage = {
+      get: async (keys) => {
+        if (Array.isArray(keys)) { const out = new Map(); for (const k of keys) { const v = store.read(checkKey(k)); if (v !== undefined && v !== null) out.set(k, decode(v)); } return out; }
+        return decode(store.read(checkKey(keys)));
+      },
+      put: async (keyOrEntries, value) => {
+        if (typeof keyOrEntries === 'object' && keyOrEntries !== null) return store.write(Object.entries(keyOrEntries).map(([k, v]) => [checkKey(k), encodeValue(k, v)]));
+        return store.write([[checkKey(keyOrEntries), encodeValue(keyOrEntries, value)]]);
+      },
+      delete: async (keys) => {
+        const list = Array.isArray(keys) ? keys : [keys];
+        const present = list.filter(k => { const v = store.read(checkKey(k)); return v !== undefined && v !== null; });
+        await store.write(present.map(k => [k, null]));
+        return Array.isArray(keys) ? present.length : present.length === 1;
+      },
+      list: async (options = {}) => {
+        const { prefix = null, start = null, startAfter = null, end = null, limit = null, reverse = false } = options;
+        if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new TypeError('list({ limit }) takes a positive whole number.');
+        let entries = store.readAll().filter(([k]) => (prefix === null || k.startsWith(prefix)) && (start === null || k >= start) && (startAfter === null || k > startAfter) && (end === null || k < end));
+        entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+        if (reverse) entries.reverse();
+        if (limit !== null) entries = entries.slice(0, limit);
+        return new Map(entries.map(([k, v]) => [k, decode(v)]));
+      },
+      deleteAll: async () => store.write(store.readAll().map(([k]) => [k, null])),
+      transaction: async (fn) => fn(storage),
+      sync: async () => {},
+      getAlarm: async () => notSimulated('Durable Object alarms (storage.getAlarm)'),
+      setAlarm: async () => notSimulated('Durable Object alarms (storage.setAlarm)'),
+      deleteAlarm: async () => notSimulated('Durable Object alarms (storage.deleteAlarm)'),
+      get sql() { return notSimulated('SQLite storage (ctx.storage.sql)', 'use the key-value API'); },
+    };
+    return Object.freeze(storage);
+  };
+  const makeState = (hex, name, store) => {
+    const waits = [];
+    return Object.freeze({
+      id: idObject(hex, name),
+      storage: makeStorage(store),
+      blockConcurrencyWhile: async (fn) => fn(),
+      waitUntil: (p) => { waits.push(Promise.resolve(p).catch(e => console.error('waitUntil:', e))); },
+      acceptWebSocket: () => notSimulated('WebSocket hibernation (ctx.acceptWebSocket)'),
+      getWebSockets: () => notSimulated('WebSocket hibernation (ctx.getWebSockets)'),
+      abort: () => notSimulated('ctx.abort()'),
+    });
+  };
+  const executionContext = () => Object.freeze({
+    waitUntil: (p) => { Promise.resolve(p).catch(e => console.error('waitUntil:', e)); },
+    passThroughOnException: () => {},
+  });
+
+  class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
+  class WorkerEntrypoint { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
+  const isClass = (f) => typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
+
+  Object.assign(globalThis, {
+    Headers, Request, Response, URL, URLSearchParams, TextEncoder, TextDecoder, DOMException, FormData, atob, btoa,
+    crypto, structuredClone, setTimeout, clearTimeout, setInterval, clearInterval: clearTimeout, console, fetch,
+    queueMicrotask: (fn) => { Promise.resolve().then(fn); },
+    WebAssembly: refuse('WebAssembly'), caches: refuse('The Cache API (caches)'),
+    ReadableStream: refuse('ReadableStream', 'bodies are read whole'), WritableStream: refuse('WritableStream'), TransformStream: refuse('TransformStream'),
+    WebSocket: refuse('WebSocket'), WebSocketPair: refuse('WebSocketPair'), EventSource: refuse('EventSource'), XMLHttpRequest: refuse('XMLHttpRequest', 'there is no outbound network'),
+    navigator: Object.freeze({ userAgent: 'Cloudflare-Workers' }),
+  });
+
+  // What the host uses (never user code: it is gone from globalThis once the modules load).
+  globalThis.__dosim = {
+    cloudflareWorkers: { DurableObject, WorkerEntrypoint },
+    makeEnv, makeState, executionContext, isClass,
+    request: (w) => new Request(w.url, { method: w.method, headers: w.headers, body: w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null }),
+    response: (r) => {
+      if (!(r instanceof Response)) throw new TypeError(`The handler returned ${r === undefined ? 'undefined' : typeof r === 'object' ? (r?.constructor?.name ?? 'an object') : typeof r}, not a Response.`);
+      const raw = r._raw();
+      return { status: r.status, headers: [...r.headers], text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
+    },
+  };
+})();

@@ -1,0 +1,132 @@
+using System.Collections.Immutable;
+using Simulator.Core;
+
+namespace Simulator.Workers;
+
+/// <summary>
+/// A user's own Worker as wrangler knows it: bundled ES modules (the main one first) and the
+/// wrangler configuration (wrangler.toml, wrangler.json or wrangler.jsonc) that names its vars,
+/// Durable Object bindings, migrations, service bindings and version metadata binding.
+/// </summary>
+public sealed record WorkerProject
+{
+    /// <summary>The Worker's name from the configuration; null when it has none.</summary>
+    public string? Name { get; init; }
+
+    public required WorkerCode Code { get; init; }
+
+    public ImmutableSortedDictionary<string, string> Vars { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    public ImmutableSortedSet<string> DurableObjectClasses { get; init; } = ImmutableSortedSet<string>.Empty;
+
+    /// <summary>The tag of the last migration; null when the configuration has none.</summary>
+    public string? MigrationTag { get; init; }
+
+    public bool UsesSmartPlacement { get; init; }
+
+    public bool HasMtlsBinding { get; init; }
+
+    /// <summary>The version this project makes.</summary>
+    public VersionDraft Draft(string? tag = null, string? message = null) => new()
+    {
+        Script = Code.MainModule,
+        Code = Code,
+        Tag = tag,
+        Message = message,
+        Vars = Vars,
+        DurableObjectClasses = DurableObjectClasses,
+        MigrationTag = MigrationTag,
+        UsesSmartPlacement = UsesSmartPlacement,
+        HasMtlsBinding = HasMtlsBinding,
+    };
+
+    /// <summary>
+    /// Reads the modules (named by their path relative to the first one's folder, as they import
+    /// each other) and, when given, the configuration. Throws <see cref="WorkerProjectException"/>
+    /// with what to fix.
+    /// </summary>
+    public static WorkerProject Load(IReadOnlyList<string> modulePaths, string? configPath)
+    {
+        ArgumentNullException.ThrowIfNull(modulePaths);
+        var config = configPath is null ? WranglerConfig.Empty : WranglerConfig.Read(configPath);
+        var paths = modulePaths.Count > 0 ? modulePaths : config.MainModulePath(configPath);
+        return From(ReadModules(paths), config);
+    }
+
+    /// <summary>The project from modules already in memory and a parsed configuration.</summary>
+    public static WorkerProject From(ImmutableArray<WorkerModule> modules, WranglerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (WorkerCode.Validate(modules) is { } invalid)
+        {
+            throw new WorkerProjectException(invalid.Message);
+        }
+
+        var classes = config.DurableObjectClasses();
+        return new WorkerProject
+        {
+            Name = config.Name,
+            Code = new WorkerCode
+            {
+                Modules = modules,
+                DurableObjectBindings = config.DurableObjectBindings(),
+                ServiceBindings = config.ServiceBindings(),
+                VersionMetadataBinding = config.VersionMetadataBinding(),
+                JsonVars = config.JsonVars(),
+            },
+            Vars = config.Vars(),
+            DurableObjectClasses = classes,
+            MigrationTag = config.LastMigrationTag(),
+            UsesSmartPlacement = config.UsesSmartPlacement(),
+            HasMtlsBinding = config.HasMtlsBinding(),
+        };
+    }
+
+    private static ImmutableArray<WorkerModule> ReadModules(IReadOnlyList<string> paths)
+    {
+        var root = Path.GetDirectoryName(Path.GetFullPath(paths[0]))!;
+        var modules = ImmutableArray.CreateBuilder<WorkerModule>();
+        foreach (var path in paths)
+        {
+            var full = Path.GetFullPath(path);
+            if (!File.Exists(full))
+            {
+                throw new WorkerProjectException($"Module '{path}' does not exist. Bundle your Worker first (npx wrangler deploy --dry-run --outdir dist) and pass --module dist/index.js.");
+            }
+
+            if (full.EndsWith(".ts", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".tsx", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new WorkerProjectException($"Module '{path}' is TypeScript, which dosim does not compile: bundle it first (npx wrangler deploy --dry-run --outdir dist) and pass --module dist/index.js.");
+            }
+
+            var name = Path.GetRelativePath(root, full).Replace('\\', '/');
+            if (name.StartsWith("../", StringComparison.Ordinal))
+            {
+                throw new WorkerProjectException($"Module '{path}' is outside the main module's folder ({root}): pass the main module first, and the others from its folder down.");
+            }
+
+            modules.Add(new WorkerModule(name, File.ReadAllText(full)));
+        }
+
+        return modules.ToImmutable();
+    }
+}
+
+/// <summary>A Worker project that cannot make a version; the message says what to fix.</summary>
+public sealed class WorkerProjectException : Exception
+{
+    public WorkerProjectException()
+    {
+    }
+
+    public WorkerProjectException(string message)
+        : base(message)
+    {
+    }
+
+    public WorkerProjectException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+

@@ -1,0 +1,212 @@
+using System.Collections;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using Tomlyn;
+using Tomlyn.Model;
+
+namespace Simulator.Workers;
+
+/// <summary>
+/// The parts of a wrangler configuration dosim reads, from TOML (wrangler.toml) or JSON with
+/// comments (wrangler.json, wrangler.jsonc). A binding dosim does not simulate is refused with
+/// its name, never silently dropped.
+/// </summary>
+public sealed class WranglerConfig
+{
+    // Bindings the platform has and dosim does not: a Worker that uses one would run wrong here.
+    private static readonly string[] NotSimulated =
+    [
+        "kv_namespaces", "r2_buckets", "d1_databases", "queues", "ai", "browser", "analytics_engine_datasets",
+        "hyperdrive", "vectorize", "dispatch_namespaces", "workflows", "send_email", "tail_consumers", "unsafe",
+        "wasm_modules", "text_blobs", "data_blobs", "assets", "pipelines", "secrets_store_secrets", "images",
+    ];
+
+    private readonly IReadOnlyDictionary<string, object?> _root;
+
+    private WranglerConfig(IReadOnlyDictionary<string, object?> root) => _root = root;
+
+    public static WranglerConfig Empty { get; } = new(new Dictionary<string, object?>());
+
+    public string? Name => _root.GetValueOrDefault("name") as string;
+
+    /// <summary>Reads a configuration file; its extension says its format.</summary>
+    public static WranglerConfig Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new WorkerProjectException($"The configuration '{path}' does not exist: pass --config wrangler.toml (or wrangler.jsonc).");
+        }
+
+        var format = Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".toml" => "toml",
+            ".json" or ".jsonc" => "json",
+            var other => throw new WorkerProjectException($"The configuration '{path}' is neither TOML (.toml) nor JSON (.json, .jsonc) (got '{other}')."),
+        };
+        return Parse(File.ReadAllText(path), format, path);
+    }
+
+    /// <summary>Parses a configuration's text; <paramref name="format"/> is "toml" or "json" (comments and trailing commas allowed).</summary>
+    public static WranglerConfig Parse(string text, string format, string source = "the configuration")
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        IReadOnlyDictionary<string, object?> root;
+        try
+        {
+            root = format switch
+            {
+                "toml" => (IReadOnlyDictionary<string, object?>)Plain(TomlSerializer.Deserialize<TomlTable>(text))!,
+                "json" => Plain(JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }).RootElement) as IReadOnlyDictionary<string, object?>
+                    ?? throw new WorkerProjectException($"{source} is not a JSON object."),
+                _ => throw new ArgumentException($"Unknown configuration format '{format}': toml or json.", nameof(format)),
+            };
+        }
+        catch (TomlException ex)
+        {
+            throw new WorkerProjectException($"{source} is not valid TOML: {ex.Message}", ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new WorkerProjectException($"{source} is not valid JSON: {ex.Message}", ex);
+        }
+
+        foreach (var key in NotSimulated)
+        {
+            if (root.ContainsKey(key))
+            {
+                throw new WorkerProjectException($"{source} declares '{key}', a binding dosim does not simulate: remove it to run this Worker in dosim (dosim simulates vars, secrets, Durable Objects, service bindings and version metadata).");
+            }
+        }
+
+        return new WranglerConfig(root);
+    }
+
+    /// <summary>The main module's path from <c>main</c>, relative to the configuration's folder.</summary>
+    public IReadOnlyList<string> MainModulePath(string? configPath)
+    {
+        var main = _root.GetValueOrDefault("main") as string
+            ?? throw new WorkerProjectException("No module to run: pass --module dist/index.js (or set main in the configuration).");
+        return [Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath ?? "."))!, main)];
+    }
+
+    public ImmutableSortedDictionary<string, string> Vars() =>
+        Table("vars").ToImmutableSortedDictionary(v => v.Key, v => v.Value as string ?? JsonSerializer.Serialize(v.Value), StringComparer.Ordinal);
+
+    public ImmutableSortedSet<string> JsonVars() => [.. Table("vars").Where(v => v.Value is not string).Select(v => v.Key)];
+
+    public ImmutableSortedDictionary<string, string> DurableObjectBindings()
+    {
+        var bindings = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var binding in Tables(Table("durable_objects").GetValueOrDefault("bindings"), "durable_objects.bindings"))
+        {
+            var name = Required(binding, "name", "durable_objects.bindings");
+            var className = Required(binding, "class_name", "durable_objects.bindings");
+            if (binding.GetValueOrDefault("script_name") is string script && script != Name)
+            {
+                throw new WorkerProjectException($"Durable Object binding '{name}' names class {className} of another Worker ('{script}'), which dosim does not simulate: bind classes of this Worker.");
+            }
+
+            bindings[name] = className;
+        }
+
+        return bindings.ToImmutable();
+    }
+
+    /// <summary>The classes this Worker exports: those its bindings name and those its migrations create, less the deleted ones.</summary>
+    public ImmutableSortedSet<string> DurableObjectClasses()
+    {
+        var classes = new SortedSet<string>(DurableObjectBindings().Values, StringComparer.Ordinal);
+        foreach (var migration in Migrations())
+        {
+            foreach (var key in new[] { "new_classes", "new_sqlite_classes" })
+            {
+                classes.UnionWith(Strings(migration.GetValueOrDefault(key)));
+            }
+
+            foreach (var renamed in Tables(migration.GetValueOrDefault("renamed_classes"), "migrations.renamed_classes"))
+            {
+                classes.Remove(Required(renamed, "from", "migrations.renamed_classes"));
+                classes.Add(Required(renamed, "to", "migrations.renamed_classes"));
+            }
+
+            classes.ExceptWith(Strings(migration.GetValueOrDefault("deleted_classes")));
+        }
+
+        return [.. classes];
+    }
+
+    public string? LastMigrationTag() => Migrations().Select(m => m.GetValueOrDefault("tag") as string).LastOrDefault();
+
+    public ImmutableSortedDictionary<string, string> ServiceBindings()
+    {
+        var bindings = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var service in Tables(_root.GetValueOrDefault("services"), "services"))
+        {
+            var binding = Required(service, "binding", "services");
+            if (service.ContainsKey("entrypoint"))
+            {
+                throw new WorkerProjectException($"Service binding '{binding}' names an entrypoint, which dosim does not simulate: bind the Worker's default fetch handler.");
+            }
+
+            bindings[binding] = Required(service, "service", "services");
+        }
+
+        return bindings.ToImmutable();
+    }
+
+    public string? VersionMetadataBinding() => Table("version_metadata").GetValueOrDefault("binding") as string;
+
+    public bool UsesSmartPlacement() => Table("placement").GetValueOrDefault("mode") is "smart";
+
+    public bool HasMtlsBinding() => _root.ContainsKey("mtls_certificates");
+
+    private IEnumerable<IReadOnlyDictionary<string, object?>> Migrations() => Tables(_root.GetValueOrDefault("migrations"), "migrations");
+
+    private IReadOnlyDictionary<string, object?> Table(string key) =>
+        _root.GetValueOrDefault(key) switch
+        {
+            null => new Dictionary<string, object?>(),
+            IReadOnlyDictionary<string, object?> table => table,
+            _ => throw new WorkerProjectException($"'{key}' in the configuration is not a table."),
+        };
+
+    private static IEnumerable<IReadOnlyDictionary<string, object?>> Tables(object? value, string key) =>
+        value switch
+        {
+            null => [],
+            IReadOnlyList<object?> list => list.Select(item => item as IReadOnlyDictionary<string, object?> ?? throw new WorkerProjectException($"Each entry of '{key}' is a table.")),
+            _ => throw new WorkerProjectException($"'{key}' in the configuration is not a list of tables."),
+        };
+
+    private static IEnumerable<string> Strings(object? value) =>
+        value is IReadOnlyList<object?> list ? list.Select(v => v as string ?? throw new WorkerProjectException("Class names in migrations are strings.")) : [];
+
+    private static string Required(IReadOnlyDictionary<string, object?> table, string key, string where) =>
+        table.GetValueOrDefault(key) as string is { Length: > 0 } value ? value : throw new WorkerProjectException($"An entry of '{where}' has no '{key}'.");
+
+    // TOML and JSON both become dictionaries, lists, strings, numbers and booleans.
+    private static object? Plain(object? value) => value switch
+    {
+        null => null,
+        string or bool or long or double => value,
+        int i => (long)i,
+        TomlDateTime date => date.ToString(),
+        TomlTable table => table.ToDictionary(e => e.Key, e => Plain(e.Value)) as IReadOnlyDictionary<string, object?>,
+        IDictionary dictionary => dictionary.Keys.Cast<object>().ToDictionary(k => Convert.ToString(k, CultureInfo.InvariantCulture)!, k => Plain(dictionary[k])) as IReadOnlyDictionary<string, object?>,
+        IEnumerable list => list.Cast<object?>().Select(Plain).ToList() as IReadOnlyList<object?>,
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+    };
+
+    private static object? Plain(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => Plain(p.Value)) as IReadOnlyDictionary<string, object?>,
+        JsonValueKind.Array => element.EnumerateArray().Select(Plain).ToList() as IReadOnlyList<object?>,
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.TryGetInt64(out var whole) ? whole : element.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+}

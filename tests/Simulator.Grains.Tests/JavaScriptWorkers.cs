@@ -1,0 +1,49 @@
+using Simulator.Core;
+using Simulator.Workers;
+
+namespace Simulator.Grains.Tests;
+
+/// <summary>Small Workers of the users' kind, in JavaScript, for the runtime's tests.</summary>
+public static class JavaScriptWorkers
+{
+    /// <summary>The wrangler.toml of a Worker with a Counter Durable Object and the version metadata binding.</summary>
+    public const string CounterConfig = """
+        name = "counter"
+        main = "index.js"
+        [vars]
+        GREETING = "hello"
+        LIMITS = { max = 3 }
+        [[durable_objects.bindings]]
+        name = "COUNTER"
+        class_name = "Counter"
+        [[migrations]]
+        tag = "v1"
+        new_classes = ["Counter"]
+        [version_metadata]
+        binding = "VERSION"
+        """;
+
+    /// <summary>The quick start's counter: in-memory and durable counts, the version it runs on.</summary>
+    public const string Counter = """
+        import { DurableObject } from "cloudflare:workers";
+        export class Counter extends DurableObject {
+          inMemory = 0;
+          async fetch(request) {
+            this.inMemory++;
+            const durable = ((await this.ctx.storage.get("count")) ?? 0) + 1;
+            await this.ctx.storage.put("count", durable);
+            return Response.json({ name: this.ctx.id.name ?? null, version: this.env.VERSION.id, tag: this.env.VERSION.tag, inMemory: this.inMemory, durable });
+          }
+        }
+        export default {
+          async fetch(request, env) {
+            const name = new URL(request.url).pathname.slice(1);
+            if (!name) return new Response("name a counter\n", { status: 400 });
+            return env.COUNTER.get(env.COUNTER.idFromName(name)).fetch(request);
+          },
+        };
+        """;
+
+    public static VersionDraft Draft(string tag, string mainModule, string config = CounterConfig, params (string Name, string Content)[] more) =>
+        WorkerProject.From([new WorkerModule("index.js", mainModule), .. more.Select(m => new WorkerModule(m.Name, m.Content))], WranglerConfig.Parse(config, "toml")).Draft(tag);
+}
