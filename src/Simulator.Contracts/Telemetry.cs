@@ -54,14 +54,16 @@ public sealed record TraceResponse([property: Id(0), JsonPropertyName("status")]
 public sealed record TraceException(
     [property: Id(0), JsonPropertyName("name")] string Name,
     [property: Id(1), JsonPropertyName("message")] string Message,
-    [property: Id(2), JsonPropertyName("timestamp")] long TimestampMs);
+    [property: Id(2), JsonPropertyName("timestamp")] long TimestampMs,
+    [property: Id(3), JsonPropertyName("stack"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Stack = null);
 
 /// <summary>A <c>console.log</c>-style line from worker code: level "log", "info", "warn", "error" or "debug".</summary>
 [GenerateSerializer, Immutable, Alias("dosim.TraceLog")]
 public sealed record TraceLog(
     [property: Id(0), JsonPropertyName("level")] string Level,
     [property: Id(1), JsonPropertyName("message")] ImmutableArray<string> Message,
-    [property: Id(2), JsonPropertyName("timestamp")] long TimestampMs);
+    [property: Id(2), JsonPropertyName("timestamp")] long TimestampMs,
+    [property: Id(3), JsonPropertyName("stack"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Stack = null);
 
 /// <summary>The trace events a silo holds for a Worker after a given sequence number.</summary>
 [GenerateSerializer, Immutable, Alias("dosim.TraceEventPage")]

@@ -21,11 +21,16 @@ public sealed class DocsScenarioTests(ClusterFixture fixture)
     public Task The_docs_rollout_works_on_a_worker_whose_first_version_applied_a_migration() =>
         Rollout(RolloutTable.DocsObjects, expectTable: true, migrationTag: "v1");
 
-    private async Task Rollout(IReadOnlyList<string> names, bool expectTable, string? migrationTag = null)
+    // The user's own Worker: two versions of a JavaScript counter (its config applies migration v1).
+    [Fact]
+    public Task The_docs_rollout_of_two_javascript_versions_gives_the_same_table_and_one_reset_each() =>
+        Rollout(RolloutTable.DocsObjects, expectTable: true, migrationTag: "v1", javaScript: true);
+
+    private async Task Rollout(IReadOnlyList<string> names, bool expectTable, string? migrationTag = null, bool javaScript = false)
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
-        var a = await worker.DeployAsync("counter", "A", migrationTag: migrationTag);
-        var b = await worker.UploadAsync("counter", "B", migrationTag: migrationTag);
+        var a = javaScript ? await worker.DeployAsync(JavaScriptWorkers.Draft("A", JavaScriptWorkers.Counter)) : await worker.DeployAsync("counter", "A", migrationTag: migrationTag);
+        var b = javaScript ? await worker.UploadAsync(JavaScriptWorkers.Draft("B", JavaScriptWorkers.Counter)) : await worker.UploadAsync("counter", "B", migrationTag: migrationTag);
         Assert.Equal(migrationTag, (await worker.HistoryAsync()).MigrationTag);
         (Guid, decimal)[][] steps = [[(a.Id, 100)], [(b.Id, 20), (a.Id, 80)], [(b.Id, 50), (a.Id, 50)], [(b.Id, 100)]];
         string[][] docsTable = [["A", "A", "A"], ["B", "A", "A"], ["B", "B", "A"], ["B", "B", "B"]];

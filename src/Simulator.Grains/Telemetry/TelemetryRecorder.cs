@@ -60,7 +60,13 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             return;
         }
 
-        var outcome = exception is null ? "ok" : "exception";
+        // A sandbox limit has the platform's own outcome (exceededCpu, exceededMemory).
+        var outcome = exception switch
+        {
+            null => "ok",
+            Runtime.JavaScript.JavaScriptLimitException limit => limit.Outcome,
+            _ => exception.GetBaseException() is Runtime.JavaScript.JavaScriptLimitException inner ? inner.Outcome : "exception",
+        };
         var worker = _workers.GetOrAdd(invocation.Worker, static _ => new WorkerRecord());
         var version = invocation.Version;
         if (invocation.ClassName is null)
@@ -107,7 +113,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             Outcome = outcome,
             Entrypoint = invocation.ClassName,
             Event = new TraceFetchEvent(new TraceRequest(invocation.Request.Url, invocation.Request.Method), exception is null ? Response(status) : null),
-            Exceptions = exception is null ? [] : [new TraceException(exception.GetType().Name, exception.Message, Now())],
+            Exceptions = exception is null ? [] : [new TraceException(exception.GetType().Name, exception.Message, Now(), (exception.GetBaseException() as Runtime.JavaScript.UncaughtJavaScriptException)?.JavaScriptStack)],
             Logs = logs,
             Sequence = Interlocked.Increment(ref _sequence),
         };

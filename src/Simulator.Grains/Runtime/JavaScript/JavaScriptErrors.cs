@@ -1,6 +1,7 @@
 namespace Simulator.Grains.Runtime.JavaScript;
 
 /// <summary>An exception thrown or a promise rejected by a version's JavaScript, with its JS stack.</summary>
+[GenerateSerializer, Alias("dosim.UncaughtJavaScriptException")]
 public sealed class UncaughtJavaScriptException : Exception
 {
     public UncaughtJavaScriptException()
@@ -21,10 +22,12 @@ public sealed class UncaughtJavaScriptException : Exception
         : base(message) => JavaScriptStack = javaScriptStack;
 
     /// <summary>The stack as the script's engine tells it (file:line:column of each frame).</summary>
-    public string? JavaScriptStack { get; }
+    [Id(0)]
+    public string? JavaScriptStack { get; private set; }
 }
 
 /// <summary>A turn of JavaScript went over a sandbox limit; <see cref="Outcome"/> is the platform's word for it.</summary>
+[GenerateSerializer, Alias("dosim.JavaScriptLimitException")]
 public sealed class JavaScriptLimitException : Exception
 {
     public JavaScriptLimitException()
@@ -45,5 +48,6 @@ public sealed class JavaScriptLimitException : Exception
         : base(message, innerException) => Outcome = outcome;
 
     /// <summary>The trace event's outcome: <c>exceededCpu</c>, <c>exceededMemory</c> or <c>exception</c>.</summary>
-    public string Outcome { get; } = "exception";
+    [Id(0)]
+    public string Outcome { get; private set; } = "exception";
 }
