@@ -55,11 +55,22 @@ internal static class Output
         ("Tag", version.Tag),
         ("Message", version.Message),
         ("Source", Source(version.Source)),
-        ("Script", version.Script),
+        ("Script", version.Code is null ? version.Script : $"your own JavaScript, main module {version.Script}"),
+        ("Modules", version.Code is null ? null : string.Join(", ", version.Code.Modules.Select(m => $"{m.Name} ({m.Content.Length.ToString("N0", CultureInfo.InvariantCulture)} chars)"))),
+        ("Modules hash", version.Code?.Hash),
+        ("Bindings", version.Code is null ? null : Bindings(version.Code)),
         ("Durable Objects", version.DurableObjectClasses.IsEmpty ? null : string.Join(", ", version.DurableObjectClasses)),
         ("Migration tag", version.MigrationTag),
         ("Vars", version.Vars.IsEmpty ? null : string.Join(", ", version.Vars.Select(v => $"{v.Key}={v.Value}"))),
         ("Secrets", version.Secrets.IsEmpty ? null : string.Join(", ", version.Secrets.Keys)));
+
+    private static string? Bindings(WorkerCode code)
+    {
+        var all = code.DurableObjectBindings.Select(b => $"{b.Key} (Durable Object {b.Value})")
+            .Concat(code.ServiceBindings.Select(b => $"{b.Key} (service {b.Value})"))
+            .Concat(code.VersionMetadataBinding is { } v ? [$"{v} (version metadata)"] : []);
+        return string.Join(", ", all) is { Length: > 0 } text ? text : null;
+    }
 
     public static void Deployment(Deployment deployment, WorkerHistory history)
     {
@@ -90,6 +101,9 @@ internal static class Output
         message = v.Message,
         source = Source(v.Source),
         script = v.Script,
+        modules = v.Code?.Modules.Select(m => new { name = m.Name, size = m.Content.Length }),
+        modulesHash = v.Code?.Hash,
+        bindings = v.Code is null ? null : new { durableObjects = v.Code.DurableObjectBindings, services = v.Code.ServiceBindings, versionMetadata = v.Code.VersionMetadataBinding },
         vars = v.Vars,
         secrets = v.Secrets.Keys,
         durableObjectClasses = v.DurableObjectClasses,

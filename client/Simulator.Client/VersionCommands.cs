@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using Simulator.Contracts;
 using Simulator.Core;
+using Simulator.Workers;
 
 namespace Simulator.Client;
 
@@ -16,6 +17,8 @@ internal static class VersionCommands
     private static readonly Option<string?> MigrationTag = new("--migration-tag") { Description = "The tag the version's Durable Object migrations end at (wrangler's new_tag); a plain deploy applies a new one." };
     private static readonly Option<bool> Mtls = new("--mtls") { Description = "The version has an mTLS binding." };
     private static readonly Option<bool> SmartPlacement = new("--smart-placement") { Description = "The version uses Smart Placement." };
+    private static readonly Option<string[]> Modules = new("--module") { Description = "A module of your own bundled Worker, the main one first (repeat for more), e.g. --module dist/index.js." };
+    private static readonly Option<string?> Config = new("--config", "-c") { Description = "Your wrangler configuration (wrangler.toml, wrangler.json or wrangler.jsonc): vars, Durable Object bindings, migrations, services, version_metadata." };
     private static readonly Option<bool> Yes = new("--yes", "-y") { Description = "Do not ask for confirmation (dosim never asks; accepted for the platform's scripts)." };
 
     public static Command Deploy()
@@ -256,6 +259,8 @@ internal static class VersionCommands
     private static void AddDraftOptions(Command command)
     {
         command.Options.Add(Script);
+        command.Options.Add(Modules);
+        command.Options.Add(Config);
         command.Options.Add(Tag);
         command.Options.Add(Message);
         command.Options.Add(Vars);
@@ -276,6 +281,35 @@ internal static class VersionCommands
             }
 
             vars[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        var modules = parse.GetValue(Modules) ?? [];
+        var config = parse.GetValue(Config);
+        if (modules.Length > 0 || config is not null)
+        {
+            if (parse.GetResult(Script) is { Implicit: false })
+            {
+                throw new CliException(ExitCodes.Usage, "--script names a built-in script; --module and --config bring your own Worker: pass one or the other.");
+            }
+
+            WorkerProject project;
+            try
+            {
+                project = WorkerProject.Load(modules, config);
+            }
+            catch (WorkerProjectException ex)
+            {
+                throw new CliException(ExitCodes.Usage, ex.Message);
+            }
+
+            var draft = project.Draft(parse.GetValue(Tag), parse.GetValue(Message));
+            return draft with
+            {
+                Vars = draft.Vars.SetItems(vars.ToImmutable()),
+                MigrationTag = parse.GetValue(MigrationTag) ?? draft.MigrationTag,
+                HasMtlsBinding = draft.HasMtlsBinding || parse.GetValue(Mtls),
+                UsesSmartPlacement = draft.UsesSmartPlacement || parse.GetValue(SmartPlacement),
+            };
         }
 
         return new VersionDraft

@@ -51,4 +51,39 @@ public sealed class QuickStartTests
         Assert.Matches(@"\n +1  " + versionA + @" \(A\) -> " + versionB + @" \(B\)", result.Stdout);
         Assert.Contains($"GET https://my-worker.localhost/bar  ok 200  version {versionB} (B)", result.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_readme_bring_your_own_worker_section_works_as_written()
+    {
+        var readme = File.ReadAllText(Path.Combine(Build.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
+        await using var silo = await SiloProcess.StartAsync();
+
+        var script = "set -euo pipefail\nshopt -s expand_aliases\n" + Block(readme, "own-worker")
+            .Replace("dotnet run --project client/Simulator.Client --", $"dotnet {Build.CliDll}", StringComparison.Ordinal)
+            .Replace(":8787", $":{silo.HttpPort}", StringComparison.Ordinal);
+        var result = await Run.ProcessAsync("bash", ["-c", script], Run.Environment(silo));
+        Assert.True(result.ExitCode == 0, result + "\n--- silo\n" + silo.Output);
+
+        var lines = result.Stdout.ReplaceLineEndings("\n").Split('\n');
+        var versionA = lines.First(l => l.StartsWith("Current Version ID: ", StringComparison.Ordinal)).Split(' ')[3];
+        Assert.Contains("Modules hash", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("COUNTER (Durable Object Counter)", result.Stdout, StringComparison.Ordinal);
+
+        var versionB = lines.First(l => l.StartsWith("Deployed counter version(s): ", StringComparison.Ordinal)).Split(' ')[3];
+        Assert.NotEqual(versionA, versionB);
+
+        // At B20/A80 the docs' table has bar on A: the JavaScript object says so itself (B has a 10%
+        // error rate, so its answers are not counted on here).
+        var bar = lines.First(l => l.StartsWith("{\"name\":\"bar\"", StringComparison.Ordinal));
+        Assert.Contains($"\"version\":\"{versionA}\"", bar, StringComparison.Ordinal);
+
+        // The override picks B for the Worker; at B100 every object has reset exactly once.
+        Assert.Contains(versionB, lines);
+        foreach (var name in new[] { "foo", "bar", "baz" })
+        {
+            Assert.Matches($"Counter +[0-9a-f]{{64}} +{name} +{versionB} \\(B\\) +1 ", result.Stdout);
+        }
+
+        Assert.Contains("Analytics of counter, from every silo (exact counts)", result.Stdout, StringComparison.Ordinal);
+    }
 }
