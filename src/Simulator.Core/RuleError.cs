@@ -25,6 +25,9 @@ public sealed record RuleError(int Code, string Message)
     /// <summary>Platform 10211: Durable Object migrations only through a full deploy.</summary>
     public const int MigrationsNeedFullDeploy = 10211;
 
+    /// <summary>The platform's "script failed to load" at upload (an uncaught error, a missing module or export).</summary>
+    public const int ScriptLoadFailed = 10021;
+
     /// <summary>Platform 10215: secrets only while the latest version is deployed at 100%.</summary>
     public const int SecretsNeedLatestDeployed = 10215;
 

@@ -205,6 +205,11 @@ public sealed partial class DeploymentGrain(
             {
                 throw new RuleRefusedException(invalid);
             }
+
+            if (scripts.JavaScript?.Check(draft, WorkerName) is { } loadFailure)
+            {
+                throw new RuleRefusedException(new RuleError(RuleError.ScriptLoadFailed, loadFailure));
+            }
         }
         else if (!scripts.Scripts.TryGetValue(draft.Script, out var script))
         {

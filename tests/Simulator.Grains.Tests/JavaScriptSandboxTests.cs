@@ -65,6 +65,7 @@ public sealed class JavaScriptSandboxTests(ClusterFixture fixture)
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
         await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
+            export class Counter { async fetch() { return new Response("counted"); } }
             export default {
               async fetch(request, env) {
                 const tried = {};

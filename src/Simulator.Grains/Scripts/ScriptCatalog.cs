@@ -119,6 +119,7 @@ public sealed class ScriptCatalog(IReadOnlyDictionary<string, ScriptDefinition> 
 }
 
 /// <summary>A version's script cannot run what it was asked to (an unknown script or class).</summary>
+[GenerateSerializer, Alias("dosim.ScriptException")]
 public sealed class ScriptException : Exception
 {
     public ScriptException()

@@ -27,13 +27,20 @@ internal sealed class BundleModuleLoader(ImmutableArray<WorkerModule> modules) :
         return new ResolvedSpecifier(moduleRequest, Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')), uri, SpecifierType.RelativeOrAbsolute);
     }
 
+    /// <summary>Why the last module could not be found (Jint reports only "Could not load module").</summary>
+    public string? LastFailure { get; private set; }
+
     protected override string LoadModuleContents(Engine engine, ResolvedSpecifier resolved)
     {
         ArgumentNullException.ThrowIfNull(resolved);
-        return _modules.TryGetValue(resolved.Key, out var content)
-            ? content
-            : throw new Scripts.ScriptException(resolved.Type == SpecifierType.Bare
-                ? $"Module '{resolved.Key}' is not part of the upload and not a runtime module dosim provides (it provides cloudflare:workers). Bundle your dependencies first: npx wrangler deploy --dry-run --outdir dist."
-                : $"Module '{resolved.Key}' is imported but was not uploaded (uploaded: {string.Join(", ", _modules.Keys.Order(StringComparer.Ordinal))}). Pass it with another --module.");
+        if (_modules.TryGetValue(resolved.Key, out var content))
+        {
+            return content;
+        }
+
+        LastFailure = resolved.Type == SpecifierType.Bare
+            ? $"Module '{resolved.Key}' is not part of the upload and not a runtime module dosim provides (it provides cloudflare:workers). Bundle your dependencies first: npx wrangler deploy --dry-run --outdir dist."
+            : $"Module '{resolved.Key}' is imported but was not uploaded (uploaded: {string.Join(", ", _modules.Keys.Order(StringComparer.Ordinal))}). Pass it with another --module.";
+        throw new Scripts.ScriptException(LastFailure);
     }
 }

@@ -45,9 +45,10 @@ internal sealed class JavaScriptEngine : IDisposable
     {
         var code = version.Code ?? throw new ArgumentException("The version has no JavaScript.", nameof(version));
         (_time, _grains, _workerName) = (time, grains, workerName);
+        var loader = new BundleModuleLoader(code.Modules);
         _engine = new Engine(options =>
         {
-            options.EnableModules(new BundleModuleLoader(code.Modules));
+            options.EnableModules(loader);
             options.LimitRecursion(limits.MaxRecursion);
             options.Constraints.StackOverflowGuard = true;
             options.TimeoutInterval(limits.CpuPerTurn);
@@ -89,13 +90,11 @@ internal sealed class JavaScriptEngine : IDisposable
         {
             _exports = _engine.Modules.Import("./" + code.MainModule);
         }
-        catch (JavaScriptException ex)
-        {
-            throw new ScriptException($"Module '{code.MainModule}' failed to load: {ex.Message}{Where(ex)}", ex);
-        }
         catch (Exception ex) when (ex is not ScriptException)
         {
-            throw new ScriptException($"Module '{code.MainModule}' failed to load: {ex.Message}", ex);
+            // The loader knows which module was missing; Jint says only "Could not load module".
+            var reason = loader.LastFailure ?? (ex is JavaScriptException js ? js.Message + Where(js) : ex.Message);
+            throw new ScriptException($"Module '{code.MainModule}' failed to load: {reason}", ex);
         }
         finally
         {
@@ -108,6 +107,9 @@ internal sealed class JavaScriptEngine : IDisposable
     public IReadOnlyList<string> ExportNames { get; }
 
     public void Dispose() => _engine.Dispose();
+
+    /// <summary>Whether the main module exports a class (a constructor) of this name.</summary>
+    public bool Exports(string className) => _exports.Get(className).IsConstructor();
 
     /// <summary>Builds an instance of a Durable Object class (both forms: <c>extends DurableObject</c> and <c>constructor(state, env)</c>).</summary>
     public JsValue Construct(string className, string objectId, string? objectName, IDurableObjectStore store, int generation, InvocationContext context)

@@ -28,6 +28,27 @@ public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, IG
         }
     }
 
+    /// <summary>
+    /// Loads a draft's modules in an engine of their own, as the platform does at upload: a script
+    /// that throws at load, imports what was not uploaded or lacks a declared class is refused now,
+    /// not at its first request. Returns why, or null when it loads.
+    /// </summary>
+    internal string? Check(VersionDraft draft, string workerName)
+    {
+        var version = new WorkerVersion { Id = Guid.NewGuid(), Number = 0, CreatedOn = time.GetUtcNow(), Script = draft.Script, Code = draft.Code, Source = VersionSource.Upload, Vars = draft.Vars, DurableObjectClasses = draft.DurableObjectClasses };
+        try
+        {
+            using var engine = new JavaScriptEngine(version, workerName, options.JavaScriptLimits, grains, time);
+            var missing = draft.DurableObjectClasses.Where(c => !engine.Exports(c)).ToList();
+            return missing.Count == 0 ? null
+                : $"The Worker's main module exports no class {string.Join(", ", missing)}, which its configuration binds or migrates (it exports: {string.Join(", ", engine.ExportNames)}).";
+        }
+        catch (Scripts.ScriptException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     public void Dispose()
     {
         foreach (var script in _versions.Values.Where(v => v.IsValueCreated))

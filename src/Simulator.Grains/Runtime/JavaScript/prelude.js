@@ -457,7 +457,8 @@
 
   class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
   class WorkerEntrypoint { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
-  const isClass = (f) => typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
+  // A default export that is a function is a class (WorkerEntrypoint); an object has fetch() itself.
+  const isClass = (f) => typeof f === 'function';
 
   Object.assign(globalThis, {
     Headers, Request, Response, URL, URLSearchParams, TextEncoder, TextDecoder, DOMException, FormData, atob, btoa,

@@ -1,0 +1,216 @@
+using System.Text;
+using System.Text.Json;
+using Simulator.Contracts;
+
+namespace Simulator.Grains.Tests;
+
+/// <summary>What a user's JavaScript can use: modules, both class forms, env bindings, storage and the web APIs.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class JavaScriptApiTests(ClusterFixture fixture)
+{
+    private const string NoBindings = "name = \"apis\"";
+
+    private async Task<JsonElement> Json(string main, string config = NoBindings, string path = "/x", params (string Name, string Content)[] more)
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", main, config, more));
+        var result = await worker.FetchAsync(path);
+        Assert.True(result.Response.Status == 200, result.Error + result.Response.Text);
+        return JsonDocument.Parse(result.Response.Text).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Modules_import_each_other_by_relative_path_and_their_globals_are_shared_by_the_versions_objects()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
+            import { DurableObject } from "cloudflare:workers";
+            import { bump } from "./lib/shared.js";
+            export class Counter extends DurableObject { async fetch() { return Response.json({ shared: bump() }); } }
+            export default { fetch(request, env) { return env.COUNTER.get(env.COUNTER.idFromName(new URL(request.url).pathname)).fetch(request); } };
+            """, JavaScriptWorkers.CounterConfig, ("lib/shared.js", "import { step } from '../step.js'; let n = 0; export function bump() { n += step; return n; }"), ("step.js", "export const step = 1;")));
+
+        var one = JsonDocument.Parse((await worker.FetchAsync("/one")).Response.Text).RootElement.GetProperty("shared").GetInt32();
+        var two = JsonDocument.Parse((await worker.FetchAsync("/two")).Response.Text).RootElement.GetProperty("shared").GetInt32();
+
+        // Two objects, one silo, one engine for the version: the module's counter is theirs to share.
+        Assert.Equal(one + 1, two);
+    }
+
+    [Fact]
+    public async Task A_worker_entrypoint_class_and_the_older_durable_object_form_both_run()
+    {
+        var body = await Json("""
+            import { WorkerEntrypoint } from "cloudflare:workers";
+            export class Counter {
+              constructor(state, env) { this.state = state; this.env = env; }
+              async fetch() { const n = ((await this.state.storage.get("n")) ?? 0) + 1; await this.state.storage.put("n", n); return Response.json({ n, greeting: this.env.GREETING, id: this.state.id.toString() }); }
+            }
+            export default class extends WorkerEntrypoint {
+              async fetch(request) { return this.env.COUNTER.get(this.env.COUNTER.idFromName("old")).fetch(request); }
+            }
+            """, JavaScriptWorkers.CounterConfig);
+
+        Assert.Equal(1, body.GetProperty("n").GetInt32());
+        Assert.Equal("hello", body.GetProperty("greeting").GetString());
+        Assert.Equal(64, body.GetProperty("id").GetString()!.Length);
+    }
+
+    [Fact]
+    public async Task Storage_lists_with_prefix_range_limit_and_order_and_deletes_many()
+    {
+        var body = await Json("""
+            import { DurableObject } from "cloudflare:workers";
+            export class Counter extends DurableObject {
+              async fetch() {
+                const s = this.ctx.storage;
+                await s.put({ "a:1": 1, "a:2": { two: 2 }, "a:3": [3], "b:1": "b" });
+                const keys = async (o) => [...(await s.list(o)).keys()];
+                const out = {
+                  all: await keys(), prefix: await keys({ prefix: "a:" }), range: await keys({ start: "a:2", end: "b:1" }),
+                  limit: await keys({ limit: 2 }), reverse: await keys({ reverse: true, limit: 2 }),
+                  value: (await s.get("a:2")).two, many: Object.fromEntries(await s.get(["a:1", "nope"])),
+                  deleted: await s.delete(["a:1", "a:2", "nope"]), one: await s.delete("a:3"), missing: await s.get("a:1") ?? null,
+                };
+                await s.transaction(async (t) => { await t.put("t", 1); });
+                out.afterTransaction = await keys();
+                await s.deleteAll();
+                out.afterDeleteAll = await keys();
+                return Response.json(out);
+              }
+            }
+            export default { fetch(request, env) { return env.COUNTER.get(env.COUNTER.idFromName("list")).fetch(request); } };
+            """, JavaScriptWorkers.CounterConfig);
+
+        Assert.Equal("[\"a:1\",\"a:2\",\"a:3\",\"b:1\"]", body.GetProperty("all").GetRawText());
+        Assert.Equal("[\"a:1\",\"a:2\",\"a:3\"]", body.GetProperty("prefix").GetRawText());
+        Assert.Equal("[\"a:2\",\"a:3\"]", body.GetProperty("range").GetRawText());
+        Assert.Equal("[\"a:1\",\"a:2\"]", body.GetProperty("limit").GetRawText());
+        Assert.Equal("[\"b:1\",\"a:3\"]", body.GetProperty("reverse").GetRawText());
+        Assert.Equal(2, body.GetProperty("value").GetInt32());
+        Assert.Equal("{\"a:1\":1}", body.GetProperty("many").GetRawText());
+        Assert.Equal(2, body.GetProperty("deleted").GetInt32());
+        Assert.True(body.GetProperty("one").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("missing").ValueKind);
+        Assert.Equal("[\"b:1\",\"t\"]", body.GetProperty("afterTransaction").GetRawText());
+        Assert.Equal("[]", body.GetProperty("afterDeleteAll").GetRawText());
+    }
+
+    [Fact]
+    public async Task The_web_apis_behave_as_on_the_platform()
+    {
+        var body = await Json("""
+            export default {
+              async fetch(request) {
+                const url = new URL("https://a.example/p/q?x=1&y=two#h");
+                url.searchParams.append("z", "3 4");
+                const h = new Headers({ "X-One": "1" });
+                h.append("x-one", "2");
+                const redirect = Response.redirect("https://b.example/", 301);
+                const bytes = new TextEncoder().encode("héllo €");
+                const random = crypto.getRandomValues(new Uint8Array(16));
+                const clone = structuredClone({ d: new Date(0), m: new Map([[1, 2]]), nested: { a: [1] } });
+                const timed = await new Promise((resolve) => setTimeout(() => resolve("fired"), 10));
+                let cleared = "not fired";
+                const id = setTimeout(() => { cleared = "fired"; }, 1);
+                clearTimeout(id);
+                await new Promise((resolve) => setTimeout(resolve, 20));
+                return Response.json({
+                  path: url.pathname, search: url.search, z: url.searchParams.get("z"), hash: url.hash, host: url.host,
+                  header: h.get("X-ONE"), redirectStatus: redirect.status, location: redirect.headers.get("location"),
+                  statusText: new Response("", { status: 404 }).statusText,
+                  bytes: bytes.length, decoded: new TextDecoder().decode(bytes), b64: btoa("hi!"), unb64: atob("aGkh"),
+                  uuid: /^[0-9a-f-]{36}$/.test(crypto.randomUUID()), random: random.length,
+                  clone: clone.d instanceof Date && clone.m.get(1) === 2 && clone.nested.a[0] === 1,
+                  timed, cleared, method: request.method, json: await new Response('{"k":1}').json(),
+                });
+              },
+            };
+            """);
+
+        Assert.Equal("/p/q", body.GetProperty("path").GetString());
+        Assert.Equal("?x=1&y=two&z=3+4", body.GetProperty("search").GetString());
+        Assert.Equal("3 4", body.GetProperty("z").GetString());
+        Assert.Equal("#h", body.GetProperty("hash").GetString());
+        Assert.Equal("a.example", body.GetProperty("host").GetString());
+        Assert.Equal("1, 2", body.GetProperty("header").GetString());
+        Assert.Equal(301, body.GetProperty("redirectStatus").GetInt32());
+        Assert.Equal("https://b.example/", body.GetProperty("location").GetString());
+        Assert.Equal("Not Found", body.GetProperty("statusText").GetString());
+        Assert.Equal(Encoding.UTF8.GetByteCount("héllo €"), body.GetProperty("bytes").GetInt32());
+        Assert.Equal("héllo €", body.GetProperty("decoded").GetString());
+        Assert.Equal("aGkh", body.GetProperty("b64").GetString());
+        Assert.Equal("hi!", body.GetProperty("unb64").GetString());
+        Assert.True(body.GetProperty("uuid").GetBoolean());
+        Assert.Equal(16, body.GetProperty("random").GetInt32());
+        Assert.True(body.GetProperty("clone").GetBoolean());
+        Assert.Equal("fired", body.GetProperty("timed").GetString());
+        Assert.Equal("not fired", body.GetProperty("cleared").GetString());
+        Assert.Equal("GET", body.GetProperty("method").GetString());
+        Assert.Equal(1, body.GetProperty("json").GetProperty("k").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_service_binding_reaches_the_other_worker_with_the_version_headers_and_console_lines_land_in_the_trace_event()
+    {
+        var backend = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await backend.DeployAsync(JavaScriptWorkers.Draft("backend", """
+            export default { fetch(request) { return Response.json({ key: request.headers.get("Cloudflare-Workers-Version-Key"), path: new URL(request.url).pathname }); } };
+            """, "name = \"backend\""));
+        var front = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await front.DeployAsync(JavaScriptWorkers.Draft("front", """
+            export default {
+              async fetch(request, env) {
+                console.log("calling", "backend");
+                const answer = await env.BACKEND.fetch("https://backend/inner");
+                return new Response(await answer.text(), { headers: { "content-type": "application/json" } });
+              },
+            };
+            """, $"name = \"front\"\n[[services]]\nbinding = \"BACKEND\"\nservice = \"{backend.Name}\""));
+
+        var result = await front.FetchAsync("/outer", ("Cloudflare-Workers-Version-Key", "user-7"));
+
+        var body = JsonDocument.Parse(result.Response.Text).RootElement;
+        Assert.Equal("user-7", body.GetProperty("key").GetString());
+        Assert.Equal("/inner", body.GetProperty("path").GetString());
+        var events = new List<TraceEvent>();
+        await foreach (var e in front.TailAsync(new TailFilter { Follow = false }))
+        {
+            events.Add(e);
+        }
+
+        var log = Assert.Single(Assert.Single(events).Logs);
+        Assert.Equal("log", log.Level);
+        Assert.Equal("calling backend", Assert.Single(log.Message));
+    }
+
+    [Fact]
+    public async Task Bytes_cross_the_boundary_unchanged_both_ways()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
+            export default { async fetch(request) { const b = await request.bytes(); return new Response(b.map(x => 255 - x)); } };
+            """, NoBindings));
+        byte[] sent = [0, 1, 2, 200, 255, 0xC3, 0x28];
+
+        var result = await fixture.Cluster.Client.GetGrain<IWorkerGrain>(worker.Name).Invoke(new WorkerRequest { Method = "POST", Url = $"https://{worker.Name}.localhost/", Body = sent });
+
+        Assert.Equal(sent.Select(b => (byte)(255 - b)), result.Response.Body);
+    }
+
+    [Theory]
+    [InlineData("import './missing.js'; export default { fetch() { return new Response('x'); } };", "Module 'missing.js' is imported but was not uploaded")]
+    [InlineData("import { x } from 'lodash'; export default {};", "Module 'lodash' is not part of the upload")]
+    [InlineData("throw new Error('top-level boom'); export default {};", "top-level boom")]
+    [InlineData("export default { fetch() { return new Response('no class'); } };", "exports no class Counter")]
+    public async Task A_version_whose_modules_cannot_load_is_refused_at_upload_with_what_to_fix(string main, string expected)
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+
+        var refused = await Assert.ThrowsAsync<RuleRefusedException>(() => worker.DeployAsync(JavaScriptWorkers.Draft("A", main)));
+
+        Assert.Equal(10021, refused.Code);
+        Assert.Contains(expected, refused.Message, StringComparison.Ordinal);
+        Assert.Null(await worker.Query.History());
+    }
+}
