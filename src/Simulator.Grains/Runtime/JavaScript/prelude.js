@@ -247,7 +247,6 @@
     get signal() { return undefined; }
     clone() { return new Request(this); }
   }
-  const statusTexts = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 412: 'Precondition Failed', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
   class Response extends Body {
     #status; #statusText; #headers; #webSocket;
     constructor(body = null, init = {}) {
@@ -255,7 +254,7 @@
       const status = init.status ?? 200;
       if (!Number.isInteger(status) || ((status < 200 || status > 599) && status !== 101)) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${status}).`);
       this.#status = status;
-      this.#statusText = init.statusText ?? statusTexts[status] ?? '';
+      this.#statusText = init.statusText ?? '';
       this.#headers = new Headers(init.headers);
       this.#webSocket = init.webSocket ?? null;
       if (this.#webSocket) notSimulated('WebSocket responses');
