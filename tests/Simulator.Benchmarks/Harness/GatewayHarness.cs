@@ -69,7 +69,9 @@ internal sealed class GatewayRig : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<GatewayRig> StartAsync(int concurrency)
+    /// <param name="concurrency">Requests in flight at once.</param>
+    /// <param name="javaScript">When given, also deployed as worker "gwjs" (the harness's JavaScript path).</param>
+    public static async Task<GatewayRig> StartAsync(int concurrency, Workers.WorkerProject? javaScript = null)
     {
         var httpPort = FreePort();
         var builder = WebApplication.CreateBuilder();
@@ -86,7 +88,13 @@ internal sealed class GatewayRig : IAsyncDisposable
         }));
         app.UseWorkerGateway();
         await app.StartAsync();
-        await app.Services.GetRequiredService<IGrainFactory>().GetGrain<IDeploymentGrain>("gw").Deploy(new Core.VersionDraft { Script = "counter", Tag = "A" }, null);
+        var grains = app.Services.GetRequiredService<IGrainFactory>();
+        await grains.GetGrain<IDeploymentGrain>("gw").Deploy(new Core.VersionDraft { Script = "counter", Tag = "A" }, null);
+        if (javaScript is not null)
+        {
+            await grains.GetGrain<IDeploymentGrain>("gwjs").Deploy(javaScript.Draft("A"), null);
+        }
+
         return new GatewayRig(app, httpPort, concurrency);
     }
 

@@ -39,6 +39,12 @@ public static class LoadHarness
             return 0;
         }
 
+        if (args.Contains("--javascript"))
+        {
+            await JavaScriptHarness.RunAsync(objects, calls, rounds, concurrency);
+            return 0;
+        }
+
         if (args.Contains("--gateway-only"))
         {
             await GatewayHarness.RunAsync(calls / 4, rounds, concurrency);

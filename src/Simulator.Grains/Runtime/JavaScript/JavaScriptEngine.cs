@@ -24,7 +24,7 @@ namespace Simulator.Grains.Runtime.JavaScript;
 internal sealed class JavaScriptEngine : IDisposable
 {
     private readonly Engine _engine;
-    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ObjectInstance _exports;
     private readonly ObjectInstance _dosim;
     private readonly JsValue _env;
@@ -106,69 +106,62 @@ internal sealed class JavaScriptEngine : IDisposable
 
     public IReadOnlyList<string> ExportNames { get; }
 
-    public void Dispose() => _engine.Dispose();
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _gate.Dispose();
+    }
 
     /// <summary>Whether the main module exports a class (a constructor) of this name.</summary>
     public bool Exports(string className) => _exports.Get(className).IsConstructor();
 
-    /// <summary>Builds an instance of a Durable Object class (both forms: <c>extends DurableObject</c> and <c>constructor(state, env)</c>).</summary>
-    public JsValue Construct(string className, string objectId, string? objectName, IDurableObjectStore store, int generation, InvocationContext context)
+    /// <summary>
+    /// Runs a Durable Object's <c>fetch(request)</c>. Its instance is built in the first call's turn
+    /// (both forms: <c>extends DurableObject</c> and <c>constructor(state, env)</c>): after a reset,
+    /// as on the platform, the new instance exists once the object is called again.
+    /// </summary>
+    public Task<WorkerResponse> FetchObjectAsync(JavaScriptDurableObject target, WorkerRequest request)
     {
-        var type = _exports.Get(className);
-        if (!type.IsConstructor())
+        var invocation = new JavaScriptInvocation(this, target.Context, TaskScheduler.Current);
+        _ = TurnAsync(invocation, () =>
         {
-            throw new ScriptException($"The Worker's main module exports no Durable Object class '{className}' (it exports: {string.Join(", ", ExportNames)}).");
-        }
-
-        JsValue instance = JsValue.Undefined;
-        Exception? failure = null;
-        lock (_gate)
-        {
-            var previous = _current;
-            _current = new JavaScriptInvocation(this, context, TaskScheduler.Current);
-            try
-            {
-                _engine.Constraints.Reset();
-                var state = _engine.Invoke(_makeState, objectId, objectName is null ? JsValue.Null : objectName, StoreObject(store, generation));
-                instance = _engine.Construct(type, state, _env);
-                _engine.Advanced.ProcessTasks();
-            }
-            catch (Exception ex)
-            {
-                failure = Translate(ex);
-                _engine.Advanced.ResetCallStack();
-            }
-            finally
-            {
-                _current = previous;
-            }
-        }
-
-        return failure is null ? instance : throw new ScriptException($"Durable Object class {className}'s constructor threw: {failure.Message}", failure);
-    }
-
-    /// <summary>Runs a Durable Object instance's <c>fetch(request)</c>.</summary>
-    public Task<WorkerResponse> FetchObjectAsync(JsValue instance, string className, WorkerRequest request, InvocationContext context)
-    {
-        var invocation = new JavaScriptInvocation(this, context, TaskScheduler.Current);
-        Turn(invocation, () =>
-        {
+            var instance = target.Instance ??= Construct(target);
             var fetch = instance.Get("fetch");
             if (!fetch.IsCallable())
             {
-                throw new ScriptException($"Durable Object class {className} has no fetch() method: add `async fetch(request) {{ … }}` (JS RPC methods are not simulated).");
+                throw new ScriptException($"Durable Object class {target.ClassName} has no fetch() method: add `async fetch(request) {{ … }}` (JS RPC methods are not simulated).");
             }
 
             Await(invocation, _engine.Invoke(fetch, instance, [ToRequest(request)]));
         });
-        return invocation.Response;
+        return invocation.GatedResponseAsync();
+    }
+
+    private ObjectInstance Construct(JavaScriptDurableObject target)
+    {
+        var type = _exports.Get(target.ClassName);
+        if (!type.IsConstructor())
+        {
+            throw new ScriptException($"The Worker's main module exports no Durable Object class '{target.ClassName}' (it exports: {string.Join(", ", ExportNames)}).");
+        }
+
+        try
+        {
+            var state = _engine.Invoke(_makeState, target.ObjectId, target.ObjectName is null ? JsValue.Null : target.ObjectName, StoreObject(target.Store, target.Generation));
+            return _engine.Construct(type, state, _env);
+        }
+        catch (Exception ex) when (ex is not DurableObjectResetException)
+        {
+            var failure = Translate(ex);
+            throw new ScriptException($"Durable Object class {target.ClassName}'s constructor threw: {failure.Message}", failure);
+        }
     }
 
     /// <summary>Runs the Worker's default export: <c>export default { fetch }</c> or a <c>WorkerEntrypoint</c> class.</summary>
     public Task<WorkerResponse> FetchWorkerAsync(WorkerRequest request, InvocationContext context)
     {
         var invocation = new JavaScriptInvocation(this, context, TaskScheduler.Current);
-        Turn(invocation, () =>
+        _ = TurnAsync(invocation, () =>
         {
             var handler = _exports.Get("default");
             var ctx = _engine.Invoke(_executionContext);
@@ -191,34 +184,33 @@ internal sealed class JavaScriptEngine : IDisposable
     private static ScriptException NoFetch() =>
         new("The Worker's main module has no fetch handler: export default { async fetch(request, env, ctx) { … } } or a class extending WorkerEntrypoint with fetch().");
 
-    // One turn: the JS and the microtasks it queues, under the gate; then, if the invocation has
-    // nothing left that could settle it, it never will.
-    internal void Turn(JavaScriptInvocation invocation, Action run)
+    // One turn: the JS and the microtasks it queues, holding the gate; then, if the invocation has
+    // nothing left that could settle it, it never will. The gate is awaited, never blocked on: a
+    // call that finds the engine busy yields its thread and resumes on its own grain's scheduler.
+    internal async Task TurnAsync(JavaScriptInvocation invocation, Action run)
     {
-        lock (_gate)
+        await _gate.WaitAsync();
+        try
         {
-            var previous = _current;
             _current = invocation;
-            try
-            {
-                _engine.Constraints.Reset();
-                run();
-                _engine.Advanced.ProcessTasks();
-            }
-            catch (Exception ex)
-            {
-                invocation.Fail(Translate(ex));
-                _engine.Advanced.ResetCallStack();
-            }
-            finally
-            {
-                _current = previous;
-            }
-
+            _engine.Constraints.Reset();
+            run();
+            _engine.Advanced.ProcessTasks();
+        }
+        catch (Exception ex)
+        {
+            invocation.Fail(Translate(ex));
+            _engine.Advanced.ResetCallStack();
+        }
+        finally
+        {
+            _current = null;
             if (!invocation.Settled && invocation.PendingOperations == 0)
             {
                 invocation.Fail(new UncaughtJavaScriptException("The script will never generate a response: its fetch() returned a promise that nothing can settle (no await is pending on a fetch, a storage write or a timer)."));
             }
+
+            _gate.Release();
         }
     }
 
@@ -250,7 +242,7 @@ internal sealed class JavaScriptEngine : IDisposable
         var (promise, resolve, reject) = _engine.Advanced.RegisterPromise();
         invocation.PendingOperations++;
         task.ContinueWith(
-            done => Turn(invocation, () =>
+            done => TurnAsync(invocation, () =>
             {
                 invocation.PendingOperations--;
                 if (done.IsCompletedSuccessfully)
@@ -321,7 +313,9 @@ internal sealed class JavaScriptEngine : IDisposable
                 changes.Add(new(pair[0].AsString(), pair[1].IsNull() ? null : pair[1].AsString()));
             }
 
-            return Start(store.WriteAsync(changes), () => JsValue.Undefined);
+            // As the platform's output gate: the put resolves at once, and the response waits for the write.
+            _current!.HoldResponseFor(store.WriteAsync(changes));
+            return JsValue.Undefined;
         }));
         return js;
     }

@@ -23,7 +23,31 @@ internal sealed class JavaScriptInvocation(JavaScriptEngine engine, InvocationCo
 
     public Task<WorkerResponse> Response => _response.Task;
 
+    // Storage writes the response waits for (the platform's output gate).
+    private List<Task>? _writes;
+
     public void Complete(WorkerResponse response) => _response.TrySetResult(response);
+
+    /// <summary>The response is not sent before <paramref name="write"/> is stored; if it fails, the call fails.</summary>
+    public void HoldResponseFor(Task write)
+    {
+        if (!write.IsCompletedSuccessfully)
+        {
+            (_writes ??= []).Add(write);
+        }
+    }
+
+    /// <summary>The response, once every write it was held for is stored.</summary>
+    public async Task<WorkerResponse> GatedResponseAsync()
+    {
+        var response = await _response.Task;
+        if (_writes is { } writes)
+        {
+            await Task.WhenAll(writes);
+        }
+
+        return response;
+    }
 
     public void Fail(Exception error) => _response.TrySetException(error);
 }

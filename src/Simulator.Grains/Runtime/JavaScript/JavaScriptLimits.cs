@@ -20,6 +20,9 @@ public sealed record JavaScriptLimits
 
     public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Engines per version on a silo (objects are pinned to one; module globals are per engine).</summary>
+    public int EnginesPerVersion { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Nesting depth of JSON.parse.</summary>
     public int MaxJsonDepth { get; init; } = 256;
 
@@ -28,5 +31,6 @@ public sealed record JavaScriptLimits
         CpuPerTurn <= TimeSpan.Zero ? $"The CPU time per turn must be positive (got {CpuPerTurn})."
         : MemoryPerTurn < 1024 * 1024 ? $"The memory per turn must be at least 1 MiB (got {MemoryPerTurn} bytes)."
         : MaxRecursion < 10 ? $"The recursion limit must be at least 10 (got {MaxRecursion})."
+        : EnginesPerVersion < 1 ? $"Engines per version must be at least 1 (got {EnginesPerVersion})."
         : null;
 }

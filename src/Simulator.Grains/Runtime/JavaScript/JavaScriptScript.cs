@@ -5,12 +5,26 @@ using Simulator.Grains.Scripts;
 
 namespace Simulator.Grains.Runtime.JavaScript;
 
-/// <summary>A version's own JavaScript as the runtime's <see cref="IScript"/>: its Worker and its Durable Object classes.</summary>
-internal sealed class JavaScriptScript(WorkerVersion version, JavaScriptEngine engine) : IScript
+/// <summary>
+/// A version's own JavaScript as the runtime's <see cref="IScript"/>: its Worker and its Durable
+/// Object classes, on a small pool of engines (one engine runs one turn at a time, so one per core
+/// keeps the cores busy). An object is pinned to one engine for its life; Worker requests take
+/// turns. Module globals are shared by what runs on the same engine.
+/// </summary>
+internal sealed class JavaScriptScript(WorkerVersion version, Func<JavaScriptEngine> build, int engines) : IScript
 {
     private readonly WorkerCode _code = version.Code!;
+    private readonly Lazy<JavaScriptEngine>[] _engines = [.. Enumerable.Range(0, engines).Select(_ => new Lazy<JavaScriptEngine>(build))];
+    private int _nextWorker;
 
-    public JavaScriptEngine Engine => engine;
+    public IEnumerable<JavaScriptEngine> Built => _engines.Where(e => e.IsValueCreated).Select(e => e.Value);
+
+    /// <summary>Builds the first engine now, so a version that cannot load fails here.</summary>
+    public JavaScriptScript Load()
+    {
+        _ = _engines[0].Value;
+        return this;
+    }
 
     public string Name => _code.MainModule;
 
@@ -20,13 +34,14 @@ internal sealed class JavaScriptScript(WorkerVersion version, JavaScriptEngine e
 
     public ImmutableDictionary<string, string> ServiceBindings => _code.ServiceBindings.ToImmutableDictionary();
 
-    IWorker IScript.CreateWorker(IServiceProvider services) => new JavaScriptWorker(engine);
+    IWorker IScript.CreateWorker(IServiceProvider services) =>
+        new JavaScriptWorker(_engines[(int)((uint)Interlocked.Increment(ref _nextWorker) % (uint)_engines.Length)].Value);
 
     IDurableObject IScript.CreateDurableObject(IServiceProvider services, string className, DurableObjectState state, WorkerEnv env)
     {
         var (store, generation) = state.Storage.Backing;
-        var instance = engine.Construct(className, state.Id, state.Name, store, generation, env.Context);
-        return new JavaScriptDurableObject(engine, instance, className, env.Context);
+        var engine = _engines[(int)((uint)StringComparer.Ordinal.GetHashCode(state.Id) % (uint)_engines.Length)].Value;
+        return new JavaScriptDurableObject(engine, className, state.Id, state.Name, store, generation, env.Context);
     }
 
     private sealed class JavaScriptWorker(JavaScriptEngine engine) : IWorker
@@ -34,8 +49,4 @@ internal sealed class JavaScriptScript(WorkerVersion version, JavaScriptEngine e
         public Task<WorkerResponse> FetchAsync(WorkerRequest request, WorkerEnv env) => engine.FetchWorkerAsync(request, env.Context);
     }
 
-    private sealed class JavaScriptDurableObject(JavaScriptEngine engine, Jint.Native.JsValue instance, string className, InvocationContext context) : IDurableObject
-    {
-        public Task<WorkerResponse> FetchAsync(WorkerRequest request) => engine.FetchObjectAsync(instance, className, request, context);
-    }
 }

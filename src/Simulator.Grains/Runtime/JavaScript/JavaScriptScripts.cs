@@ -15,7 +15,8 @@ public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, IG
     internal JavaScriptScript For(WorkerVersion version, string workerName)
     {
         ArgumentNullException.ThrowIfNull(version);
-        var script = _versions.GetOrAdd(version.Id, _ => new Lazy<JavaScriptScript>(() => new JavaScriptScript(version, new JavaScriptEngine(version, workerName, options.JavaScriptLimits, grains, time))));
+        var script = _versions.GetOrAdd(version.Id, _ => new Lazy<JavaScriptScript>(() =>
+            new JavaScriptScript(version, () => new JavaScriptEngine(version, workerName, options.JavaScriptLimits, grains, time), options.JavaScriptLimits.EnginesPerVersion).Load()));
         try
         {
             return script.Value;
@@ -51,9 +52,9 @@ public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, IG
 
     public void Dispose()
     {
-        foreach (var script in _versions.Values.Where(v => v.IsValueCreated))
+        foreach (var engine in _versions.Values.Where(v => v.IsValueCreated).SelectMany(v => v.Value.Built))
         {
-            script.Value.Engine.Dispose();
+            engine.Dispose();
         }
     }
 

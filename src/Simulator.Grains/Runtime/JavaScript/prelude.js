@@ -92,108 +92,116 @@
   }
 
   // --- Headers, URL -----------------------------------------------------------------------------
+  // What the host hands in is already valid (a URL the gateway parsed, headers Kestrel read):
+  // objects it builds skip the checks user input gets. Only this closure holds the token.
+  const trusted = Symbol('trusted');
+  // Names already checked, lower-cased: most Workers use a handful of header names, again and again.
+  const headerNames = new Map();
   const headerName = (name) => {
     name = String(name);
+    const known = headerNames.get(name);
+    if (known !== undefined) return known;
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new TypeError(`Invalid header name '${name}'.`);
-    return name.toLowerCase();
+    const lower = name.toLowerCase();
+    if (headerNames.size < 1000) headerNames.set(name, lower);
+    return lower;
   };
   class Headers {
-    #map = new Map();
-    constructor(init) {
-      if (init instanceof Headers) { for (const [k, v] of init.#map) this.#map.set(k, [...v]); }
+    constructor(init, token) {
+      this._map = new Map();
+      if (token === trusted) { for (const [k, v] of init) { const key = k.toLowerCase(); const list = this._map.get(key); if (list) list.push(v); else this._map.set(key, [v]); } return; }
+      if (init instanceof Headers) { for (const [k, v] of init._map) this._map.set(k, [...v]); }
       else if (Array.isArray(init) || (init && typeof init[Symbol.iterator] === 'function')) { for (const pair of init) { const [k, v] = pair; this.append(k, v); } }
       else if (init && typeof init === 'object') { for (const k of Object.keys(init)) this.append(k, init[k]); }
     }
-    append(name, value) { const k = headerName(name); const list = this.#map.get(k); const v = String(value).trim(); if (list) list.push(v); else this.#map.set(k, [v]); }
-    set(name, value) { this.#map.set(headerName(name), [String(value).trim()]); }
-    get(name) { const list = this.#map.get(headerName(name)); return list ? list.join(', ') : null; }
-    getSetCookie() { return [...(this.#map.get('set-cookie') ?? [])]; }
-    has(name) { return this.#map.has(headerName(name)); }
-    delete(name) { this.#map.delete(headerName(name)); }
+    append(name, value) { const k = headerName(name); const list = this._map.get(k); const v = String(value).trim(); if (list) list.push(v); else this._map.set(k, [v]); }
+    set(name, value) { this._map.set(headerName(name), [String(value).trim()]); }
+    get(name) { const list = this._map.get(headerName(name)); return list ? list.join(', ') : null; }
+    getSetCookie() { return [...(this._map.get('set-cookie') ?? [])]; }
+    has(name) { return this._map.has(headerName(name)); }
+    delete(name) { this._map.delete(headerName(name)); }
     forEach(fn, thisArg) { for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this); }
-    *entries() { for (const k of [...this.#map.keys()].sort()) { if (k === 'set-cookie') { for (const v of this.#map.get(k)) yield [k, v]; } else yield [k, this.#map.get(k).join(', ')]; } }
+    _pairs() { const out = []; for (const k of [...this._map.keys()].sort()) { const list = this._map.get(k); if (k === 'set-cookie') { for (const v of list) out.push([k, v]); } else out.push([k, list.length === 1 ? list[0] : list.join(', ')]); } return out; }
+    *entries() { yield* this._pairs(); }
     *keys() { for (const [k] of this.entries()) yield k; }
     *values() { for (const [, v] of this.entries()) yield v; }
     [Symbol.iterator]() { return this.entries(); }
   }
 
   class URLSearchParams {
-    #list = [];
-    #onChange = null;
     constructor(init = '', onChange = null) {
-      if (typeof init === 'string') this.#parse(init);
-      else if (init instanceof URLSearchParams) this.#list = init.#list.map(p => [...p]);
-      else if (Array.isArray(init) || (init && typeof init[Symbol.iterator] === 'function')) { for (const [k, v] of init) this.#list.push([String(k), String(v)]); }
-      else if (init && typeof init === 'object') { for (const k of Object.keys(init)) this.#list.push([k, String(init[k])]); }
-      this.#onChange = onChange;
+      this._list = [];
+      if (typeof init === 'string') this._parse(init);
+      else if (init instanceof URLSearchParams) this._list = init._list.map(p => [...p]);
+      else if (Array.isArray(init) || (init && typeof init[Symbol.iterator] === 'function')) { for (const [k, v] of init) this._list.push([String(k), String(v)]); }
+      else if (init && typeof init === 'object') { for (const k of Object.keys(init)) this._list.push([k, String(init[k])]); }
+      this._onChange = onChange;
     }
-    #parse(s) {
-      this.#list = [];
+    _parse(s) {
+      this._list = [];
       s = s.startsWith('?') ? s.slice(1) : s;
       for (const part of s.split('&')) {
         if (!part) continue;
         const i = part.indexOf('=');
         const dec = (x) => { try { return decodeURIComponent(x.replace(/\+/g, ' ')); } catch { return x; } };
-        this.#list.push(i < 0 ? [dec(part), ''] : [dec(part.slice(0, i)), dec(part.slice(i + 1))]);
+        this._list.push(i < 0 ? [dec(part), ''] : [dec(part.slice(0, i)), dec(part.slice(i + 1))]);
       }
     }
-    _reset(s) { this.#parse(s); }
-    #changed() { if (this.#onChange) this.#onChange(this.toString()); }
-    get size() { return this.#list.length; }
-    append(k, v) { this.#list.push([String(k), String(v)]); this.#changed(); }
-    delete(k) { this.#list = this.#list.filter(p => p[0] !== String(k)); this.#changed(); }
-    get(k) { const p = this.#list.find(p => p[0] === String(k)); return p ? p[1] : null; }
-    getAll(k) { return this.#list.filter(p => p[0] === String(k)).map(p => p[1]); }
-    has(k) { return this.#list.some(p => p[0] === String(k)); }
-    set(k, v) { k = String(k); const i = this.#list.findIndex(p => p[0] === k); if (i < 0) this.#list.push([k, String(v)]); else { this.#list[i][1] = String(v); this.#list = this.#list.filter((p, j) => j <= i || p[0] !== k); } this.#changed(); }
-    sort() { this.#list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this.#changed(); }
-    forEach(fn, thisArg) { for (const [k, v] of this.#list) fn.call(thisArg, v, k, this); }
-    *entries() { for (const p of this.#list) yield [...p]; }
-    *keys() { for (const p of this.#list) yield p[0]; }
-    *values() { for (const p of this.#list) yield p[1]; }
+    _reset(s) { this._parse(s); }
+    _changed() { if (this._onChange) this._onChange(this.toString()); }
+    get size() { return this._list.length; }
+    append(k, v) { this._list.push([String(k), String(v)]); this._changed(); }
+    delete(k) { this._list = this._list.filter(p => p[0] !== String(k)); this._changed(); }
+    get(k) { const p = this._list.find(p => p[0] === String(k)); return p ? p[1] : null; }
+    getAll(k) { return this._list.filter(p => p[0] === String(k)).map(p => p[1]); }
+    has(k) { return this._list.some(p => p[0] === String(k)); }
+    set(k, v) { k = String(k); const i = this._list.findIndex(p => p[0] === k); if (i < 0) this._list.push([k, String(v)]); else { this._list[i][1] = String(v); this._list = this._list.filter((p, j) => j <= i || p[0] !== k); } this._changed(); }
+    sort() { this._list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this._changed(); }
+    forEach(fn, thisArg) { for (const [k, v] of this._list) fn.call(thisArg, v, k, this); }
+    *entries() { for (const p of this._list) yield [...p]; }
+    *keys() { for (const p of this._list) yield p[0]; }
+    *values() { for (const p of this._list) yield p[1]; }
     [Symbol.iterator]() { return this.entries(); }
     toString() {
       const enc = (x) => encodeURIComponent(x).replace(/%20/g, '+').replace(/[!'()~]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
-      return this.#list.map(([k, v]) => enc(k) + '=' + enc(v)).join('&');
+      return this._list.map(([k, v]) => enc(k) + '=' + enc(v)).join('&');
     }
   }
 
   class URL {
-    #parts;
-    #params;
     constructor(url, base) {
-      this.#parts = host.parseUrl(String(url), base === undefined ? null : String(base));
-      this.#params = new URLSearchParams(this.#parts.search, (s) => { this.#parts = host.parseUrl(this.#compose({ search: s ? '?' + s : '' }), null); });
+      this._parts = host.parseUrl(String(url), base === undefined ? null : String(base));
+      this._params = new URLSearchParams(this._parts.search, (s) => { this._parts = host.parseUrl(this._compose({ search: s ? '?' + s : '' }), null); });
     }
     static canParse(url, base) { try { new URL(url, base); return true; } catch { return false; } }
-    #compose(change) {
-      const p = { ...this.#parts, ...change };
+    _compose(change) {
+      const p = { ...this._parts, ...change };
       const auth = p.username ? p.username + (p.password ? ':' + p.password : '') + '@' : '';
       return `${p.protocol}//${auth}${p.hostname}${p.port ? ':' + p.port : ''}${p.pathname}${p.search}${p.hash}`;
     }
-    #set(change) { this.#parts = host.parseUrl(this.#compose(change), null); this.#params._reset(this.#parts.search); }
-    get href() { return this.#parts.href; }
-    set href(v) { this.#parts = host.parseUrl(String(v), null); this.#params._reset(this.#parts.search); }
-    get origin() { return `${this.#parts.protocol}//${this.host}`; }
-    get protocol() { return this.#parts.protocol; }
-    set protocol(v) { v = String(v); this.#set({ protocol: v.endsWith(':') ? v : v + ':' }); }
-    get username() { return this.#parts.username; }
-    set username(v) { this.#set({ username: encodeURIComponent(String(v)) }); }
-    get password() { return this.#parts.password; }
-    set password(v) { this.#set({ password: encodeURIComponent(String(v)) }); }
-    get host() { return this.#parts.hostname + (this.#parts.port ? ':' + this.#parts.port : ''); }
-    set host(v) { const [h, p] = String(v).split(':'); this.#set({ hostname: h, port: p ?? '' }); }
-    get hostname() { return this.#parts.hostname; }
-    set hostname(v) { this.#set({ hostname: String(v) }); }
-    get port() { return this.#parts.port; }
-    set port(v) { this.#set({ port: String(v) }); }
-    get pathname() { return this.#parts.pathname; }
-    set pathname(v) { v = String(v); this.#set({ pathname: v.startsWith('/') ? v : '/' + v }); }
-    get search() { return this.#parts.search; }
-    set search(v) { v = String(v); this.#set({ search: v === '' || v === '?' ? '' : (v.startsWith('?') ? v : '?' + v) }); }
-    get searchParams() { return this.#params; }
-    get hash() { return this.#parts.hash; }
-    set hash(v) { v = String(v); this.#set({ hash: v === '' || v === '#' ? '' : (v.startsWith('#') ? v : '#' + v) }); }
+    _set(change) { this._parts = host.parseUrl(this._compose(change), null); this._params._reset(this._parts.search); }
+    get href() { return this._parts.href; }
+    set href(v) { this._parts = host.parseUrl(String(v), null); this._params._reset(this._parts.search); }
+    get origin() { return `${this._parts.protocol}//${this.host}`; }
+    get protocol() { return this._parts.protocol; }
+    set protocol(v) { v = String(v); this._set({ protocol: v.endsWith(':') ? v : v + ':' }); }
+    get username() { return this._parts.username; }
+    set username(v) { this._set({ username: encodeURIComponent(String(v)) }); }
+    get password() { return this._parts.password; }
+    set password(v) { this._set({ password: encodeURIComponent(String(v)) }); }
+    get host() { return this._parts.hostname + (this._parts.port ? ':' + this._parts.port : ''); }
+    set host(v) { const [h, p] = String(v).split(':'); this._set({ hostname: h, port: p ?? '' }); }
+    get hostname() { return this._parts.hostname; }
+    set hostname(v) { this._set({ hostname: String(v) }); }
+    get port() { return this._parts.port; }
+    set port(v) { this._set({ port: String(v) }); }
+    get pathname() { return this._parts.pathname; }
+    set pathname(v) { v = String(v); this._set({ pathname: v.startsWith('/') ? v : '/' + v }); }
+    get search() { return this._parts.search; }
+    set search(v) { v = String(v); this._set({ search: v === '' || v === '?' ? '' : (v.startsWith('?') ? v : '?' + v) }); }
+    get searchParams() { return this._params; }
+    get hash() { return this._parts.hash; }
+    set hash(v) { v = String(v); this._set({ hash: v === '' || v === '#' ? '' : (v.startsWith('#') ? v : '#' + v) }); }
     toString() { return this.href; }
     toJSON() { return this.href; }
   }
@@ -210,16 +218,14 @@
     return String(body);
   };
   class Body {
-    #body;
-    #used = false;
-    constructor(body) { this.#body = bodyOf(body); }
-    get body() { if (this.#body === null) return null; notSimulated('Reading a body as a stream (.body)', 'use text(), json(), arrayBuffer() or bytes()'); }
-    get bodyUsed() { return this.#used; }
-    _raw() { return this.#body; }
-    #take() { if (this.#used) throw new TypeError('Body has already been used. Use tee() first if you need to read it twice.'); this.#used = true; return this.#body; }
-    async text() { const b = this.#take(); return b === null ? '' : typeof b === 'string' ? b : utf8Decode(b); }
+    constructor(body) { this._body = bodyOf(body); this._used = false; }
+    get body() { if (this._body === null) return null; notSimulated('Reading a body as a stream (.body)', 'use text(), json(), arrayBuffer() or bytes()'); }
+    get bodyUsed() { return this._used; }
+    _raw() { return this._body; }
+    _take() { if (this._used) throw new TypeError('Body has already been used. Use tee() first if you need to read it twice.'); this._used = true; return this._body; }
+    async text() { const b = this._take(); return b === null ? '' : typeof b === 'string' ? b : utf8Decode(b); }
     async json() { return JSON.parse(await this.text()); }
-    async bytes() { const b = this.#take(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? utf8Encode(b) : new Uint8Array(b); }
+    async bytes() { const b = this._take(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? utf8Encode(b) : new Uint8Array(b); }
     async arrayBuffer() { return (await this.bytes()).buffer; }
     async formData() { notSimulated('Body.formData()', 'read text() and parse it'); }
     async blob() { notSimulated('Body.blob()', 'use arrayBuffer()'); }
@@ -228,37 +234,36 @@
 
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
   class Request extends Body {
-    #url; #method; #headers; #cf;
-    constructor(input, init = {}) {
+    constructor(input, init = {}, token) {
+      if (token === trusted) { super(init.body); this._url = input; this._method = init.method; this._headers = new Headers(init.headers, trusted); return; }
       const from = input instanceof Request ? input : null;
       super(init.body !== undefined ? init.body : from ? from._raw() : null);
-      this.#url = new URL(from ? from.url : String(input)).href;
+      this._url = new URL(from ? from.url : String(input)).href;
       const m = String(init.method ?? (from ? from.method : 'GET'));
-      this.#method = methods.includes(m.toUpperCase()) ? m.toUpperCase() : m;
-      this.#headers = new Headers(init.headers ?? (from ? from.headers : undefined));
-      this.#cf = init.cf ?? from?.cf;
-      if ((this.#method === 'GET' || this.#method === 'HEAD') && this._raw() !== null) throw new TypeError('Request with GET/HEAD method cannot have body.');
+      this._method = methods.includes(m.toUpperCase()) ? m.toUpperCase() : m;
+      this._headers = new Headers(init.headers ?? (from ? from.headers : undefined));
+      this._cf = init.cf ?? from?.cf;
+      if ((this._method === 'GET' || this._method === 'HEAD') && this._raw() !== null) throw new TypeError('Request with GET/HEAD method cannot have body.');
     }
-    get url() { return this.#url; }
-    get method() { return this.#method; }
-    get headers() { return this.#headers; }
-    get cf() { return this.#cf; }
+    get url() { return this._url; }
+    get method() { return this._method; }
+    get headers() { return this._headers; }
+    get cf() { return this._cf; }
     get redirect() { return 'follow'; }
     get signal() { return undefined; }
     clone() { return new Request(this); }
   }
   class Response extends Body {
-    #status; #statusText; #headers; #webSocket;
     constructor(body = null, init = {}) {
       super(body);
       const status = init.status ?? 200;
       if (!Number.isInteger(status) || ((status < 200 || status > 599) && status !== 101)) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${status}).`);
-      this.#status = status;
-      this.#statusText = init.statusText ?? '';
-      this.#headers = new Headers(init.headers);
-      this.#webSocket = init.webSocket ?? null;
-      if (this.#webSocket) notSimulated('WebSocket responses');
-      if (typeof body === 'string' && !this.#headers.has('content-type')) this.#headers.set('content-type', 'text/plain;charset=UTF-8');
+      this._status = status;
+      this._statusText = init.statusText ?? '';
+      this._headers = new Headers(init.headers);
+      this._webSocket = init.webSocket ?? null;
+      if (this._webSocket) notSimulated('WebSocket responses');
+      if (typeof body === 'string' && !this._headers.has('content-type')) this._headers.set('content-type', 'text/plain;charset=UTF-8');
     }
     static json(data, init = {}) {
       const headers = new Headers(init.headers);
@@ -270,23 +275,23 @@
       return new Response(null, { status, headers: { location: new URL(url).href } });
     }
     static error() { notSimulated('Response.error()'); }
-    get status() { return this.#status; }
-    get statusText() { return this.#statusText; }
-    get ok() { return this.#status >= 200 && this.#status < 300; }
-    get headers() { return this.#headers; }
+    get status() { return this._status; }
+    get statusText() { return this._statusText; }
+    get ok() { return this._status >= 200 && this._status < 300; }
+    get headers() { return this._headers; }
     get redirected() { return false; }
     get type() { return 'default'; }
     get url() { return ''; }
-    get webSocket() { return this.#webSocket; }
-    clone() { return new Response(this._raw(), { status: this.#status, statusText: this.#statusText, headers: this.#headers }); }
+    get webSocket() { return this._webSocket; }
+    clone() { return new Response(this._raw(), { status: this._status, statusText: this._statusText, headers: this._headers }); }
   }
 
   // What crosses to the host: plain objects with the body as text or as Latin1 bytes.
   const wireRequest = (request) => {
     const raw = request._raw();
-    return { url: request.url, method: request.method, headers: [...request.headers], text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
+    return { url: request.url, method: request.method, headers: request.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
   };
-  const fromWireResponse = (w) => new Response(w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null, { status: w.status, headers: w.headers });
+  const fromWireResponse = (w) => new Response(w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null, { status: w.status, headers: new Headers(w.headers, trusted) });
   const toRequest = (input, init) => (input instanceof Request && init === undefined ? input : new Request(input, init));
 
   // --- timers, crypto, clone, console ------------------------------------------------------------
@@ -358,7 +363,12 @@
   });
 
   // --- env, storage and stubs ------------------------------------------------------------------
-  const idObject = (hex, name) => Object.freeze({ toString: () => hex, equals: (other) => String(other) === hex, name: name ?? undefined });
+  class DurableObjectId {
+    constructor(hex, name) { this._hex = hex; this.name = name ?? undefined; }
+    toString() { return this._hex; }
+    equals(other) { return String(other) === this._hex; }
+  }
+  const idObject = (hex, name) => new DurableObjectId(hex, name);
   const stubFor = (className, id) => new Proxy({ id, name: id.name }, {
     get: (target, p) => {
       if (p === 'fetch') return async (input, init) => fromWireResponse(await host.fetchObject(className, String(id), id.name ?? null, wireRequest(toRequest(input, init))));
@@ -401,54 +411,51 @@
     if (json.length > 43690 && utf8Encode(json).length > 131072) throw new RangeError(`Values cannot be larger than 131072 bytes (the value for '${key}').`);
     return json;
   };
-  const makeStorage = (store) => {
-    const decode = (json) => (json === undefined || json === null ? undefined : JSON.parse(json));
-    const storage = {
-      get: async (keys) => {
-        if (Array.isArray(keys)) { const out = new Map(); for (const k of keys) { const v = store.read(checkKey(k)); if (v !== undefined && v !== null) out.set(k, decode(v)); } return out; }
-        return decode(store.read(checkKey(keys)));
-      },
-      put: async (keyOrEntries, value) => {
-        if (typeof keyOrEntries === 'object' && keyOrEntries !== null) return store.write(Object.entries(keyOrEntries).map(([k, v]) => [checkKey(k), encodeValue(k, v)]));
-        return store.write([[checkKey(keyOrEntries), encodeValue(keyOrEntries, value)]]);
-      },
-      delete: async (keys) => {
-        const list = Array.isArray(keys) ? keys : [keys];
-        const present = list.filter(k => { const v = store.read(checkKey(k)); return v !== undefined && v !== null; });
-        await store.write(present.map(k => [k, null]));
-        return Array.isArray(keys) ? present.length : present.length === 1;
-      },
-      list: async (options = {}) => {
-        const { prefix = null, start = null, startAfter = null, end = null, limit = null, reverse = false } = options;
-        if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new TypeError('list({ limit }) takes a positive whole number.');
-        let entries = store.readAll().filter(([k]) => (prefix === null || k.startsWith(prefix)) && (start === null || k >= start) && (startAfter === null || k > startAfter) && (end === null || k < end));
-        entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-        if (reverse) entries.reverse();
-        if (limit !== null) entries = entries.slice(0, limit);
-        return new Map(entries.map(([k, v]) => [k, decode(v)]));
-      },
-      deleteAll: async () => store.write(store.readAll().map(([k]) => [k, null])),
-      transaction: async (fn) => fn(storage),
-      sync: async () => {},
-      getAlarm: async () => notSimulated('Durable Object alarms (storage.getAlarm)'),
-      setAlarm: async () => notSimulated('Durable Object alarms (storage.setAlarm)'),
-      deleteAlarm: async () => notSimulated('Durable Object alarms (storage.deleteAlarm)'),
-      get sql() { return notSimulated('SQLite storage (ctx.storage.sql)', 'use the key-value API'); },
-    };
-    return Object.freeze(storage);
-  };
-  const makeState = (hex, name, store) => {
-    const waits = [];
-    return Object.freeze({
-      id: idObject(hex, name),
-      storage: makeStorage(store),
-      blockConcurrencyWhile: async (fn) => fn(),
-      waitUntil: (p) => { waits.push(Promise.resolve(p).catch(e => console.error('waitUntil:', e))); },
-      acceptWebSocket: () => notSimulated('WebSocket hibernation (ctx.acceptWebSocket)'),
-      getWebSockets: () => notSimulated('WebSocket hibernation (ctx.getWebSockets)'),
-      abort: () => notSimulated('ctx.abort()'),
-    });
-  };
+  // Methods on prototypes, state in two fields: 100,000 objects share one copy of the code.
+  const decode = (json) => (json === undefined || json === null ? undefined : JSON.parse(json));
+  class DurableObjectStorage {
+    constructor(store) { this._store = store; }
+    async get(keys) {
+      const store = this._store;
+      if (Array.isArray(keys)) { const out = new Map(); for (const k of keys) { const v = store.read(checkKey(k)); if (v !== undefined && v !== null) out.set(k, decode(v)); } return out; }
+      return decode(store.read(checkKey(keys)));
+    }
+    async put(keyOrEntries, value) {
+      if (typeof keyOrEntries === 'object' && keyOrEntries !== null) return this._store.write(Object.entries(keyOrEntries).map(([k, v]) => [checkKey(k), encodeValue(k, v)]));
+      return this._store.write([[checkKey(keyOrEntries), encodeValue(keyOrEntries, value)]]);
+    }
+    async delete(keys) {
+      const list = Array.isArray(keys) ? keys : [keys];
+      const present = list.filter(k => { const v = this._store.read(checkKey(k)); return v !== undefined && v !== null; });
+      this._store.write(present.map(k => [k, null]));
+      return Array.isArray(keys) ? present.length : present.length === 1;
+    }
+    async list(options = {}) {
+      const { prefix = null, start = null, startAfter = null, end = null, limit = null, reverse = false } = options;
+      if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new TypeError('list({ limit }) takes a positive whole number.');
+      let entries = this._store.readAll().filter(([k]) => (prefix === null || k.startsWith(prefix)) && (start === null || k >= start) && (startAfter === null || k > startAfter) && (end === null || k < end));
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      if (reverse) entries.reverse();
+      if (limit !== null) entries = entries.slice(0, limit);
+      return new Map(entries.map(([k, v]) => [k, decode(v)]));
+    }
+    async deleteAll() { this._store.write(this._store.readAll().map(([k]) => [k, null])); }
+    async transaction(fn) { return fn(this); }
+    async sync() {}
+    async getAlarm() { notSimulated('Durable Object alarms (storage.getAlarm)'); }
+    async setAlarm() { notSimulated('Durable Object alarms (storage.setAlarm)'); }
+    async deleteAlarm() { notSimulated('Durable Object alarms (storage.deleteAlarm)'); }
+    get sql() { return notSimulated('SQLite storage (ctx.storage.sql)', 'use the key-value API'); }
+  }
+  class DurableObjectState {
+    constructor(hex, name, store) { this.id = idObject(hex, name); this.storage = new DurableObjectStorage(store); }
+    async blockConcurrencyWhile(fn) { return fn(); }
+    waitUntil(p) { Promise.resolve(p).catch(e => console.error('waitUntil:', e)); }
+    acceptWebSocket() { notSimulated('WebSocket hibernation (ctx.acceptWebSocket)'); }
+    getWebSockets() { notSimulated('WebSocket hibernation (ctx.getWebSockets)'); }
+    abort() { notSimulated('ctx.abort()'); }
+  }
+  const makeState = (hex, name, store) => new DurableObjectState(hex, name, store);
   const executionContext = () => Object.freeze({
     waitUntil: (p) => { Promise.resolve(p).catch(e => console.error('waitUntil:', e)); },
     passThroughOnException: () => {},
@@ -473,11 +480,11 @@
   globalThis.__dosim = {
     cloudflareWorkers: { DurableObject, WorkerEntrypoint },
     makeEnv, makeState, executionContext, isClass,
-    request: (w) => new Request(w.url, { method: w.method, headers: w.headers, body: w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null }),
+    request: (w) => new Request(w.url, { method: w.method, headers: w.headers, body: w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null }, trusted),
     response: (r) => {
       if (!(r instanceof Response)) throw new TypeError(`The handler returned ${r === undefined ? 'undefined' : typeof r === 'object' ? (r?.constructor?.name ?? 'an object') : typeof r}, not a Response.`);
       const raw = r._raw();
-      return { status: r.status, headers: [...r.headers], text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
+      return { status: r.status, headers: r.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
     },
   };
 })();

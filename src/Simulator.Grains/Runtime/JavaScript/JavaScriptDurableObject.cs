@@ -1,0 +1,29 @@
+using Jint.Native;
+using Simulator.Contracts;
+
+namespace Simulator.Grains.Runtime.JavaScript;
+
+/// <summary>
+/// One Durable Object's instance of its JavaScript class, on the engine it is pinned to. The
+/// instance is built by the engine in the first call's turn; a reset makes a new one of these.
+/// </summary>
+internal sealed class JavaScriptDurableObject(
+    JavaScriptEngine engine, string className, string objectId, string? objectName, IDurableObjectStore store, int generation, InvocationContext context) : IDurableObject
+{
+    public string ClassName { get; } = className;
+
+    public string ObjectId { get; } = objectId;
+
+    public string? ObjectName { get; } = objectName;
+
+    public IDurableObjectStore Store { get; } = store;
+
+    public int Generation { get; } = generation;
+
+    public InvocationContext Context { get; } = context;
+
+    /// <summary>The JavaScript instance; null until the first call builds it (set only in the engine's turns).</summary>
+    public JsValue? Instance { get; set; }
+
+    public Task<WorkerResponse> FetchAsync(WorkerRequest request) => engine.FetchObjectAsync(this, request);
+}
