@@ -403,7 +403,7 @@
     return Object.freeze(env);
   };
 
-  const checkKey = (key) => { if (typeof key !== 'string' || key.length === 0) throw new TypeError('A storage key is a non-empty string.'); if (utf8Encode(key).length > 2048) throw new RangeError('Keys cannot be larger than 2048 bytes.'); return key; };
+  const checkKey = (key) => { if (typeof key !== 'string' || key.length === 0) throw new TypeError('A storage key is a non-empty string.'); if (key.length > 682 && utf8Encode(key).length > 2048) throw new RangeError('Keys cannot be larger than 2048 bytes.'); return key; };
   const encodeValue = (key, value) => {
     if (value === undefined) throw new TypeError(`The value for '${key}' is undefined: storage.delete() removes a key.`);
     const json = JSON.stringify(value);
