@@ -91,4 +91,35 @@ public sealed class JavaScriptRuntimeTests(ClusterFixture fixture)
         Assert.Equal("exception", failed.Outcome);
         Assert.Contains("the cake is a lie", failed.Exceptions.Single().Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_reset_in_the_middle_of_a_javascript_call_fails_it_with_the_platforms_error_and_the_new_code_serves_next()
+    {
+        const string Slow = """
+            import { DurableObject } from "cloudflare:workers";
+            export class Counter extends DurableObject {
+              async fetch(request) {
+                if (new URL(request.url).pathname === "/slow") await new Promise((resolve) => setTimeout(resolve, 3000));
+                return Response.json({ tag: this.env.VERSION.tag });
+              }
+            }
+            export default { fetch(request, env) { return env.COUNTER.get(env.COUNTER.idFromName("one")).fetch(request); } };
+            """;
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", Slow));
+        var b = await worker.UploadAsync(JavaScriptWorkers.Draft("B", Slow));
+        await worker.FetchAsync("/warm");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var running = worker.FetchAsync("/slow");
+        await Task.Delay(300);
+        await worker.DeployVersionsAsync((b.Id, 100));
+        var failed = await running;
+
+        Assert.Equal(500, failed.Response.Status);
+        Assert.Contains("reset", failed.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"the old code's call ran to its end ({clock.Elapsed}) instead of failing at the reset");
+        using var body = JsonDocument.Parse((await worker.FetchAsync("/after")).Response.Text);
+        Assert.Equal("B", body.RootElement.GetProperty("tag").GetString());
+    }
 }
