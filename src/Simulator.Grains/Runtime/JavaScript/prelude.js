@@ -109,8 +109,9 @@
   class Headers {
     constructor(init, token) {
       this._map = new Map();
-      if (token === trusted) { for (const [k, v] of init) { const key = k.toLowerCase(); const list = this._map.get(key); if (list) list.push(v); else this._map.set(key, [v]); } return; }
-      if (init instanceof Headers) { for (const [k, v] of init._map) this._map.set(k, [...v]); }
+      // Indexed loops and forEach: Jint runs the iterator protocol (for…of, spread) far slower.
+      if (token === trusted) { for (let i = 0; i < init.length; i++) { const key = init[i][0].toLowerCase(); const list = this._map.get(key); if (list) list.push(init[i][1]); else this._map.set(key, [init[i][1]]); } return; }
+      if (init instanceof Headers) { init._map.forEach((v, k) => { this._map.set(k, v.slice()); }); }
       else if (Array.isArray(init) || (init && typeof init[Symbol.iterator] === 'function')) { for (const pair of init) { const [k, v] = pair; this.append(k, v); } }
       else if (init && typeof init === 'object') { for (const k of Object.keys(init)) this.append(k, init[k]); }
     }
@@ -121,7 +122,14 @@
     has(name) { return this._map.has(headerName(name)); }
     delete(name) { this._map.delete(headerName(name)); }
     forEach(fn, thisArg) { for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this); }
-    _pairs() { const out = []; for (const k of [...this._map.keys()].sort()) { const list = this._map.get(k); if (k === 'set-cookie') { for (const v of list) out.push([k, v]); } else out.push([k, list.length === 1 ? list[0] : list.join(', ')]); } return out; }
+    _pairs() {
+      const keys = [];
+      this._map.forEach((_, k) => { keys.push(k); });
+      if (keys.length > 1) keys.sort();
+      const out = [];
+      for (let i = 0; i < keys.length; i++) { const k = keys[i]; const list = this._map.get(k); if (k === 'set-cookie') { for (let j = 0; j < list.length; j++) out.push([k, list[j]]); } else out.push([k, list.length === 1 ? list[0] : list.join(', ')]); }
+      return out;
+    }
     *entries() { yield* this._pairs(); }
     *keys() { for (const [k] of this.entries()) yield k; }
     *values() { for (const [, v] of this.entries()) yield v; }
@@ -268,7 +276,7 @@
     static json(data, init = {}) {
       const headers = new Headers(init.headers);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-      return new Response(JSON.stringify(data), { ...init, headers });
+      return new Response(JSON.stringify(data), { status: init.status, statusText: init.statusText, headers });
     }
     static redirect(url, status = 302) {
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`A redirect status is one of 301, 302, 303, 307, 308 (got ${status}).`);
