@@ -11,7 +11,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wd_port=$(free_port); http=$(free_port); silo=$(free_port); gateway=$(free_port)
 
-cp examples/counter/dist/index.js "$work/index.js"
+cp examples/counter/index.js "$work/index.js"
 cat > "$work/config.capnp" <<CAPNP
 using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -33,6 +33,6 @@ CAPNP
 dotnet silo/Simulator.Silo/bin/Release/net10.0/Simulator.Silo.dll --http-port "$http" --silo-port "$silo" --gateway-port "$gateway" --primary-silo-port "$silo" --telemetry-console off > "$work/silo.log" 2>&1 &
 for _ in $(seq 1 100); do grep -q " ready: " "$work/silo.log" 2>/dev/null && break; sleep 0.2; done
 export DOSIM_CLUSTER="127.0.0.1:$gateway"
-dotnet client/Simulator.Client/bin/Release/net10.0/dosim.dll deploy --name counter --module examples/counter/dist/index.js --config examples/counter/wrangler.toml --tag A > /dev/null
+dotnet client/Simulator.Client/bin/Release/net10.0/dosim.dll deploy --name counter --module examples/counter/index.js --config examples/counter/wrangler.toml --tag A > /dev/null
 echo "workerd $(.tools/node_modules/.bin/workerd --version) on 127.0.0.1:$wd_port, dosim silo on 127.0.0.1:$http; autocannon, 64 connections, ${seconds}s per side per round, $rounds rounds"
 node scripts/bench-vs-workerd.mjs "$wd_port" "$http" "$seconds" "$rounds"

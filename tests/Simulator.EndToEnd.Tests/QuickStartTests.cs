@@ -15,18 +15,25 @@ public sealed class QuickStartTests
         return readme[start..readme.IndexOf("```\n", start, StringComparison.Ordinal)];
     }
 
-    [Fact]
-    public async Task The_readme_quick_start_works_as_written()
-    {
-        var readme = File.ReadAllText(Path.Combine(Build.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
-        Assert.Equal("dotnet run --project silo/Simulator.Silo\n", Block(readme, "silo"));
-        await using var silo = await SiloProcess.StartAsync();
+    private static string Readme() => File.ReadAllText(Path.Combine(Build.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
 
-        var script = "set -euo pipefail\nshopt -s expand_aliases\n" + Block(readme, "quickstart")
+    // The block runs in bash against a silo of its own, with the launch and the ports substituted.
+    private static async Task<Run.Result> RunBlockAsync(string marker)
+    {
+        await using var silo = await SiloProcess.StartAsync();
+        var script = "set -euo pipefail\nshopt -s expand_aliases\n" + Block(Readme(), marker)
             .Replace("dotnet run --project client/Simulator.Client --", $"dotnet {Build.CliDll}", StringComparison.Ordinal)
             .Replace(":8787", $":{silo.HttpPort}", StringComparison.Ordinal);
         var result = await Run.ProcessAsync("bash", ["-c", script], Run.Environment(silo));
         Assert.True(result.ExitCode == 0, result + "\n--- silo\n" + silo.Output);
+        return result;
+    }
+
+    [Fact]
+    public async Task The_readme_quick_start_works_as_written()
+    {
+        Assert.Equal("dotnet run --project silo/Simulator.Silo\n", Block(Readme(), "silo"));
+        var result = await RunBlockAsync("quickstart");
 
         var lines = result.Stdout.ReplaceLineEndings("\n").Split('\n');
         var versionB = lines.First(l => l.StartsWith("Deployed my-worker version(s): ", StringComparison.Ordinal)).Split(' ')[3];
@@ -55,14 +62,7 @@ public sealed class QuickStartTests
     [Fact]
     public async Task The_readme_bring_your_own_worker_section_works_as_written()
     {
-        var readme = File.ReadAllText(Path.Combine(Build.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
-        await using var silo = await SiloProcess.StartAsync();
-
-        var script = "set -euo pipefail\nshopt -s expand_aliases\n" + Block(readme, "own-worker")
-            .Replace("dotnet run --project client/Simulator.Client --", $"dotnet {Build.CliDll}", StringComparison.Ordinal)
-            .Replace(":8787", $":{silo.HttpPort}", StringComparison.Ordinal);
-        var result = await Run.ProcessAsync("bash", ["-c", script], Run.Environment(silo));
-        Assert.True(result.ExitCode == 0, result + "\n--- silo\n" + silo.Output);
+        var result = await RunBlockAsync("own-worker");
 
         var lines = result.Stdout.ReplaceLineEndings("\n").Split('\n');
         var versionA = lines.First(l => l.StartsWith("Current Version ID: ", StringComparison.Ordinal)).Split(' ')[3];

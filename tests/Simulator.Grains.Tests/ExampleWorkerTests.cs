@@ -14,7 +14,7 @@ public sealed class ExampleWorkerTests(ClusterFixture fixture)
     public async Task The_counter_example_counts_and_says_its_version()
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
-        var project = WorkerProject.Load([Example("counter", "dist", "index.js")], Example("counter", "wrangler.toml"));
+        var project = WorkerProject.Load([Example("counter", "index.js")], Example("counter", "wrangler.toml"));
         var a = await worker.DeployAsync(project.Draft("A"));
 
         var body = JsonDocument.Parse((await worker.FetchAsync("/foo")).Response.Text).RootElement;

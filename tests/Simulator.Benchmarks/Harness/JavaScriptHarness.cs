@@ -41,7 +41,7 @@ public static class JavaScriptHarness
         }
 
         var example = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Run the harness from the repository: examples/counter is read from it."), "examples", "counter");
-        return WorkerProject.Load([Path.Combine(example, "dist", "index.js")], Path.Combine(example, "wrangler.toml"));
+        return WorkerProject.Load([Path.Combine(example, "index.js")], Path.Combine(example, "wrangler.toml"));
     }
 
     private static async Task ThroughputAsync(DurableObjectsTestCluster cluster, int calls, int rounds, int concurrency)
@@ -56,27 +56,8 @@ public static class JavaScriptHarness
         await Cs(calls);
         await Js(calls);
 
-        var ratios = new List<double>();
-        for (var round = 1; round <= rounds; round++)
-        {
-            double c, j;
-            if (round % 2 == 1)
-            {
-                c = await Cs(calls);
-                j = await Js(calls);
-            }
-            else
-            {
-                j = await Js(calls);
-                c = await Cs(calls);
-            }
-
-            ratios.Add(j / c);
-            Console.WriteLine($"  round {round}: JavaScript counter {j:N0} calls/s, C# Counter {c:N0} calls/s, ratio {j / c:0.00}");
-        }
-
-        ratios.Sort();
-        Console.WriteLine($"Durable Object fetches/s, JavaScript / C#: median ratio {LoadHarness.Median(ratios):0.00} (target 0.5 or better)");
+        var median = await LoadHarness.AlternateAsync(rounds, () => Cs(calls), () => Js(calls), (round, j, c) => $"  round {round}: JavaScript counter {j:N0} calls/s, C# Counter {c:N0} calls/s, ratio {j / c:0.00}");
+        Console.WriteLine($"Durable Object fetches/s, JavaScript / C#: median ratio {median:0.00} (target 0.5 or better)");
         var before = GC.GetTotalAllocatedBytes(precise: true);
         await Js(calls / 4);
         var jsBytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / (calls / 4);
@@ -126,26 +107,7 @@ public static class JavaScriptHarness
         Task<double> Js(int n) => rig.DriveAsync("gwjs.localhost", n);
         await Cs(requests);
         await Js(requests);
-        var ratios = new List<double>();
-        for (var round = 1; round <= rounds; round++)
-        {
-            double c, j;
-            if (round % 2 == 1)
-            {
-                c = await Cs(requests);
-                j = await Js(requests);
-            }
-            else
-            {
-                j = await Js(requests);
-                c = await Cs(requests);
-            }
-
-            ratios.Add(j / c);
-            Console.WriteLine($"  round {round}: gateway → JS Worker → JS object {j:N0} requests/s, C# path {c:N0} requests/s, ratio {j / c:0.00}");
-        }
-
-        ratios.Sort();
-        Console.WriteLine($"Gateway requests/s, JavaScript / C#: median ratio {LoadHarness.Median(ratios):0.00} (target 0.6 or better)");
+        var median = await LoadHarness.AlternateAsync(rounds, () => Cs(requests), () => Js(requests), (round, j, c) => $"  round {round}: gateway → JS Worker → JS object {j:N0} requests/s, C# path {c:N0} requests/s, ratio {j / c:0.00}");
+        Console.WriteLine($"Gateway requests/s, JavaScript / C#: median ratio {median:0.00} (target 0.6 or better)");
     }
 }

@@ -165,6 +165,35 @@ public static class LoadHarness
         return (GC.GetTotalAllocatedBytes(precise: true) - before) / calls;
     }
 
+    /// <summary>
+    /// Rounds of <paramref name="measured"/> against <paramref name="baseline"/>, alternating which
+    /// goes first so drift within a round favours neither; prints each round and returns the median ratio.
+    /// </summary>
+    internal static async Task<double> AlternateAsync(int rounds, Func<Task<double>> baseline, Func<Task<double>> measured, Func<int, double, double, string> line)
+    {
+        var ratios = new List<double>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            double b, m;
+            if (round % 2 == 1)
+            {
+                b = await baseline();
+                m = await measured();
+            }
+            else
+            {
+                m = await measured();
+                b = await baseline();
+            }
+
+            ratios.Add(m / b);
+            Console.WriteLine(line(round, m, b));
+        }
+
+        ratios.Sort();
+        return Median(ratios);
+    }
+
     internal static double Median(List<double> sorted) =>
         sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 
