@@ -306,6 +306,9 @@ internal static class VersionCommands
             return draft with
             {
                 Vars = draft.Vars.SetItems(vars.ToImmutable()),
+
+                // A --var is text, even where the configuration's value was JSON.
+                Code = draft.Code! with { JsonVars = draft.Code.JsonVars.Except(vars.Keys) },
                 MigrationTag = parse.GetValue(MigrationTag) ?? draft.MigrationTag,
                 HasMtlsBinding = draft.HasMtlsBinding || parse.GetValue(Mtls),
                 UsesSmartPlacement = draft.UsesSmartPlacement || parse.GetValue(SmartPlacement),

@@ -13,7 +13,13 @@ public sealed record WorkerModule(string Name, string Content);
 /// </summary>
 public sealed record WorkerCode
 {
-    public required ImmutableArray<WorkerModule> Modules { get; init; }
+    public required ImmutableArray<WorkerModule> Modules
+    {
+        get => _modules;
+
+        // The hash follows the modules, also through a `with`.
+        init => (_modules, _hash) = (value, null);
+    }
 
     /// <summary>Binding name → Durable Object class of this Worker (wrangler's <c>durable_objects.bindings</c>).</summary>
     public ImmutableSortedDictionary<string, string> DurableObjectBindings { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
@@ -32,6 +38,7 @@ public sealed record WorkerCode
     /// <summary>SHA-256 over the modules' names and contents, in hex: equal code, equal hash.</summary>
     public string Hash => _hash ??= ComputeHash(Modules);
 
+    private ImmutableArray<WorkerModule> _modules;
     private string? _hash;
 
     /// <summary>Why these modules cannot make a version; null when they can.</summary>
@@ -45,9 +52,10 @@ public sealed record WorkerCode
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var module in modules)
         {
-            if (string.IsNullOrWhiteSpace(module.Name) || module.Name.StartsWith('/') || module.Name.Contains('\\', StringComparison.Ordinal))
+            if (string.IsNullOrWhiteSpace(module.Name) || module.Name.StartsWith('/') || module.Name.IndexOfAny(['\\', '%', '#', '?']) >= 0
+                || module.Name.Split('/').Any(part => part is "" or "." or ".."))
             {
-                return new RuleError(RuleError.InvalidInput, $"Module name '{module.Name}' is not a relative path: name modules as they import each other, e.g. 'index.js' or 'lib/util.js'.");
+                return new RuleError(RuleError.InvalidInput, $"Module name '{module.Name}' is not a plain relative path: name modules as they import each other, e.g. 'index.js' or 'lib/util.js' (no './', '..', '%', '#' or '?').");
             }
 
             if (!names.Add(module.Name))

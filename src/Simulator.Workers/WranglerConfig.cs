@@ -88,7 +88,7 @@ public sealed class WranglerConfig
     {
         var main = _root.GetValueOrDefault("main") as string
             ?? throw new WorkerProjectException("No module to run: pass --module dist/index.js (or set main in the configuration).");
-        return [Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath ?? "."))!, main)];
+        return [configPath is null ? main : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, main)];
     }
 
     public ImmutableSortedDictionary<string, string> Vars() =>

@@ -188,6 +188,34 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Input_the_platform_refuses_is_refused_and_internal_headers_are_not_seen()
+    {
+        var body = await Json("""
+            export default {
+              async fetch(request) {
+                const refused = {};
+                for (const [name, run] of Object.entries({
+                  relativeUrl: () => new URL("/no-scheme"),
+                  headerValue: () => new Headers().set("x", "a\r\nb"),
+                  nullBodyStatus: () => new Response("body", { status: 204 }),
+                })) {
+                  try { run(); refused[name] = "accepted"; } catch (e) { refused[name] = e.name; }
+                }
+                const id = setTimeout(() => {}, Infinity);
+                clearTimeout(id);
+                refused.internal = [...request.headers.keys()].filter((k) => k.startsWith("x-simulator-"));
+                return Response.json(refused);
+              },
+            };
+            """);
+
+        Assert.Equal("TypeError", body.GetProperty("relativeUrl").GetString());
+        Assert.Equal("TypeError", body.GetProperty("headerValue").GetString());
+        Assert.Equal("TypeError", body.GetProperty("nullBodyStatus").GetString());
+        Assert.Equal("[]", body.GetProperty("internal").GetRawText());
+    }
+
+    [Fact]
     public async Task Bytes_cross_the_boundary_unchanged_both_ways()
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());

@@ -62,10 +62,6 @@ public sealed class WorkerEnv
 
     internal InvocationContext Context => _context;
 
-    internal IGrainFactory Grains => _grains;
-
-    internal string WorkerName => _workerName;
-
     public VersionMetadata Version => _metadata ??=
         new(_version.Id.ToString(), _version.Tag, _version.CreatedOn.ToString("O", CultureInfo.InvariantCulture));
 

@@ -11,9 +11,6 @@ public interface IScript
 {
     string Name { get; }
 
-    /// <summary>The Durable Object classes it can build.</summary>
-    IReadOnlyCollection<string> DurableObjectClassNames { get; }
-
     /// <summary>Binding name (e.g. COUNTER) → class name (e.g. Counter).</summary>
     ImmutableDictionary<string, string> DurableObjectBindings { get; }
 

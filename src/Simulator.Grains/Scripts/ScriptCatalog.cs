@@ -33,8 +33,6 @@ public sealed class ScriptDefinition : IScript
     /// <summary>Binding name → worker name.</summary>
     public ImmutableDictionary<string, string> ServiceBindings { get; }
 
-    public IReadOnlyCollection<string> DurableObjectClassNames => DurableObjectClasses.Keys.ToList();
-
     IWorker IScript.CreateWorker(IServiceProvider services) => (IWorker)_workerFactory(services, []);
 
     IDurableObject IScript.CreateDurableObject(IServiceProvider services, string className, DurableObjectState state, WorkerEnv env)

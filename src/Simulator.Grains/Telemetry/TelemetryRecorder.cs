@@ -64,8 +64,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
         var outcome = exception switch
         {
             null => "ok",
-            Runtime.JavaScript.JavaScriptLimitException limit => limit.Outcome,
-            _ => exception.GetBaseException() is Runtime.JavaScript.JavaScriptLimitException inner ? inner.Outcome : "exception",
+            _ => LimitOf(exception)?.Outcome ?? "exception",
         };
         var worker = _workers.GetOrAdd(invocation.Worker, static _ => new WorkerRecord());
         var version = invocation.Version;
@@ -119,6 +118,19 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
         };
         worker.Events.Add(traceEvent, _bufferSize);
         _sink?.Write(traceEvent);
+    }
+
+    private static Runtime.JavaScript.JavaScriptLimitException? LimitOf(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Runtime.JavaScript.JavaScriptLimitException limit)
+            {
+                return limit;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A Durable Object reset: counted, measured and logged with both versions.</summary>

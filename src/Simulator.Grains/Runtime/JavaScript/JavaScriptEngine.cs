@@ -85,9 +85,9 @@ internal sealed class JavaScriptEngine : IDisposable
         _makeState = _dosim.Get("makeState");
         _executionContext = _dosim.Get("executionContext");
         _isClass = _dosim.Get("isClass");
-        _env = _engine.Invoke(_dosim.Get("makeEnv"), EnvSpec(version, code));
         try
         {
+            _env = _engine.Invoke(_dosim.Get("makeEnv"), EnvSpec(version, code));
             _exports = _engine.Modules.Import("./" + code.MainModule);
         }
         catch (Exception ex) when (ex is not ScriptException)
@@ -122,7 +122,7 @@ internal sealed class JavaScriptEngine : IDisposable
     /// </summary>
     public Task<WorkerResponse> FetchObjectAsync(JavaScriptDurableObject target, WorkerRequest request)
     {
-        var invocation = new JavaScriptInvocation(this, target.Context, TaskScheduler.Current);
+        var invocation = new JavaScriptInvocation(target.Context, TaskScheduler.Current) { Owner = target };
         _ = TurnAsync(invocation, () =>
         {
             var instance = target.Instance ??= Construct(target);
@@ -147,7 +147,7 @@ internal sealed class JavaScriptEngine : IDisposable
 
         try
         {
-            var state = _engine.Invoke(_makeState, target.ObjectId, target.ObjectName is null ? JsValue.Null : target.ObjectName, StoreObject(target.Store, target.Generation));
+            var state = _engine.Invoke(_makeState, target.ObjectId, target.ObjectName is null ? JsValue.Null : target.ObjectName, StoreObject(target));
             return _engine.Construct(type, state, _env);
         }
         catch (Exception ex) when (ex is not DurableObjectResetException)
@@ -160,7 +160,7 @@ internal sealed class JavaScriptEngine : IDisposable
     /// <summary>Runs the Worker's default export: <c>export default { fetch }</c> or a <c>WorkerEntrypoint</c> class.</summary>
     public Task<WorkerResponse> FetchWorkerAsync(WorkerRequest request, InvocationContext context)
     {
-        var invocation = new JavaScriptInvocation(this, context, TaskScheduler.Current);
+        var invocation = new JavaScriptInvocation(context, TaskScheduler.Current);
         _ = TurnAsync(invocation, () =>
         {
             var handler = _exports.Get("default");
@@ -201,6 +201,7 @@ internal sealed class JavaScriptEngine : IDisposable
         {
             invocation.Fail(Translate(ex));
             _engine.Advanced.ResetCallStack();
+            DrainAfterFailure();
         }
         finally
         {
@@ -211,6 +212,25 @@ internal sealed class JavaScriptEngine : IDisposable
             }
 
             _gate.Release();
+        }
+    }
+
+    // Jint leaves the rest of the job queue in place when a host exception (a limit, a reset)
+    // escapes it; those jobs run now, under the invocation that failed, never in another's turn.
+    private void DrainAfterFailure()
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            try
+            {
+                _engine.Constraints.Reset();
+                _engine.Advanced.ProcessTasks();
+                return;
+            }
+            catch (Exception)
+            {
+                _engine.Advanced.ResetCallStack();
+            }
         }
     }
 
@@ -282,13 +302,21 @@ internal sealed class JavaScriptEngine : IDisposable
         return Start(new ServiceBinding(_grains, context, workerName).FetchAsync(FromWire(wire)), ToWire);
     }
 
-    private JsObject StoreObject(IDurableObjectStore store, int generation)
+    private JsObject StoreObject(JavaScriptDurableObject owner)
     {
+        var (store, generation) = (owner.Store, owner.Generation);
         void CheckCurrent()
         {
             if (!store.IsCurrent(generation))
             {
                 throw new DurableObjectResetException();
+            }
+
+            // The platform's rule: an object's storage belongs to its own calls. A job of another
+            // call (a promise shared at module level) would touch this object from another grain.
+            if (_current?.Owner != owner)
+            {
+                throw new JavaScriptException(_engine.Intrinsics.Error, "Cannot perform I/O on behalf of a different request: this object's storage belongs to its own calls (dosim runs a version's objects in shared engines).");
             }
         }
 
@@ -332,6 +360,12 @@ internal sealed class JavaScriptEngine : IDisposable
 
     private JsObject ParseUrl(string input, string? relativeTo)
     {
+        // .NET takes "/path" for a file URI on Unix; the URL standard wants a scheme.
+        if (!HasScheme(relativeTo ?? input))
+        {
+            throw new JavaScriptException(_engine.Intrinsics.TypeError, $"Invalid URL: '{relativeTo ?? input}' has no scheme (e.g. https://).");
+        }
+
         Uri? uri;
         if (relativeTo is null ? !Uri.TryCreate(input, UriKind.Absolute, out uri) : !(Uri.TryCreate(relativeTo, UriKind.Absolute, out var baseUri) && Uri.TryCreate(baseUri, input, out uri)))
         {
@@ -354,6 +388,14 @@ internal sealed class JavaScriptEngine : IDisposable
         return parts;
     }
 
+    private static bool HasScheme(string url)
+    {
+        var colon = url.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && char.IsAsciiLetter(url[0]) && url.AsSpan(0, colon).ContainsAnyExcept(SchemeChars) is false;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SchemeChars = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+
     private JsValue ToRequest(WorkerRequest request) => _engine.Invoke(_toRequest, ToWire(request));
 
     private JsObject ToWire(WorkerRequest request)
@@ -361,7 +403,7 @@ internal sealed class JavaScriptEngine : IDisposable
         var wire = new JsObject(_engine);
         wire.Set("url", request.Url);
         wire.Set("method", request.Method);
-        wire.Set("headers", Headers(request.Headers));
+        wire.Set("headers", Headers(request.Headers.Where(h => !h.Key.StartsWith("X-Simulator-", StringComparison.OrdinalIgnoreCase))));
         SetBody(wire, request.Body);
         return wire;
     }

@@ -6,11 +6,12 @@ namespace Simulator.Grains.Runtime.JavaScript;
 /// One call into a version's JavaScript: the scheduler its host operations resume on (the calling
 /// grain's), how many of them are still pending, and the response it ends with.
 /// </summary>
-internal sealed class JavaScriptInvocation(JavaScriptEngine engine, InvocationContext context, TaskScheduler scheduler)
+internal sealed class JavaScriptInvocation(InvocationContext context, TaskScheduler scheduler)
 {
     private readonly TaskCompletionSource<WorkerResponse> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public JavaScriptEngine Engine { get; } = engine;
+    /// <summary>The Durable Object the call runs on; null for a Worker's fetch.</summary>
+    public JavaScriptDurableObject? Owner { get; init; }
 
     public InvocationContext Context { get; } = context;
 
@@ -40,13 +41,24 @@ internal sealed class JavaScriptInvocation(JavaScriptEngine engine, InvocationCo
     /// <summary>The response, once every write it was held for is stored.</summary>
     public async Task<WorkerResponse> GatedResponseAsync()
     {
-        var response = await _response.Task;
-        if (_writes is { } writes)
+        try
         {
-            await Task.WhenAll(writes);
-        }
+            var response = await _response.Task;
+            if (_writes is { } writes)
+            {
+                await Task.WhenAll(writes);
+            }
 
-        return response;
+            return response;
+        }
+        finally
+        {
+            // A write held for a call that failed first is still observed.
+            foreach (var write in _writes ?? [])
+            {
+                _ = write.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            }
+        }
     }
 
     public void Fail(Exception error) => _response.TrySetException(error);

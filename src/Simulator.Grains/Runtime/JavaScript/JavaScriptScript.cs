@@ -14,7 +14,7 @@ namespace Simulator.Grains.Runtime.JavaScript;
 internal sealed class JavaScriptScript(WorkerVersion version, Func<JavaScriptEngine> build, int engines) : IScript
 {
     private readonly WorkerCode _code = version.Code!;
-    private readonly Lazy<JavaScriptEngine>[] _engines = [.. Enumerable.Range(0, engines).Select(_ => new Lazy<JavaScriptEngine>(build))];
+    private readonly Lazy<JavaScriptEngine>[] _engines = [.. Enumerable.Range(0, engines).Select(_ => new Lazy<JavaScriptEngine>(build, LazyThreadSafetyMode.PublicationOnly))];
     private int _nextWorker;
 
     public IEnumerable<JavaScriptEngine> Built => _engines.Where(e => e.IsValueCreated).Select(e => e.Value);
@@ -27,8 +27,6 @@ internal sealed class JavaScriptScript(WorkerVersion version, Func<JavaScriptEng
     }
 
     public string Name => _code.MainModule;
-
-    public IReadOnlyCollection<string> DurableObjectClassNames => version.DurableObjectClasses;
 
     public ImmutableDictionary<string, string> DurableObjectBindings => _code.DurableObjectBindings.ToImmutableDictionary();
 

@@ -106,6 +106,11 @@
     if (headerNames.size < 1000) headerNames.set(name, lower);
     return lower;
   };
+  const headerValue = (value) => {
+    const v = String(value).trim();
+    if (/[\0\r\n]|[^\u0000-\u00ff]/.test(v)) throw new TypeError(`Invalid header value: '${v}' (no NUL, CR, LF or characters above U+00FF).`);
+    return v;
+  };
   class Headers {
     constructor(init, token) {
       this._map = new Map();
@@ -115,8 +120,8 @@
       else if (Array.isArray(init) || (init && typeof init[Symbol.iterator] === 'function')) { for (const pair of init) { const [k, v] = pair; this.append(k, v); } }
       else if (init && typeof init === 'object') { for (const k of Object.keys(init)) this.append(k, init[k]); }
     }
-    append(name, value) { const k = headerName(name); const list = this._map.get(k); const v = String(value).trim(); if (list) list.push(v); else this._map.set(k, [v]); }
-    set(name, value) { this._map.set(headerName(name), [String(value).trim()]); }
+    append(name, value) { const k = headerName(name); const list = this._map.get(k); const v = headerValue(value); if (list) list.push(v); else this._map.set(k, [v]); }
+    set(name, value) { this._map.set(headerName(name), [headerValue(value)]); }
     get(name) { const list = this._map.get(headerName(name)); return list ? list.join(', ') : null; }
     getSetCookie() { return [...(this._map.get('set-cookie') ?? [])]; }
     has(name) { return this._map.has(headerName(name)); }
@@ -262,8 +267,9 @@
     clone() { return new Request(this); }
   }
   class Response extends Body {
-    constructor(body = null, init = {}) {
+    constructor(body = null, init = {}, token) {
       super(body);
+      if (token === trusted) { this._status = init.status; this._statusText = ''; this._headers = init.headers; this._webSocket = null; return; }
       const status = init.status ?? 200;
       if (!Number.isInteger(status) || ((status < 200 || status > 599) && status !== 101)) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${status}).`);
       this._status = status;
@@ -271,6 +277,7 @@
       this._headers = new Headers(init.headers);
       this._webSocket = init.webSocket ?? null;
       if (this._webSocket) notSimulated('WebSocket responses');
+      if (this._raw() !== null && [101, 204, 205, 304].includes(status)) throw new TypeError(`Response with null body status ${status} cannot have body.`);
       if (typeof body === 'string' && !this._headers.has('content-type')) this._headers.set('content-type', 'text/plain;charset=UTF-8');
     }
     static json(data, init = {}) {
@@ -299,7 +306,8 @@
     const raw = request._raw();
     return { url: request.url, method: request.method, headers: request.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
   };
-  const fromWireResponse = (w) => new Response(w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null, { status: w.status, headers: new Headers(w.headers, trusted) });
+  // A subrequest's answer is as the other side sent it: no default content-type is added.
+  const fromWireResponse = (w) => new Response(w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null, { status: w.status, headers: new Headers(w.headers, trusted) }, trusted);
   const toRequest = (input, init) => (input instanceof Request && init === undefined ? input : new Request(input, init));
 
   // --- timers, crypto, clone, console ------------------------------------------------------------
@@ -309,7 +317,8 @@
     if (typeof fn !== 'function') notSimulated('setTimeout with a string of code', 'pass a function');
     const id = ++nextTimer;
     timers.set(id, true);
-    host.timer(Math.max(0, Number(ms) || 0)).then(() => { if (timers.delete(id)) fn(...args); });
+    // As the platform: a delay beyond 2^31 - 1 ms (or not a number) is clamped, never an error.
+    host.timer(Math.min(2147483647, Math.max(0, Number(ms) || 0))).then(() => { if (timers.delete(id)) fn(...args); });
     return id;
   };
   const clearTimeout = (id) => { timers.delete(id); };
