@@ -14,6 +14,9 @@ public sealed class DeploymentCache(IGrainFactory grains)
 
     public bool TryGet(string workerName, out DeploymentSnapshot snapshot) => _snapshots.TryGetValue(workerName, out snapshot!);
 
+    /// <summary>Every version a held deployment names: the versions this silo may run.</summary>
+    public HashSet<Guid> DeployedVersions() => [.. _snapshots.Values.SelectMany(s => s.Versions).Select(v => v.Id)];
+
     /// <summary>The Workers this silo holds a copy of, with the sequence of the copy.</summary>
     public IReadOnlyList<(string WorkerName, int Sequence)> Held() => [.. _snapshots.Select(s => (s.Key, s.Value.Sequence))];
 

@@ -122,4 +122,25 @@ public sealed class JavaScriptRuntimeTests(ClusterFixture fixture)
         using var body = JsonDocument.Parse((await worker.FetchAsync("/after")).Response.Text);
         Assert.Equal("B", body.RootElement.GetProperty("tag").GetString());
     }
+
+    [Fact]
+    public async Task A_silo_lets_the_engines_of_versions_no_longer_deployed_go_and_loads_them_again_on_a_rollback()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var a = await worker.DeployAsync(JavaScriptWorkers.Draft("A", JavaScriptWorkers.Counter));
+        await worker.FetchAsync("/foo");
+        var b = await worker.UploadAsync(JavaScriptWorkers.Draft("B", JavaScriptWorkers.Counter));
+        var scripts = (Runtime.JavaScript.JavaScriptScripts)fixture.Cluster.Cluster.Silos[0].ServiceProvider.GetService(typeof(Runtime.JavaScript.JavaScriptScripts))!;
+        Assert.True(scripts.Holds(a.Id));
+
+        await worker.DeployVersionsAsync((b.Id, 100));
+        await worker.FetchAsync("/foo");
+
+        Assert.False(scripts.Holds(a.Id));
+        Assert.True(scripts.Holds(b.Id));
+        await worker.RollbackAsync(a.Id);
+        using var body = JsonDocument.Parse((await worker.FetchAsync("/foo")).Response.Text);
+        Assert.Equal("A", body.RootElement.GetProperty("tag").GetString());
+        Assert.Equal(3, body.RootElement.GetProperty("durable").GetInt32());
+    }
 }

@@ -8,13 +8,18 @@ namespace Simulator.Grains.Runtime.JavaScript;
 /// This silo's compiled JavaScript versions: each version's modules are loaded into one engine the
 /// first time one of its objects or requests needs them, and kept while the silo runs.
 /// </summary>
-public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, IGrainFactory grains, TimeProvider time) : IDisposable
+public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, DeploymentCache deployments, IGrainFactory grains, TimeProvider time) : IDisposable
 {
     private readonly ConcurrentDictionary<Guid, Lazy<JavaScriptScript>> _versions = new();
 
     internal JavaScriptScript For(WorkerVersion version, string workerName)
     {
         ArgumentNullException.ThrowIfNull(version);
+        if (!_versions.ContainsKey(version.Id))
+        {
+            Prune(version.Id);
+        }
+
         var script = _versions.GetOrAdd(version.Id, _ => new Lazy<JavaScriptScript>(() =>
             new JavaScriptScript(version, () => new JavaScriptEngine(version, workerName, options.JavaScriptLimits, grains, time), options.JavaScriptLimits.EnginesPerVersion).Load()));
         try
@@ -55,6 +60,23 @@ public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, IG
         foreach (var engine in _versions.Values.Where(v => v.IsValueCreated).SelectMany(v => v.Value.Built))
         {
             engine.Dispose();
+        }
+    }
+
+    /// <summary>Whether this silo holds engines of <paramref name="versionId"/> now.</summary>
+    public bool Holds(Guid versionId) => _versions.TryGetValue(versionId, out var script) && script.IsValueCreated;
+
+    // A version no deployment of this silo names any more lets its engines go when another is
+    // loaded (calls still running on them keep them alive until they end); a rollback loads it again.
+    private void Prune(Guid loading)
+    {
+        var deployed = deployments.DeployedVersions();
+        foreach (var id in _versions.Keys)
+        {
+            if (id != loading && !deployed.Contains(id))
+            {
+                _versions.TryRemove(id, out _);
+            }
         }
     }
 
