@@ -201,12 +201,8 @@ public sealed partial class DeploymentGrain(
         ArgumentNullException.ThrowIfNull(draft);
         if (draft.Code is { } code)
         {
-            if (WorkerCode.Validate(code.Modules) is { } invalid)
-            {
-                throw new RuleRefusedException(invalid);
-            }
-
-            if (scripts.JavaScript?.Check(draft, WorkerName) is { } loadFailure)
+            // Modules Core refuses (no module, a bad name) are refused by Core, with its words.
+            if (WorkerCode.Validate(code.Modules) is null && scripts.JavaScript?.Check(draft, WorkerName) is { } loadFailure)
             {
                 throw new RuleRefusedException(new RuleError(RuleError.ScriptLoadFailed, loadFailure));
             }

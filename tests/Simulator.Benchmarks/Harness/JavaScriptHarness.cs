@@ -58,12 +58,8 @@ public static class JavaScriptHarness
 
         var median = await LoadHarness.AlternateAsync(rounds, () => Cs(calls), () => Js(calls), (round, j, c) => $"  round {round}: JavaScript counter {j:N0} calls/s, C# Counter {c:N0} calls/s, ratio {j / c:0.00}");
         Console.WriteLine($"Durable Object fetches/s, JavaScript / C#: median ratio {median:0.00} (target 0.5 or better)");
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        await Js(calls / 4);
-        var jsBytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / (calls / 4);
-        before = GC.GetTotalAllocatedBytes(precise: true);
-        await Cs(calls / 4);
-        var csBytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / (calls / 4);
+        var jsBytes = await LoadHarness.AllocatedPerCall(calls / 4, concurrency, i => javaScript[i % Keys].Fetch(request));
+        var csBytes = await LoadHarness.AllocatedPerCall(calls / 4, concurrency, i => csharp[i % Keys].Fetch(request));
         Console.WriteLine($"Allocated per call (whole process): JavaScript {jsBytes:N0} B, C# {csBytes:N0} B");
     }
 

@@ -158,7 +158,7 @@ public static class LoadHarness
         return count / clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task<long> AllocatedPerCall<T>(int calls, int concurrency, Func<int, Task<T>> call)
+    internal static async Task<long> AllocatedPerCall<T>(int calls, int concurrency, Func<int, Task<T>> call)
     {
         var before = GC.GetTotalAllocatedBytes(precise: true);
         await Drive(calls, concurrency, call);

@@ -28,9 +28,9 @@ internal sealed class JavaScriptScript(WorkerVersion version, Func<JavaScriptEng
 
     public string Name => _code.MainModule;
 
-    public ImmutableDictionary<string, string> DurableObjectBindings => _code.DurableObjectBindings.ToImmutableDictionary();
+    public ImmutableDictionary<string, string> DurableObjectBindings { get; } = version.Code!.DurableObjectBindings.ToImmutableDictionary();
 
-    public ImmutableDictionary<string, string> ServiceBindings => _code.ServiceBindings.ToImmutableDictionary();
+    public ImmutableDictionary<string, string> ServiceBindings { get; } = version.Code!.ServiceBindings.ToImmutableDictionary();
 
     IWorker IScript.CreateWorker(IServiceProvider services) =>
         new JavaScriptWorker(_engines[(int)((uint)Interlocked.Increment(ref _nextWorker) % (uint)_engines.Length)].Value);

@@ -79,7 +79,4 @@ public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, De
             }
         }
     }
-
-    /// <summary>How many versions this silo has compiled (for tests and the docs' claim of once per version).</summary>
-    public int Compiled => _versions.Count(v => v.Value.IsValueCreated);
 }
