@@ -64,7 +64,7 @@ internal static class TelemetryCommands
             var filter = new TailFilter { Version = parse.GetValue(version), Outcome = wanted, Follow = follow };
             try
             {
-                await foreach (var e in VersionCommands.Query(cluster, name).Tail(filter, ct).WithCancellation(ct))
+                await foreach (var e in cluster.Grains.GetGrain<IWorkerTailGrain>(TailKey.New(name)).Tail(filter, ct).WithCancellation(ct))
                 {
                     Console.WriteLine(json ? JsonSerializer.Serialize(e) : Pretty(e));
                 }

@@ -40,9 +40,6 @@ public interface IWorkerQueryGrain : IGrainWithStringKey
     [Alias("Analytics")]
     Task<WorkerAnalytics> Analytics();
 
-    /// <summary>The Worker's trace events from every silo as they happen (or those held now, with <see cref="TailFilter.Follow"/> off).</summary>
-    [Alias("Tail")]
-    IAsyncEnumerable<TraceEvent> Tail(TailFilter filter, CancellationToken cancellation = default);
 }
 
 /// <summary>Which objects <see cref="IWorkerQueryGrain.Objects"/> lists.</summary>
@@ -125,7 +122,25 @@ public sealed record PreviewChange(
     [property: Id(4)] Guid To,
     [property: Id(5)] bool IsActive);
 
-/// <summary>Filters of <see cref="IWorkerQueryGrain.Tail"/>.</summary>
+/// <summary>
+/// One `tail` of a Worker, keyed "worker/unique-id" (<see cref="TailKey"/>): a regular grain, so the
+/// enumeration stays on the activation that started it.
+/// </summary>
+[Alias("dosim.IWorkerTailGrain")]
+public interface IWorkerTailGrain : IGrainWithStringKey
+{
+    /// <summary>The Worker's trace events from every silo as they happen (or those held now, with <see cref="TailFilter.Follow"/> off).</summary>
+    [Alias("Tail")]
+    IAsyncEnumerable<TraceEvent> Tail(TailFilter filter, CancellationToken cancellation = default);
+}
+
+/// <summary>Keys of <see cref="IWorkerTailGrain"/>: a new one per tail.</summary>
+public static class TailKey
+{
+    public static string New(string workerName) => $"{workerName}/{Guid.NewGuid():N}";
+}
+
+/// <summary>Filters of <see cref="IWorkerTailGrain.Tail"/>.</summary>
 [GenerateSerializer, Immutable, Alias("dosim.TailFilter")]
 public sealed record TailFilter
 {

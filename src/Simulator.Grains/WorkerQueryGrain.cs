@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Orleans.Concurrency;
 using Simulator.Contracts;
 using Simulator.Core;
@@ -102,62 +100,6 @@ public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
         var history = await ExistingAsync();
         var silos = await Task.WhenAll((await SilosAsync()).Select(s => s.ReadAnalytics(WorkerName)));
         return WorkerAnalyticsBuilder.Build(history, silos);
-    }
-
-    public async IAsyncEnumerable<TraceEvent> Tail(TailFilter filter, [EnumeratorCancellation] CancellationToken cancellation = default)
-    {
-        ArgumentNullException.ThrowIfNull(filter);
-        var history = await ExistingAsync();
-        Guid? version = filter.Version is { } spec ? Decide(() => history.ResolveVersion(spec)).Id : null;
-        bool Wanted(TraceEvent e) => (version is null || e.ScriptVersion.Id == version) && (filter.Outcome is null || e.Outcome == filter.Outcome);
-        var silos = await SilosAsync();
-        if (!filter.Follow)
-        {
-            var pages = await Task.WhenAll(silos.Select(s => s.ReadTraceEvents(WorkerName, 0)));
-            foreach (var e in pages.SelectMany(p => p.Events).Where(Wanted).OrderBy(e => e.EventTimestampMs))
-            {
-                yield return e;
-            }
-
-            yield break;
-        }
-
-        // Each silo's events, as they are recorded there, into one stream.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var merged = Channel.CreateUnbounded<TraceEvent>();
-        // A silo's stream that fails ends the tail with its error, rather than falling silent.
-        _ = Task.WhenAll(silos.Select(async silo =>
-        {
-            try
-            {
-                await foreach (var e in silo.Follow(WorkerName, 0, stop.Token).WithCancellation(stop.Token))
-                {
-                    if (Wanted(e))
-                    {
-                        await merged.Writer.WriteAsync(e, stop.Token);
-                    }
-                }
-            }
-            catch (Exception ex) when (!stop.IsCancellationRequested)
-            {
-                merged.Writer.TryComplete(ex);
-            }
-            catch (OperationCanceledException)
-            {
-                // The tail ended.
-            }
-        })).ContinueWith(_ => merged.Writer.TryComplete(), TaskScheduler.Current);
-        try
-        {
-            await foreach (var e in merged.Reader.ReadAllAsync(cancellation))
-            {
-                yield return e;
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync();
-        }
     }
 
     private async Task<WorkerHistory> ExistingAsync() =>

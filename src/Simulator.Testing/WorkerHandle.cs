@@ -50,7 +50,8 @@ public sealed class WorkerHandle(IClusterClient client, string name)
     public Task<WorkerAnalytics> AnalyticsAsync() => Query.Analytics();
 
     /// <summary>Trace events from every silo as they happen (or those held now, with <c>Follow = false</c>).</summary>
-    public IAsyncEnumerable<TraceEvent> TailAsync(TailFilter? filter = null, CancellationToken cancellation = default) => Query.Tail(filter ?? new TailFilter(), cancellation);
+    public IAsyncEnumerable<TraceEvent> TailAsync(TailFilter? filter = null, CancellationToken cancellation = default) =>
+        client.GetGrain<IWorkerTailGrain>(TailKey.New(Name)).Tail(filter ?? new TailFilter(), cancellation);
 
     /// <summary>Sends one request, e.g. FetchAsync("/foo", ("Cloudflare-Workers-Version-Key", "user-1")).</summary>
     public Task<InvocationResult> FetchAsync(string path, params (string Name, string Value)[] headers) =>

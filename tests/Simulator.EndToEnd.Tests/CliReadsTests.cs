@@ -83,7 +83,7 @@ public sealed class CliReadsTests : IAsyncLifetime
         foreach (var read in reads)
         {
             var calls = await CallsOf(read);
-            Assert.True(calls.Count == 1 && (calls[0].StartsWith("IWorkerQueryGrain.", StringComparison.Ordinal) || calls[0] == "workerquery.StartEnumeration"), $"dosim {string.Join(' ', read)} made {calls.Count} calls: {string.Join(", ", calls)}");
+            Assert.True(calls.Count == 1 && (calls[0].StartsWith("IWorkerQueryGrain.", StringComparison.Ordinal) || calls[0] == "workertail.StartEnumeration"), $"dosim {string.Join(' ', read)} made {calls.Count} calls: {string.Join(", ", calls)}");
         }
     }
 }
