@@ -19,7 +19,7 @@ internal static class ScenarioCommand
     {
         Console.WriteLine($"Durable Objects gradual deployment on {cluster.Description}, worker {name}");
         var deployments = cluster.Grains.GetGrain<IDeploymentGrain>(name);
-        var a = (await deployments.Deploy(new VersionDraft { Script = "counter", Tag = "A" }, "scenario: version A")).Version;
+        var a = (await deployments.Deploy(new VersionDraft { Script = "counter", Tag = "A" }, "scenario: version A", null)).Version;
         var b = await deployments.UploadVersion(new VersionDraft { Script = "counter", Tag = "B" });
         Console.WriteLine($"Version A: {a.Id}");
         Console.WriteLine($"Version B: {b.Id}");
@@ -32,7 +32,7 @@ internal static class ScenarioCommand
         {
             if (rows.Count > 0)
             {
-                await deployments.DeployVersions([.. step.Select(s => new VersionShare(ids[s.Label], s.Percentage))], "scenario: " + RolloutTable.Config(step), null);
+                await deployments.DeployVersions([.. step.Select(s => new VersionShare(ids[s.Label], s.Percentage))], "scenario: " + RolloutTable.Config(step), null, null);
             }
 
             var cells = new List<string>();

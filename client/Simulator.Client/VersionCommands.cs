@@ -28,7 +28,7 @@ internal static class VersionCommands
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var name = parse.GetValue(CommonOptions.Name)!;
-            var result = await Grain(cluster, name).Deploy(Draft(parse), parse.GetValue(Message));
+            var result = await Grain(cluster, name).Deploy(Draft(parse), parse.GetValue(Message), null);
             Console.WriteLine($"Uploaded {name}");
             Console.WriteLine($"Deployed {name} version {result.Version.Id} at 100%");
             Console.WriteLine($"Current Version ID: {result.Version.Id}");
@@ -100,7 +100,7 @@ internal static class VersionCommands
             }
 
             var shares = await Query(cluster, name).Resolve(given);
-            var result = await Grain(cluster, name).DeployVersions(shares, parse.GetValue(Message), parse.GetValue(expect));
+            var result = await Grain(cluster, name).DeployVersions(shares, parse.GetValue(Message), parse.GetValue(expect), null);
             if (parse.GetValue(CommonOptions.Json))
             {
                 Output.WriteJson(Output.DeploymentResultJson(result));

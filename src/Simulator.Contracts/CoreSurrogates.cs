@@ -32,6 +32,8 @@ public struct VersionDraftSurrogate
     [Id(7)] public string? MigrationTag;
     [Id(8)] public ImmutableSortedSet<string> DurableObjectClasses;
     [Id(9)] public WorkerCode? Code;
+    [Id(10)] public ImmutableSortedDictionary<string, string> Secrets;
+    [Id(11)] public string? UploadKey;
 }
 
 [RegisterConverter]
@@ -48,6 +50,8 @@ public sealed class VersionDraftConverter : IConverter<VersionDraft, VersionDraf
         MigrationTag = s.MigrationTag,
         DurableObjectClasses = s.DurableObjectClasses ?? ImmutableSortedSet<string>.Empty,
         Code = s.Code,
+        Secrets = s.Secrets ?? ImmutableSortedDictionary<string, string>.Empty,
+        UploadKey = s.UploadKey,
     };
 
     public VersionDraftSurrogate ConvertToSurrogate(in VersionDraft value) => new()
@@ -61,6 +65,8 @@ public sealed class VersionDraftConverter : IConverter<VersionDraft, VersionDraf
         UsesSmartPlacement = value.UsesSmartPlacement,
         MigrationTag = value.MigrationTag,
         DurableObjectClasses = value.DurableObjectClasses,
+        Secrets = value.Secrets,
+        UploadKey = value.UploadKey,
     };
 }
 
@@ -81,6 +87,7 @@ public struct WorkerVersionSurrogate
     [Id(12)] public string? MigrationTag;
     [Id(13)] public ImmutableSortedSet<string> DurableObjectClasses;
     [Id(14)] public WorkerCode? Code;
+    [Id(15)] public string? UploadKey;
 }
 
 [RegisterConverter]
@@ -102,6 +109,7 @@ public sealed class WorkerVersionConverter : IConverter<WorkerVersion, WorkerVer
         MigrationTag = s.MigrationTag,
         DurableObjectClasses = s.DurableObjectClasses ?? ImmutableSortedSet<string>.Empty,
         Code = s.Code,
+        UploadKey = s.UploadKey,
     };
 
     public WorkerVersionSurrogate ConvertToSurrogate(in WorkerVersion value) => new()
@@ -120,6 +128,7 @@ public sealed class WorkerVersionConverter : IConverter<WorkerVersion, WorkerVer
         UsesSmartPlacement = value.UsesSmartPlacement,
         MigrationTag = value.MigrationTag,
         DurableObjectClasses = value.DurableObjectClasses,
+        UploadKey = value.UploadKey,
     };
 }
 
@@ -146,6 +155,8 @@ public struct WorkerCodeSurrogate
     [Id(2)] public ImmutableSortedDictionary<string, string> ServiceBindings;
     [Id(3)] public string? VersionMetadataBinding;
     [Id(4)] public ImmutableSortedSet<string> JsonVars;
+    [Id(5)] public string? CompatibilityDate;
+    [Id(6)] public ImmutableArray<string> CompatibilityFlags;
 }
 
 [RegisterConverter]
@@ -158,6 +169,8 @@ public sealed class WorkerCodeConverter : IConverter<WorkerCode, WorkerCodeSurro
         ServiceBindings = s.ServiceBindings ?? ImmutableSortedDictionary<string, string>.Empty,
         VersionMetadataBinding = s.VersionMetadataBinding,
         JsonVars = s.JsonVars ?? ImmutableSortedSet<string>.Empty,
+        CompatibilityDate = s.CompatibilityDate,
+        CompatibilityFlags = s.CompatibilityFlags.IsDefault ? [] : s.CompatibilityFlags,
     };
 
     public WorkerCodeSurrogate ConvertToSurrogate(in WorkerCode value) => new()
@@ -167,6 +180,8 @@ public sealed class WorkerCodeConverter : IConverter<WorkerCode, WorkerCodeSurro
         ServiceBindings = value.ServiceBindings,
         VersionMetadataBinding = value.VersionMetadataBinding,
         JsonVars = value.JsonVars,
+        CompatibilityDate = value.CompatibilityDate,
+        CompatibilityFlags = value.CompatibilityFlags,
     };
 }
 
@@ -178,16 +193,33 @@ public struct DeploymentSurrogate
     [Id(2)] public string? Message;
     [Id(3)] public int Source;
     [Id(4)] public ImmutableArray<VersionShare> Versions;
+    [Id(5)] public string? CodeUpdateMode;
+    [Id(6)] public int? CodeUpdateMaxDelaySeconds;
 }
 
 [RegisterConverter]
 public sealed class DeploymentConverter : IConverter<Deployment, DeploymentSurrogate>
 {
-    public Deployment ConvertFromSurrogate(in DeploymentSurrogate s) =>
-        new() { Id = s.Id, CreatedOn = s.CreatedOn, Message = s.Message, Source = (DeploymentSource)s.Source, Versions = s.Versions };
+    public Deployment ConvertFromSurrogate(in DeploymentSurrogate s) => new()
+    {
+        Id = s.Id,
+        CreatedOn = s.CreatedOn,
+        Message = s.Message,
+        Source = (DeploymentSource)s.Source,
+        Versions = s.Versions,
+        CodeUpdateStrategy = s.CodeUpdateMode is { } mode ? new CodeUpdateStrategy(mode, s.CodeUpdateMaxDelaySeconds) : null,
+    };
 
-    public DeploymentSurrogate ConvertToSurrogate(in Deployment value) =>
-        new() { Id = value.Id, CreatedOn = value.CreatedOn, Message = value.Message, Source = (int)value.Source, Versions = value.Versions };
+    public DeploymentSurrogate ConvertToSurrogate(in Deployment value) => new()
+    {
+        Id = value.Id,
+        CreatedOn = value.CreatedOn,
+        Message = value.Message,
+        Source = (int)value.Source,
+        Versions = value.Versions,
+        CodeUpdateMode = value.CodeUpdateStrategy?.Mode,
+        CodeUpdateMaxDelaySeconds = value.CodeUpdateStrategy?.MaxDelaySeconds,
+    };
 }
 
 [GenerateSerializer]
@@ -287,4 +319,19 @@ public sealed class DeploymentReportConverter : IConverter<Core.Analytics.Deploy
     public Core.Analytics.DeploymentReport ConvertFromSurrogate(in DeploymentReportSurrogate s) => new(s.DeploymentId, s.Requests, s.Versions.IsDefault ? [] : s.Versions);
 
     public DeploymentReportSurrogate ConvertToSurrogate(in Core.Analytics.DeploymentReport value) => new() { DeploymentId = value.DeploymentId, Requests = value.Requests, Versions = value.Versions };
+}
+
+[GenerateSerializer]
+public struct CodeUpdateStrategySurrogate
+{
+    [Id(0)] public string Mode;
+    [Id(1)] public int? MaxDelaySeconds;
+}
+
+[RegisterConverter]
+public sealed class CodeUpdateStrategyConverter : IConverter<CodeUpdateStrategy, CodeUpdateStrategySurrogate>
+{
+    public CodeUpdateStrategy ConvertFromSurrogate(in CodeUpdateStrategySurrogate s) => new(s.Mode, s.MaxDelaySeconds);
+
+    public CodeUpdateStrategySurrogate ConvertToSurrogate(in CodeUpdateStrategy value) => new() { Mode = value.Mode, MaxDelaySeconds = value.MaxDelaySeconds };
 }

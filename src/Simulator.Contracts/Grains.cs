@@ -31,14 +31,20 @@ public sealed record DeploymentResult(
 [Alias("dosim.IDeploymentGrain")]
 public interface IDeploymentGrain : IGrainWithStringKey
 {
+    /// <summary>A plain deploy. A draft with an <see cref="VersionDraft.UploadKey"/> a version already has returns that version's result and changes nothing.</summary>
     [Alias("Deploy")]
-    Task<DeployResult> Deploy(VersionDraft draft, string? message);
+    Task<DeployResult> Deploy(VersionDraft draft, string? message, CodeUpdateStrategy? strategy);
 
+    /// <summary>Uploads a version; with an <see cref="VersionDraft.UploadKey"/> a version already has, returns that version and changes nothing.</summary>
     [Alias("UploadVersion")]
     Task<WorkerVersion> UploadVersion(VersionDraft draft);
 
     [Alias("DeployVersions")]
-    Task<DeploymentResult> DeployVersions(ImmutableArray<VersionShare> shares, string? message, Guid? expectedCurrentDeployment);
+    Task<DeploymentResult> DeployVersions(ImmutableArray<VersionShare> shares, string? message, Guid? expectedCurrentDeployment, CodeUpdateStrategy? strategy);
+
+    /// <summary>A copy of the latest version with these secrets changed (null deletes), not deployed; secret values blanked in the answer.</summary>
+    [Alias("UploadSecretVersion")]
+    Task<WorkerVersion> UploadSecretVersion(ImmutableDictionary<string, string?> changes, string? message, string? tag);
 
     /// <summary>Refuses (<see cref="RuleRefusedException"/>) what <see cref="DeployVersions"/> would refuse, under the same rules; changes nothing.</summary>
     [Alias("ValidateDeployment"), AlwaysInterleave]

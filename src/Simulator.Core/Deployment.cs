@@ -26,6 +26,9 @@ public sealed record Deployment
     public required DeploymentSource Source { get; init; }
     public required ImmutableArray<VersionShare> Versions { get; init; }
 
+    /// <summary>The code update strategy the deployment was made with; null when none was given.</summary>
+    public CodeUpdateStrategy? CodeUpdateStrategy { get; init; }
+
     /// <summary>A single version at 100%: what rollbacks return to and what secrets need.</summary>
     public bool IsSingleVersion => Versions.Length == 1;
 
@@ -45,7 +48,7 @@ public sealed record Deployment
     // Value equality: ImmutableArray compares by reference.
     public bool Equals(Deployment? other) =>
         other is not null && Id == other.Id && CreatedOn == other.CreatedOn && Message == other.Message
-        && Source == other.Source && Versions.SequenceEqual(other.Versions);
+        && Source == other.Source && Versions.SequenceEqual(other.Versions) && CodeUpdateStrategy == other.CodeUpdateStrategy;
 
     public override int GetHashCode() => Id.GetHashCode();
 

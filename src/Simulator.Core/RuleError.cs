@@ -31,6 +31,9 @@ public sealed record RuleError(int Code, string Message)
     /// <summary>Platform 10215: secrets only while the latest version is deployed at 100%.</summary>
     public const int SecretsNeedLatestDeployed = 10215;
 
+    /// <summary>Platform 10222: a secret version needs a version to copy.</summary>
+    public const int NoVersions = 10222;
+
     public override string ToString() => $"{Message} [code: {Code}]";
 }
 

@@ -33,6 +33,11 @@ public sealed record WorkerCode
     /// <summary>Vars whose value is JSON (a number, object, …) rather than text: the code gets them parsed.</summary>
     public ImmutableSortedSet<string> JsonVars { get; init; } = ImmutableSortedSet<string>.Empty;
 
+    /// <summary>The compatibility date the configuration gives (wrangler's <c>compatibility_date</c>); shown, not simulated.</summary>
+    public string? CompatibilityDate { get; init; }
+
+    public ImmutableArray<string> CompatibilityFlags { get; init; } = [];
+
     public string MainModule => Modules[0].Name;
 
     /// <summary>SHA-256 over the modules' names and contents, in hex: equal code, equal hash.</summary>
@@ -70,7 +75,8 @@ public sealed record WorkerCode
     public bool Equals(WorkerCode? other) =>
         other is not null && Hash == other.Hash && VersionMetadataBinding == other.VersionMetadataBinding
         && DurableObjectBindings.SequenceEqual(other.DurableObjectBindings) && ServiceBindings.SequenceEqual(other.ServiceBindings)
-        && JsonVars.SequenceEqual(other.JsonVars);
+        && JsonVars.SequenceEqual(other.JsonVars) && CompatibilityDate == other.CompatibilityDate
+        && CompatibilityFlags.SequenceEqual(other.CompatibilityFlags);
 
     public override int GetHashCode() => Hash.GetHashCode(StringComparison.Ordinal);
 

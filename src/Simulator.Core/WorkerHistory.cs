@@ -94,9 +94,10 @@ public sealed record WorkerHistory
     /// Durable Object migrations: a new migration tag becomes the Worker's, and the version's classes
     /// become the Worker's classes.
     /// </summary>
-    public WorkerHistory Deploy(VersionDraft draft, string? message, DateTimeOffset now)
+    public WorkerHistory Deploy(VersionDraft draft, string? message, DateTimeOffset now, CodeUpdateStrategy? strategy = null)
     {
         ArgumentNullException.ThrowIfNull(draft);
+        Check(strategy?.Validate());
         var tags = MigrationTags;
         if (draft.MigrationTag is { } tag && tag != MigrationTag)
         {
@@ -112,7 +113,7 @@ public sealed record WorkerHistory
         return this with
         {
             Versions = Versions.Add(version),
-            Deployments = Deployments.Add(NewDeployment(DeploymentSource.Deploy, message, now, new VersionShare(version.Id, 100))),
+            Deployments = Deployments.Add(NewDeployment(DeploymentSource.Deploy, message, now, new VersionShare(version.Id, 100)) with { CodeUpdateStrategy = strategy }),
             MigrationTags = tags,
             DurableObjectClasses = version.DurableObjectClasses,
         };
@@ -141,12 +142,61 @@ public sealed record WorkerHistory
     }
 
     /// <summary>A new deployment of one or two versions. <paramref name="expectedCurrentDeployment"/>, when given, must be the current deployment.</summary>
-    public WorkerHistory DeployVersions(IReadOnlyList<VersionShare> shares, string? message, DateTimeOffset now, Guid? expectedCurrentDeployment = null, WorkerRules? rules = null)
+    public WorkerHistory DeployVersions(IReadOnlyList<VersionShare> shares, string? message, DateTimeOffset now, Guid? expectedCurrentDeployment = null, WorkerRules? rules = null, CodeUpdateStrategy? strategy = null)
     {
         ArgumentNullException.ThrowIfNull(shares);
         CheckExpected(expectedCurrentDeployment);
         Check(ValidateShares(shares, rules));
-        return this with { Deployments = Deployments.Add(NewDeployment(DeploymentSource.VersionsDeploy, message, now, [.. shares])) };
+        Check(strategy?.Validate());
+        return this with { Deployments = Deployments.Add(NewDeployment(DeploymentSource.VersionsDeploy, message, now, [.. shares]) with { CodeUpdateStrategy = strategy }) };
+    }
+
+    /// <summary>The version an upload with this key made, if one did: a retried request finds it instead of making another.</summary>
+    public WorkerVersion? FindUpload(string? uploadKey) =>
+        uploadKey is null ? null : Versions.FindLast(v => v.UploadKey == uploadKey);
+
+    /// <summary>
+    /// A new version that is the latest one with some secrets changed (a null value deletes one), not
+    /// deployed (the platform's <c>versions secret put</c>): it keeps the latest version's code and may carry a tag.
+    /// </summary>
+    public WorkerHistory UploadSecretVersion(IReadOnlyDictionary<string, string?> changes, string? message, string? tag, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (LatestVersion is not { } latest)
+        {
+            throw Refuse(RuleError.NoVersions, $"There are currently no uploaded versions of '{WorkerName}'. Please upload a version before modifying a secret.");
+        }
+
+        var secrets = latest.Secrets;
+        foreach (var (name, value) in changes)
+        {
+            Check(SecretNames.Validate(name));
+            if (value is not null)
+            {
+                secrets = secrets.SetItem(name, value);
+            }
+            else if (secrets.ContainsKey(name))
+            {
+                secrets = secrets.Remove(name);
+            }
+            else
+            {
+                throw Refuse(RuleError.InvalidInput, $"Worker '{WorkerName}' has no secret named '{name}' to delete. Its secrets: {(latest.Secrets.IsEmpty ? "none" : string.Join(", ", latest.Secrets.Keys))}.");
+            }
+        }
+
+        var version = latest with
+        {
+            Id = Guid.NewGuid(),
+            Number = latest.Number + 1,
+            CreatedOn = now,
+            Source = VersionSource.Secret,
+            Tag = tag,
+            Message = message,
+            Secrets = secrets,
+            UploadKey = null,
+        };
+        return this with { Versions = Versions.Add(version) };
     }
 
     /// <summary>The refusal a deployment of these shares would get, or null when it is valid.</summary>
@@ -328,6 +378,7 @@ public sealed record WorkerHistory
             Tag = null,
             Message = message,
             Secrets = secrets,
+            UploadKey = null,
         };
         return this with
         {
@@ -357,6 +408,13 @@ public sealed record WorkerHistory
             }
         }
 
+        var secrets = LatestVersion?.Secrets ?? ImmutableSortedDictionary<string, string>.Empty;
+        foreach (var (name, value) in draft.Secrets)
+        {
+            Check(SecretNames.Validate(name));
+            secrets = secrets.SetItem(name, value);
+        }
+
         return new WorkerVersion
         {
             Id = Guid.NewGuid(),
@@ -368,11 +426,12 @@ public sealed record WorkerHistory
             Message = draft.Message,
             Source = source,
             Vars = draft.Vars,
-            Secrets = LatestVersion?.Secrets ?? ImmutableSortedDictionary<string, string>.Empty,
+            Secrets = secrets,
             DurableObjectClasses = draft.DurableObjectClasses,
             MigrationTag = draft.MigrationTag,
             HasMtlsBinding = draft.HasMtlsBinding,
             UsesSmartPlacement = draft.UsesSmartPlacement,
+            UploadKey = draft.UploadKey,
         };
     }
 

@@ -36,6 +36,15 @@ public sealed record VersionDraft
 
     public bool HasMtlsBinding { get; init; }
     public bool UsesSmartPlacement { get; init; }
+
+    /// <summary>Secrets uploaded with the version (wrangler's <c>secret_text</c> bindings): set over those it inherits.</summary>
+    public ImmutableSortedDictionary<string, string> Secrets { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    /// <summary>
+    /// Names one upload request (a digest of its body): a retry of the same request finds the version
+    /// it made instead of making another. Null for uploads that are never retried.
+    /// </summary>
+    public string? UploadKey { get; init; }
 }
 
 /// <summary>An immutable version of a Worker.</summary>
@@ -68,13 +77,16 @@ public sealed record WorkerVersion
     public bool HasMtlsBinding { get; init; }
     public bool UsesSmartPlacement { get; init; }
 
+    /// <summary>The upload request that made it (<see cref="VersionDraft.UploadKey"/>); null when none was given.</summary>
+    public string? UploadKey { get; init; }
+
     // Value equality: immutable collections compare by reference.
     public bool Equals(WorkerVersion? other) =>
         other is not null && Id == other.Id && Number == other.Number && CreatedOn == other.CreatedOn
         && Script == other.Script && Equals(Code, other.Code) && Tag == other.Tag && Message == other.Message && Source == other.Source
         && Vars.SequenceEqual(other.Vars) && Secrets.SequenceEqual(other.Secrets)
         && DurableObjectClasses.SequenceEqual(other.DurableObjectClasses) && MigrationTag == other.MigrationTag
-        && HasMtlsBinding == other.HasMtlsBinding && UsesSmartPlacement == other.UsesSmartPlacement;
+        && HasMtlsBinding == other.HasMtlsBinding && UsesSmartPlacement == other.UsesSmartPlacement && UploadKey == other.UploadKey;
 
     public override int GetHashCode() => Id.GetHashCode();
 

@@ -47,26 +47,43 @@ public sealed partial class DeploymentGrain(
 
     private WorkerRules Rules => new() { DeployableWindow = options.DeployableWindow };
 
-    public async Task<DeployResult> Deploy(VersionDraft draft, string? message)
+    public async Task<DeployResult> Deploy(VersionDraft draft, string? message, CodeUpdateStrategy? strategy)
     {
+        ArgumentNullException.ThrowIfNull(draft);
+        if (_saved?.FindUpload(draft.UploadKey) is { } retried)
+        {
+            // A retry of a deploy that was made: its result again, with nothing pushed.
+            var deployment = _saved.Deployments.Find(d => d.Contains(retried.Id))!;
+            return new DeployResult(retried.WithoutSecretValues(), deployment, new PropagationReport { Sequence = _saved.Deployments.Count, ResyncInterval = options.ResyncInterval });
+        }
+
         draft = CheckDraft(draft);
-        var (history, propagation) = await Change(h => h.Deploy(draft, message, time.GetUtcNow()), createIfMissing: true);
-        return new DeployResult(history.LatestVersion!, history.CurrentDeployment!, propagation!);
+        var (history, propagation) = await Change(h => h.Deploy(draft, message, time.GetUtcNow(), strategy), createIfMissing: true);
+        return new DeployResult(history.LatestVersion!.WithoutSecretValues(), history.CurrentDeployment!, propagation!);
     }
 
     public async Task<WorkerVersion> UploadVersion(VersionDraft draft)
     {
+        ArgumentNullException.ThrowIfNull(draft);
+        if (_saved?.FindUpload(draft.UploadKey) is { } retried)
+        {
+            return retried.WithoutSecretValues();
+        }
+
         draft = CheckDraft(draft);
-        return (await Change(h => h.UploadVersion(draft, time.GetUtcNow()))).History.LatestVersion!;
+        return (await Change(h => h.UploadVersion(draft, time.GetUtcNow()))).History.LatestVersion!.WithoutSecretValues();
     }
 
-    public async Task<DeploymentResult> DeployVersions(ImmutableArray<VersionShare> shares, string? message, Guid? expectedCurrentDeployment)
+    public async Task<WorkerVersion> UploadSecretVersion(ImmutableDictionary<string, string?> changes, string? message, string? tag) =>
+        (await Change(h => h.UploadSecretVersion(changes, message, tag, time.GetUtcNow()))).History.LatestVersion!.WithoutSecretValues();
+
+    public async Task<DeploymentResult> DeployVersions(ImmutableArray<VersionShare> shares, string? message, Guid? expectedCurrentDeployment, CodeUpdateStrategy? strategy)
     {
         Deployment? replaced = null;
         var (history, propagation) = await Change(h =>
         {
             replaced = h.CurrentDeployment;
-            return h.DeployVersions(shares, message, time.GetUtcNow(), expectedCurrentDeployment, Rules);
+            return h.DeployVersions(shares, message, time.GetUtcNow(), expectedCurrentDeployment, Rules, strategy);
         });
         return Result(replaced, history, propagation!);
     }

@@ -16,14 +16,14 @@ public sealed class WorkerHandle(IClusterClient client, string name)
 
     /// <summary>A plain deploy: a new version at 100%, applying its migrations. Returns the version.</summary>
     public async Task<WorkerVersion> DeployAsync(string script, string? tag = null, IReadOnlyDictionary<string, string>? vars = null, string? migrationTag = null) =>
-        (await Deployments.Deploy(Draft(script, tag, vars, migrationTag), null)).Version;
+        (await Deployments.Deploy(Draft(script, tag, vars, migrationTag), null, null)).Version;
 
     /// <summary>Uploads a version without deploying it (its migration tag, if any, must already be applied).</summary>
     public Task<WorkerVersion> UploadAsync(string script, string? tag = null, IReadOnlyDictionary<string, string>? vars = null, string? migrationTag = null) =>
         Deployments.UploadVersion(Draft(script, tag, vars, migrationTag));
 
     /// <summary>A plain deploy of a version of your own (e.g. <c>WorkerProject.Load(["dist/index.js"], "wrangler.toml").Draft("v1")</c>).</summary>
-    public async Task<WorkerVersion> DeployAsync(VersionDraft draft) => (await Deployments.Deploy(draft, null)).Version;
+    public async Task<WorkerVersion> DeployAsync(VersionDraft draft) => (await Deployments.Deploy(draft, null, null)).Version;
 
     /// <summary>Uploads a version of your own without deploying it.</summary>
     public Task<WorkerVersion> UploadAsync(VersionDraft draft) => Deployments.UploadVersion(draft);
@@ -33,7 +33,7 @@ public sealed class WorkerHandle(IClusterClient client, string name)
     /// the deployment, the reorder warnings and which silos applied it.
     /// </summary>
     public Task<DeploymentResult> DeployVersionsAsync(params (Guid VersionId, decimal Percentage)[] shares) =>
-        Deployments.DeployVersions([.. shares.Select(s => new VersionShare(s.VersionId, s.Percentage))], null, null);
+        Deployments.DeployVersions([.. shares.Select(s => new VersionShare(s.VersionId, s.Percentage))], null, null, null);
 
     public Task<DeploymentResult> RollbackAsync(Guid? versionId = null) => Deployments.Rollback(versionId, null, null);
 

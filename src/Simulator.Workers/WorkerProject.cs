@@ -73,6 +73,8 @@ public sealed record WorkerProject
                 ServiceBindings = config.ServiceBindings(),
                 VersionMetadataBinding = config.VersionMetadataBinding(),
                 JsonVars = config.JsonVars(),
+                CompatibilityDate = config.CompatibilityDate(),
+                CompatibilityFlags = config.CompatibilityFlags(),
             },
             Vars = config.Vars(),
             DurableObjectClasses = classes,

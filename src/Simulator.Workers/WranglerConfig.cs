@@ -156,6 +156,10 @@ public sealed class WranglerConfig
         return bindings.ToImmutable();
     }
 
+    public string? CompatibilityDate() => _root.GetValueOrDefault("compatibility_date") as string;
+
+    public ImmutableArray<string> CompatibilityFlags() => [.. Strings(_root.GetValueOrDefault("compatibility_flags"))];
+
     public string? VersionMetadataBinding() => Table("version_metadata").GetValueOrDefault("binding") as string;
 
     public bool UsesSmartPlacement() => Table("placement").GetValueOrDefault("mode") is "smart";
@@ -181,7 +185,7 @@ public sealed class WranglerConfig
         };
 
     private static IEnumerable<string> Strings(object? value) =>
-        value is IReadOnlyList<object?> list ? list.Select(v => v as string ?? throw new WorkerProjectException("Class names in migrations are strings.")) : [];
+        value is IReadOnlyList<object?> list ? list.Select(v => v as string ?? throw new WorkerProjectException("Class names in migrations and compatibility flags are strings.")) : [];
 
     private static string Required(IReadOnlyDictionary<string, object?> table, string key, string where) =>
         table.GetValueOrDefault(key) as string is { Length: > 0 } value ? value : throw new WorkerProjectException($"An entry of '{where}' has no '{key}'.");

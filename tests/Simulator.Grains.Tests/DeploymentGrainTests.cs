@@ -29,15 +29,15 @@ public sealed class DeploymentGrainTests(ClusterFixture fixture)
         var before = await worker.HistoryAsync();
         var objectBefore = await worker.ObjectAsync("Counter", "foo");
 
-        await Refused(RuleError.PercentageSum, () => grain.DeployVersions([new(a.Id, 60), new(b.Id, 60)], null, null));
-        await Refused(RuleError.VersionCount, () => grain.DeployVersions([], null, null));
-        await Refused(RuleError.UnknownVersion, () => grain.DeployVersions([new(Guid.NewGuid(), 100)], null, null));
-        await Refused(RuleError.DuplicateVersion, () => grain.DeployVersions([new(a.Id, 50), new(a.Id, 50)], null, null));
+        await Refused(RuleError.PercentageSum, () => grain.DeployVersions([new(a.Id, 60), new(b.Id, 60)], null, null, null));
+        await Refused(RuleError.VersionCount, () => grain.DeployVersions([], null, null, null));
+        await Refused(RuleError.UnknownVersion, () => grain.DeployVersions([new(Guid.NewGuid(), 100)], null, null, null));
+        await Refused(RuleError.DuplicateVersion, () => grain.DeployVersions([new(a.Id, 50), new(a.Id, 50)], null, null, null));
         await Refused(RuleError.SecretsNeedLatestDeployed, () => grain.PutSecret("KEY", "v"));
         await Refused(RuleError.MigrationsNeedFullDeploy, () => grain.UploadVersion(new VersionDraft { Script = "counter", MigrationTag = "v9" }));
         await Refused(RuleError.InvalidInput, () => grain.UploadVersion(new VersionDraft { Script = "no-such-script" }));
         await Refused(RuleError.InvalidInput, () => grain.UploadVersion(new VersionDraft { Script = "hello", Vars = ImmutableSortedDictionary<string, string>.Empty.Add("SIM_ERROR_RATE", "lots") }));
-        await Refused(RuleError.DeploymentConflict, () => grain.DeployVersions([new(a.Id, 100)], null, Guid.NewGuid()));
+        await Refused(RuleError.DeploymentConflict, () => grain.DeployVersions([new(a.Id, 100)], null, Guid.NewGuid(), null));
 
         var after = await worker.HistoryAsync();
         Assert.Equal(before.Versions, after.Versions);
@@ -52,7 +52,7 @@ public sealed class DeploymentGrainTests(ClusterFixture fixture)
         await Refused(RuleError.WorkerNotDeployed, () => grain.UploadVersion(new VersionDraft { Script = "hello" }));
         await Refused(RuleError.WorkerNotDeployed, () => grain.Rollback(null, null, null));
         Assert.Null(await grain.GetHistory());
-        await Refused(RuleError.InvalidInput, () => Grain("Not A Name").Deploy(new VersionDraft { Script = "hello" }, null));
+        await Refused(RuleError.InvalidInput, () => Grain("Not A Name").Deploy(new VersionDraft { Script = "hello" }, null, null));
     }
 
     [Fact]
@@ -64,8 +64,8 @@ public sealed class DeploymentGrainTests(ClusterFixture fixture)
         var grain = Grain(worker.Name);
         var expected = (await worker.HistoryAsync()).CurrentDeployment!.Id;
 
-        var first = grain.DeployVersions([new(b.Id, 10), new(a.Id, 90)], "one", expected);
-        var second = grain.DeployVersions([new(b.Id, 90), new(a.Id, 10)], "two", expected);
+        var first = grain.DeployVersions([new(b.Id, 10), new(a.Id, 90)], "one", expected, null);
+        var second = grain.DeployVersions([new(b.Id, 90), new(a.Id, 10)], "two", expected, null);
         var outcomes = await Task.WhenAll(Outcome(first), Outcome(second));
 
         Assert.Single(outcomes, o => o.Deployment is not null);
@@ -167,7 +167,7 @@ public sealed class DeploymentGrainTests(ClusterFixture fixture)
     [InlineData("-dash")]
     public async Task A_worker_name_that_breaks_the_naming_rule_is_refused_with_the_rule(string name)
     {
-        var refused = await Refused(RuleError.InvalidInput, () => Grain(name).Deploy(new VersionDraft { Script = "hello" }, null));
+        var refused = await Refused(RuleError.InvalidInput, () => Grain(name).Deploy(new VersionDraft { Script = "hello" }, null, null));
         Assert.Contains("lowercase letters, digits and dashes", refused.Message, StringComparison.Ordinal);
     }
 

@@ -91,7 +91,7 @@ public sealed class HealingTests
         storage.Before<DeploymentGrainState>("worker", worker.Name, s => s.History = s.History!.DeployVersions([new(a.Id, 100)], "rival 2", now));
         var current = history.CurrentDeployment!.Id;
         var refused = await Assert.ThrowsAsync<RuleRefusedException>(() =>
-            cluster.Client.GetGrain<IDeploymentGrain>(worker.Name).DeployVersions([new(b.Id, 100)], "stale", current));
+            cluster.Client.GetGrain<IDeploymentGrain>(worker.Name).DeployVersions([new(b.Id, 100)], "stale", current, null));
         Assert.Equal(RuleError.DeploymentConflict, refused.Code);
         history = await worker.HistoryAsync();
         Assert.Equal("rival 2", history.CurrentDeployment!.Message);

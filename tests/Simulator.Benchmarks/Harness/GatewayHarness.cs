@@ -70,10 +70,10 @@ internal sealed class GatewayRig : IAsyncDisposable
         app.UseWorkerGateway();
         await app.StartAsync();
         var grains = app.Services.GetRequiredService<IGrainFactory>();
-        await grains.GetGrain<IDeploymentGrain>("gw").Deploy(new Core.VersionDraft { Script = "counter", Tag = "A" }, null);
+        await grains.GetGrain<IDeploymentGrain>("gw").Deploy(new Core.VersionDraft { Script = "counter", Tag = "A" }, null, null);
         if (javaScript is not null)
         {
-            await grains.GetGrain<IDeploymentGrain>("gwjs").Deploy(javaScript.Draft("A"), null);
+            await grains.GetGrain<IDeploymentGrain>("gwjs").Deploy(javaScript.Draft("A"), null, null);
         }
 
         return new GatewayRig(app, httpPort, concurrency);
