@@ -3,6 +3,7 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using StackExchange.Redis;
+using Simulator.Api;
 using Simulator.Gateway;
 using Simulator.Grains.Hosting;
 using Simulator.Silo;
@@ -22,7 +23,8 @@ catch (SettingsException ex)
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Listen(settings.ListenAddress, settings.HttpPort);
-    kestrel.Limits.MaxRequestBodySize = WorkerGateway.MaxBodyBytes;
+    // Each surface sets its own limit per request: Worker traffic 1 MiB, the API's uploads more.
+    kestrel.Limits.MaxRequestBodySize = Math.Max(WorkerGateway.MaxBodyBytes, settings.ApiMaxBody);
     kestrel.Limits.MaxRequestHeadersTotalSize = WorkerGateway.MaxHeaderBytes;
 });
 IPAddress advertised;
@@ -82,7 +84,9 @@ builder.UseOrleans(silo =>
 });
 
 SiloTelemetry.Add(builder, settings);
+builder.Services.AddPlatformApi(api => (api.Token, api.LogPath, api.MaxBodyBytes) = (settings.ApiToken, settings.ApiLog, settings.ApiMaxBody));
 var app = builder.Build();
+app.UsePlatformApi();
 app.UseWorkerGateway();
 try
 {
@@ -95,7 +99,7 @@ catch (Exception ex) when (ex is IOException or OrleansException)
 }
 
 var membership = settings.Clustering == ClusteringProvider.Redis ? "membership in redis at " + settings.Redis : $"primary 127.0.0.1:{settings.PrimarySiloPort}";
-Console.WriteLine($"dosim silo {settings.Instance} ready: silo {advertised}:{settings.SiloPort}, gateway {advertised}:{settings.GatewayPort}, http http://{settings.ListenAddress}:{settings.HttpPort} ({membership}), storage {settings.StorageDescription}, telemetry {SiloTelemetry.Describe(settings)}");
+Console.WriteLine($"dosim silo {settings.Instance} ready: silo {advertised}:{settings.SiloPort}, gateway {advertised}:{settings.GatewayPort}, http http://{settings.ListenAddress}:{settings.HttpPort} ({membership}), storage {settings.StorageDescription}, telemetry {SiloTelemetry.Describe(settings)}, api http://{settings.ListenAddress}:{settings.HttpPort}{PlatformApi.BasePath}{(settings.ApiToken is null ? " (loopback clients, any token)" : " (token required)")}");
 await app.WaitForShutdownAsync();
 
 // Disposing flushes what telemetry still holds (the last metrics, batched spans, trace events) before the process ends.

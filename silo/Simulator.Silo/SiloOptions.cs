@@ -31,4 +31,9 @@ public sealed class SiloOptions
     public string? OtlpEndpoint { get; set; }
     public string? OtlpProtocol { get; set; }
     public string? TraceEvents { get; set; }
+    public string? ApiToken { get; set; }
+    public string? ApiLog { get; set; }
+
+    /// <summary>The REST API's body limit in bytes (a Worker upload).</summary>
+    public long ApiMaxBody { get; set; } = Api.PlatformApiOptions.DefaultMaxBodyBytes;
 }

@@ -27,7 +27,10 @@ public sealed record SiloSettings(
     bool TelemetryConsole,
     Uri? OtlpEndpoint,
     bool OtlpOverHttp,
-    string? TraceEvents)
+    string? TraceEvents,
+    string? ApiToken,
+    string? ApiLog,
+    long ApiMaxBody)
 {
     /// <summary>Setting → (command-line switch, environment variable).</summary>
     public static readonly IReadOnlyDictionary<string, (string Switch, string Environment)> Names = new Dictionary<string, (string, string)>
@@ -50,6 +53,9 @@ public sealed record SiloSettings(
         ["OtlpEndpoint"] = ("--otlp-endpoint", "DOSIM_OTLP_ENDPOINT"),
         ["OtlpProtocol"] = ("--otlp-protocol", "DOSIM_OTLP_PROTOCOL"),
         ["TraceEvents"] = ("--trace-events", "DOSIM_TRACE_EVENTS"),
+        ["ApiToken"] = ("--api-token", "DOSIM_API_TOKEN"),
+        ["ApiLog"] = ("--api-log", "DOSIM_API_LOG"),
+        ["ApiMaxBody"] = ("--api-max-body", "DOSIM_API_MAX_BODY"),
     };
 
     /// <summary>
@@ -145,6 +151,17 @@ public sealed record SiloSettings(
             throw Invalid("TraceEvents", traceEvents, Expected["TraceEvents"]);
         }
 
+        var apiLog = options.ApiLog is { Length: > 0 } apiLogText ? Path.GetFullPath(apiLogText) : null;
+        if (apiLog is not null && !Directory.Exists(Path.GetDirectoryName(apiLog)))
+        {
+            throw Invalid("ApiLog", apiLog, Expected["ApiLog"]);
+        }
+
+        if (options.ApiMaxBody is < 1024 or > 1024L * 1024 * 1024)
+        {
+            throw Invalid("ApiMaxBody", options.ApiMaxBody.ToString(CultureInfo.InvariantCulture), Expected["ApiMaxBody"]);
+        }
+
         var siloPort = Port("SiloPort", options.SiloPort, 11111);
         return new SiloSettings(
             instance,
@@ -164,7 +181,10 @@ public sealed record SiloSettings(
             console,
             otlp,
             otlpOverHttp,
-            traceEvents);
+            traceEvents,
+            options.ApiToken is { Length: > 0 } token ? token : null,
+            apiLog,
+            options.ApiMaxBody);
     }
 
     // What each setting must be, for the message when it is not.
@@ -183,6 +203,8 @@ public sealed record SiloSettings(
         ["OtlpEndpoint"] = "an http(s) URL such as http://127.0.0.1:4317",
         ["OtlpProtocol"] = "grpc (port 4317 by convention) or http (http/protobuf, port 4318)",
         ["TraceEvents"] = "off, - (standard output) or a file in a folder that exists",
+        ["ApiLog"] = "a file in a folder that exists",
+        ["ApiMaxBody"] = "a number of bytes from 1024 to 1073741824",
     };
 
     // The configuration binder names the key it could not convert: "… at 'Dosim:SiloPort' …".

@@ -20,6 +20,10 @@ public interface IWorkerQueryGrain : IGrainWithStringKey
     [Alias("Version")]
     Task<WorkerVersion> Version(string idOrTag);
 
+    /// <summary>The ids of the versions a new deployment may name now (the deployable window the cluster is configured with), oldest first.</summary>
+    [Alias("Deployable")]
+    Task<ImmutableArray<Guid>> Deployable();
+
     /// <summary>Specs such as "B@20%" resolved to version ids (refused as a deploy would be for unknown versions).</summary>
     [Alias("Resolve")]
     Task<ImmutableArray<VersionShare>> Resolve(ImmutableArray<string> specs);

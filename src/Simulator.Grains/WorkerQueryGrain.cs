@@ -10,7 +10,7 @@ namespace Simulator.Grains;
 /// index and every silo's telemetry agent, so the CLI, the test helpers and the REST API only format.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
+public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions options) : Grain, IWorkerQueryGrain
 {
     private string WorkerName => this.GetPrimaryKeyString();
 
@@ -22,6 +22,12 @@ public sealed class WorkerQueryGrain : Grain, IWorkerQueryGrain
     {
         var history = await ExistingAsync();
         return Decide(() => history.ResolveVersion(idOrTag));
+    }
+
+    public async Task<ImmutableArray<Guid>> Deployable()
+    {
+        var history = await ExistingAsync();
+        return [.. history.DeployableVersions(new WorkerRules { DeployableWindow = options.DeployableWindow }).Select(v => v.Id)];
     }
 
     public async Task<ImmutableArray<VersionShare>> Resolve(ImmutableArray<string> specs)
