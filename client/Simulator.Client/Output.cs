@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Simulator.Contracts;
 using Simulator.Core;
+using Simulator.Core.Platform;
 
 namespace Simulator.Client;
 
@@ -16,12 +18,16 @@ internal static class Output
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    public static void WriteJson<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
+    public static void WriteJson<T>(T value) => Console.WriteLine(value is JsonNode node ? PlatformObjects.Print(node) : JsonSerializer.Serialize(value, Json));
 
     /// <summary>Label/value lines with the values aligned, as the platform's CLI prints a block.</summary>
-    public static void Block(params (string Label, string? Value)[] lines)
+    public static void Block(params (string Label, string? Value)[] lines) => Block(0, lines);
+
+    /// <summary>A block whose labels are aligned as if one were <paramref name="labelWidth"/> long (a deployment's "Version(s)").</summary>
+    public static void Block(int labelWidth, params (string Label, string? Value)[] lines)
     {
-        var width = lines.Max(l => l.Label.Length) + 2;
+        // As wrangler aligns: the longest label, its colon and two spaces.
+        var width = Math.Max(labelWidth, lines.Max(l => l.Label.Length)) + 3;
         foreach (var (label, value) in lines)
         {
             Console.WriteLine((label + ":").PadRight(width) + (string.IsNullOrEmpty(value) ? "-" : value));
@@ -44,17 +50,23 @@ internal static class Output
 
     public static string Percent(double share) => (share * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
 
-    public static string Source(VersionSource source) => Kebab(source.ToString());
-
     public static string Kebab(string name) => JsonNamingPolicy.KebabCaseLower.ConvertName(name);
 
-    public static void Version(WorkerVersion version) => Block(
-        ("Version ID", version.Id.ToString()),
-        ("Created", Time(version.CreatedOn)),
+    /// <summary>A version as wrangler prints it (Version ID, Created, Author, Source, Tag, Message), then what dosim adds.</summary>
+    public static void Version(WorkerVersion version)
+    {
+        Block(
+            ("Version ID", version.Id.ToString()),
+            ("Created", Time(version.CreatedOn)),
+            ("Author", PlatformObjects.AuthorEmail),
+            ("Source", PlatformObjects.SourceLabel(PlatformObjects.TriggeredBy(version.Source))),
+            ("Tag", version.Tag),
+            ("Message", version.Message));
+        Extras(version);
+    }
+
+    private static void Extras(WorkerVersion version) => Block(
         ("Number", version.Number.ToString(CultureInfo.InvariantCulture)),
-        ("Tag", version.Tag),
-        ("Message", version.Message),
-        ("Source", Source(version.Source)),
         ("Script", version.Code is null ? version.Script : $"your own JavaScript, main module {version.Script}"),
         ("Modules", version.Code is null ? null : string.Join(", ", version.Code.Modules.Select(m => $"{m.Name} ({m.Content.Length.ToString("N0", CultureInfo.InvariantCulture)} chars)"))),
         ("Modules hash", version.Code?.Hash),
@@ -72,61 +84,66 @@ internal static class Output
         return string.Join(", ", all) is { Length: > 0 } text ? text : null;
     }
 
+    /// <summary>A deployment as wrangler prints it (Created, Author, Source, Message, each version's block), then what dosim adds.</summary>
     public static void Deployment(Deployment deployment, WorkerHistory history)
     {
         Block(
-            ("Deployment ID", deployment.Id.ToString()),
+            "Version(s)".Length,
             ("Created", Time(deployment.CreatedOn)),
-            ("Source", Kebab(deployment.Source.ToString())),
-            ("Message", deployment.Message),
-            ("Migration tag", history.MigrationTag));
+            ("Author", PlatformObjects.AuthorEmail),
+            ("Source", PlatformObjects.SourceLabel(PlatformObjects.TriggeredBy(deployment.Source))),
+            ("Message", PlatformObjects.Message(deployment)));
         var first = true;
         foreach (var share in deployment.Versions)
         {
             var version = history.FindVersion(share.VersionId);
-            var percent = $"({share.Percentage.ToString(CultureInfo.InvariantCulture)}%)";
-            Console.WriteLine($"{(first ? "Version(s):" : string.Empty),-15}{percent} {share.VersionId}");
-            Console.WriteLine($"{string.Empty,-19}Tag: {version?.Tag ?? "-"}");
+            if (!first)
+            {
+                Console.WriteLine();
+            }
+
+            var percent = $"({share.Percentage.ToString("0.###", CultureInfo.InvariantCulture)}%)";
+            Console.WriteLine($"{(first ? "Version(s):" : string.Empty),-13}{percent} {share.VersionId}");
+            Console.WriteLine($"{string.Empty,-17}Created:  {(version is null ? "-" : Time(version.CreatedOn))}");
+            Console.WriteLine($"{string.Empty,-21}Tag:  {version?.Tag ?? "-"}");
+            Console.WriteLine($"{string.Empty,-17}Message:  {(string.IsNullOrEmpty(version?.Message) ? "-" : version.Message)}");
             first = false;
         }
+
+        Block(
+            ("Deployment ID", deployment.Id.ToString()),
+            ("Migration tag", history.MigrationTag),
+            ("Code update", deployment.CodeUpdateStrategy is { } strategy ? $"{strategy.Mode}{(strategy.MaxDelaySeconds is { } delay ? $", max delay {delay} s" : string.Empty)} (dosim applies every deployment immediately)" : null));
     }
 
-    /// <summary>A version as the JSON listings show it: secrets by name only.</summary>
-    public static object VersionJson(WorkerVersion v) => new
+    /// <summary>A version as the platform's API returns it (secrets by name only), with what dosim adds under "dosim".</summary>
+    public static JsonObject VersionJson(WorkerVersion v)
     {
-        id = v.Id,
-        number = v.Number,
-        created = v.CreatedOn,
-        tag = v.Tag,
-        message = v.Message,
-        source = Source(v.Source),
-        script = v.Script,
-        modules = v.Code?.Modules.Select(m => new { name = m.Name, size = m.Content.Length }),
-        modulesHash = v.Code?.Hash,
-        bindings = v.Code is null ? null : new { durableObjects = v.Code.DurableObjectBindings, services = v.Code.ServiceBindings, versionMetadata = v.Code.VersionMetadataBinding },
-        vars = v.Vars,
-        secrets = v.Secrets.Keys,
-        durableObjectClasses = v.DurableObjectClasses,
-        migrationTag = v.MigrationTag,
-        v.HasMtlsBinding,
-        v.UsesSmartPlacement,
-    };
-
-    /// <summary>A new deployment with the reorder warnings and where it was applied.</summary>
-    public static object DeploymentResultJson(DeploymentResult r) => new
-    {
-        id = r.Deployment.Id,
-        created = r.Deployment.CreatedOn,
-        source = Kebab(r.Deployment.Source.ToString()),
-        message = r.Deployment.Message,
-        versions = r.Deployment.Versions.Select(s => new { versionId = s.VersionId, percentage = s.Percentage }),
-        warnings = r.Warnings,
-        propagation = new
+        var shown = PlatformObjects.Version(v);
+        shown["dosim"] = new JsonObject
         {
-            appliedOn = r.Propagation.Applied.Select(a => new { silo = a.Silo, objectsReset = a.ObjectsReset, objectsFailed = a.ObjectsFailed }),
-            notAppliedOn = r.Propagation.Missed.Select(m => new { silo = m.Silo, reason = m.Reason }),
-        },
-    };
+            ["script"] = v.Script,
+            ["modules"] = v.Code is null ? null : new JsonArray([.. v.Code.Modules.Select(m => (JsonNode?)new JsonObject { ["name"] = m.Name, ["size"] = m.Content.Length })]),
+            ["durable_object_classes"] = new JsonArray([.. v.DurableObjectClasses.Select(c => (JsonNode?)c)]),
+            ["migration_tag"] = v.MigrationTag,
+            ["has_mtls_binding"] = v.HasMtlsBinding,
+            ["uses_smart_placement"] = v.UsesSmartPlacement,
+        };
+        return shown;
+    }
+
+    /// <summary>A new deployment as the platform's API returns it, with the reorder warnings and where it was applied under "dosim".</summary>
+    public static JsonObject DeploymentResultJson(DeploymentResult r)
+    {
+        var shown = PlatformObjects.Deployment(r.Deployment);
+        shown["dosim"] = new JsonObject
+        {
+            ["warnings"] = new JsonArray([.. r.Warnings.Select(w => (JsonNode?)w)]),
+            ["applied_on"] = new JsonArray([.. r.Propagation.Applied.Select(a => (JsonNode?)new JsonObject { ["silo"] = a.Silo, ["objects_reset"] = a.ObjectsReset, ["objects_failed"] = a.ObjectsFailed })]),
+            ["not_applied_on"] = new JsonArray([.. r.Propagation.Missed.Select(m => (JsonNode?)new JsonObject { ["silo"] = m.Silo, ["reason"] = m.Reason })]),
+        };
+        return shown;
+    }
 
     public static void Warnings(IEnumerable<string> warnings)
     {
@@ -157,13 +174,4 @@ internal static class Output
 
         Console.WriteLine($"  Each re-reads the current deployment within {report.ResyncInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s and applies it then (`dosim silos` lists them).");
     }
-
-    public static object DeploymentJson(Deployment d) => new
-    {
-        id = d.Id,
-        created = d.CreatedOn,
-        source = Kebab(d.Source.ToString()),
-        message = d.Message,
-        versions = d.Versions.Select(s => new { versionId = s.VersionId, percentage = s.Percentage }),
-    };
 }

@@ -47,14 +47,14 @@ internal static class VersionCommands
             Console.WriteLine($"Worker Version ID: {version.Id}");
         }));
 
-        var list = new Command("list", "List the Worker's versions, newest first.") { CommonOptions.Json };
+        var list = new Command("list", "List the Worker's versions, oldest first (as wrangler prints them).") { CommonOptions.Json };
         list.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var history = await History(cluster, parse.GetValue(CommonOptions.Name)!);
-            var versions = history.Versions.Reverse().ToList();
+            var versions = history.Versions;
             if (parse.GetValue(CommonOptions.Json))
             {
-                Output.WriteJson(versions.Select(Output.VersionJson));
+                Output.WriteJson(new System.Text.Json.Nodes.JsonArray([.. versions.Select(v => (System.Text.Json.Nodes.JsonNode?)Output.VersionJson(v))]));
                 return;
             }
 
@@ -92,7 +92,7 @@ internal static class VersionCommands
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var name = parse.GetValue(CommonOptions.Name)!;
-            var given = CheckSpecs(parse.GetValue(specs)!);
+            var given = VersionSpec.WithEvenSplit(CheckSpecs(parse.GetValue(specs)!));
             if (parse.GetValue(dryRun))
             {
                 Preview(await Query(cluster, name).Preview(given, PreviewListLimit), parse.GetValue(CommonOptions.Json));
@@ -119,12 +119,12 @@ internal static class VersionCommands
     // The dry run lists this many of the objects that would reset; the counts cover them all.
     private const int PreviewListLimit = 1000;
 
-    /// <summary>Checks each spec's syntax ("id@20%", "tag@20", "latest@100%") before the cluster resolves it.</summary>
+    /// <summary>Checks each spec's syntax ("id@20%", "tag@20", "latest@100%", or "B" for an even share of the rest) before the cluster resolves it.</summary>
     internal static ImmutableArray<string> CheckSpecs(string[] specs)
     {
         foreach (var spec in specs)
         {
-            if (!VersionSpec.TryParse(spec, out _))
+            if (!VersionSpec.TryParse(spec, out _) && (spec.Length == 0 || spec.IndexOfAny(['@', '=', '%', ' ']) >= 0))
             {
                 throw new CliException(ExitCodes.Usage, $"'{spec}' is not a version spec: write <version-id|tag>@<percent>%, e.g. B@20%.");
             }
@@ -173,14 +173,14 @@ internal static class VersionCommands
 
     public static Command Deployments()
     {
-        var list = new Command("list", "List the Worker's deployments, newest first.") { CommonOptions.Json };
+        var list = new Command("list", "List the Worker's deployments, oldest first (as wrangler prints them).") { CommonOptions.Json };
         list.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var history = await History(cluster, parse.GetValue(CommonOptions.Name)!);
-            var deployments = history.Deployments.Reverse().ToList();
+            var deployments = history.Deployments;
             if (parse.GetValue(CommonOptions.Json))
             {
-                Output.WriteJson(deployments.Select(Output.DeploymentJson));
+                Output.WriteJson(new System.Text.Json.Nodes.JsonArray([.. deployments.Select(d => (System.Text.Json.Nodes.JsonNode?)Core.Platform.PlatformObjects.Deployment(d))]));
                 return;
             }
 
@@ -198,7 +198,7 @@ internal static class VersionCommands
             var current = history.CurrentDeployment!;
             if (parse.GetValue(CommonOptions.Json))
             {
-                Output.WriteJson(Output.DeploymentJson(current));
+                Output.WriteJson(Core.Platform.PlatformObjects.Deployment(current));
             }
             else
             {
@@ -220,6 +220,8 @@ internal static class VersionCommands
             var result = await Grain(cluster, name).Rollback(target, parse.GetValue(Message), null);
             Console.WriteLine($"Rolled back {name} to version {result.Deployment.Versions[0].VersionId} at 100%");
             Console.WriteLine($"Deployment ID: {result.Deployment.Id}");
+            Console.WriteLine();
+            Console.WriteLine($"Current Version ID: {result.Deployment.Versions[0].VersionId}");
             Output.Warnings(result.Warnings);
             Output.Propagation(result.Propagation);
         }));

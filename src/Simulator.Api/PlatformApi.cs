@@ -77,6 +77,11 @@ public static class PlatformApi
         {
             await ApiJson.Failure(context, 503, ApiErrors.ClusterUnavailable, $"The cluster could not answer ({ex.GetBaseException().Message}). Try again.");
         }
+        catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Still the envelope: wrangler reads any other body as "a malformed response from the API".
+            await ApiJson.Failure(context, 500, ApiErrors.Internal, $"dosim failed to answer this call ({ex.GetType().Name}: {ex.Message}). This is a bug in dosim; the call's change, if any, was not made.");
+        }
         finally
         {
             log.Write(new ApiRequestRecord(

@@ -70,7 +70,8 @@ public static class WorkerEndpoints
         var script = Script(after);
         script["deployment_id"] = result.Version.Id.ToString();
         script["startup_time_ms"] = elapsed;
-        await ApiJson.Success(call.Context, script, [.. upload.Notices, .. Propagation(result.Propagation)]);
+        string[] strategy = upload.CodeUpdateStrategy is { } update ? [update.Notice()] : [];
+        await ApiJson.Success(call.Context, script, [.. upload.Notices, .. strategy, .. Propagation(result.Propagation)]);
     }
 
     public static async Task UploadVersion(ApiCall call)
@@ -82,7 +83,8 @@ public static class WorkerEndpoints
         var version = await call.Deployments.UploadVersion(upload.Draft);
         var shown = PlatformObjects.Version(version);
         shown["startup_time_ms"] = StartupMs(started);
-        await ApiJson.Success(call.Context, shown, upload.Notices);
+        string[] strategy = upload.CodeUpdateStrategy is null ? [] : ["code_update_strategy belongs to a deployment: this upload deploys nothing, so it is not stored."];
+        await ApiJson.Success(call.Context, shown, [.. upload.Notices, .. strategy]);
     }
 
     /// <summary>Newest first; <c>deployable=true</c>: only those a deployment may name (the deployable window).</summary>

@@ -81,10 +81,6 @@ public sealed record WorkerUpload
         var bindings = Bindings(metadata, workerName, latest);
         var (migrationTag, migrationClasses) = Migrations(metadata);
         var strategy = metadata["code_update_strategy"] is { } update ? Strategy(update) : null;
-        if (strategy is not null)
-        {
-            notices.Add(strategy.Notice());
-        }
 
         var annotations = metadata["annotations"] as JsonObject;
         var code = new WorkerCode
@@ -111,7 +107,7 @@ public sealed record WorkerUpload
                 Secrets = bindings.Secrets.ToImmutable(),
                 DurableObjectClasses = [.. classes],
                 MigrationTag = migrationTag ?? latest?.MigrationTag,
-                UsesSmartPlacement = (metadata["placement"] as JsonObject)?["mode"]?.GetValue<string>() == "smart",
+                UsesSmartPlacement = metadata["placement"] is JsonObject placement && String(placement, "mode") == "smart",
                 // wrangler retries a failed upload with the same form, so the same boundary: same bytes, same upload.
                 UploadKey = Convert.ToHexStringLower(SHA256.HashData([.. Encoding.UTF8.GetBytes(contentType), .. body])),
             },
@@ -139,14 +135,14 @@ public sealed record WorkerUpload
     {
         if (node is not JsonObject update || String(update, "mode") is not { } mode)
         {
-            throw Invalid("code_update_strategy is an object with a 'mode' (\"immediate\" or \"deferred\") and an optional 'max_delay' in seconds.");
+            throw new ApiException(400, ApiErrors.InvalidRequest, "code_update_strategy is an object with a 'mode' (\"immediate\" or \"deferred\") and an optional 'max_delay' in seconds.");
         }
 
         int? delay = update["max_delay"] is JsonValue value && value.TryGetValue<int>(out var seconds) ? seconds
             : update["max_delay"] is null ? null
-            : throw Invalid("code_update_strategy.max_delay is a whole number of seconds.");
+            : throw new ApiException(400, ApiErrors.InvalidRequest, "code_update_strategy.max_delay is a whole number of seconds.");
         var strategy = new CodeUpdateStrategy(mode, delay);
-        return strategy.Validate() is { } error ? throw Invalid(error.Message) : strategy;
+        return strategy.Validate() is { } error ? throw new ApiException(400, ApiErrors.InvalidRequest, error.Message) : strategy;
     }
 
     private static async Task<(string? Metadata, List<(string Name, string Type, string Content)> Parts)> ReadPartsAsync(byte[] body, string boundary)
@@ -227,6 +223,7 @@ public sealed record WorkerUpload
     private static BindingSet Bindings(JsonObject metadata, string workerName, WorkerVersion? latest)
     {
         var set = new BindingSet();
+        var kept = Strings(metadata["keep_bindings"], "keep_bindings");
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in metadata["bindings"] as JsonArray ?? (metadata["bindings"] is null ? [] : throw Invalid("'bindings' is a list of binding objects.")))
         {
@@ -279,6 +276,21 @@ public sealed record WorkerUpload
                     throw ApiErrors.NotSimulatedBy($"Binding '{name}' of type {other} (dosim simulates plain_text, json, secret_text, durable_object_namespace, service, version_metadata and inherit)");
                 default:
                     throw new ApiException(400, ApiErrors.ScriptInvalid, $"Binding '{name}' has an unknown type '{type}': use one of plain_text, json, secret_text, durable_object_namespace, service, version_metadata or inherit.");
+            }
+        }
+
+        // keep_bindings (wrangler's --keep-vars sends plain_text and json) keeps the latest version's
+        // bindings of those types that the upload does not give; secrets are kept anyway.
+        foreach (var (name, value) in latest?.Vars ?? ImmutableSortedDictionary<string, string>.Empty)
+        {
+            var json = latest!.Code?.JsonVars.Contains(name) == true;
+            if (!names.Contains(name) && kept.Contains(json ? "json" : "plain_text"))
+            {
+                set.Vars[name] = value;
+                if (json)
+                {
+                    set.JsonVars.Add(name);
+                }
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 
 namespace Simulator.Core;
@@ -23,6 +24,36 @@ public readonly record struct VersionSpec(string Version, decimal Percentage)
 
         parsed = new VersionSpec(spec[..at], value);
         return true;
+    }
+
+    /// <summary>
+    /// Specs where those without a percentage ("B") get the share the others leave, split evenly,
+    /// as wrangler does: "B@20%", "A" → "B@20%", "A@80%". Specs that all have one come back as they are.
+    /// </summary>
+    public static ImmutableArray<string> WithEvenSplit(IReadOnlyList<string> specs)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        var given = 0m;
+        var missing = 0;
+        foreach (var spec in specs)
+        {
+            if (TryParse(spec, out var parsed))
+            {
+                given += parsed.Percentage;
+            }
+            else
+            {
+                missing++;
+            }
+        }
+
+        if (missing == 0)
+        {
+            return [.. specs];
+        }
+
+        var share = decimal.Round((100 - given) / missing, 3);
+        return [.. specs.Select(s => TryParse(s, out _) ? s : $"{s}@{share.ToString(CultureInfo.InvariantCulture)}%")];
     }
 
     /// <summary>The share this spec names in the history: its version found by id, unique tag or "latest".</summary>

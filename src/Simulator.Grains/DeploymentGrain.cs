@@ -50,10 +50,9 @@ public sealed partial class DeploymentGrain(
     public async Task<DeployResult> Deploy(VersionDraft draft, string? message, CodeUpdateStrategy? strategy)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        if (_saved?.FindUpload(draft.UploadKey) is { } retried)
+        if (_saved?.FindUpload(draft.UploadKey) is { } retried && _saved.Deployments.Find(d => d.Contains(retried.Id)) is { } deployment)
         {
             // A retry of a deploy that was made: its result again, with nothing pushed.
-            var deployment = _saved.Deployments.Find(d => d.Contains(retried.Id))!;
             return new DeployResult(retried.WithoutSecretValues(), deployment, new PropagationReport { Sequence = _saved.Deployments.Count, ResyncInterval = options.ResyncInterval });
         }
 

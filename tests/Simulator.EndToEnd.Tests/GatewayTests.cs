@@ -185,4 +185,48 @@ public sealed class GatewayTests(SiloFixture fixture) : IClassFixture<SiloFixtur
         Assert.Contains("⚠ Version", reordered.Stdout, StringComparison.Ordinal);
         Assert.Contains("different order", reordered.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_cli_prints_the_platforms_objects_in_wranglers_order_and_labels()
+    {
+        const string name = "cli-shapes";
+        var a = await Deploy(name, "counter", "--tag", "A");
+        var upload = await Run.CliAsync(fixture.Silo, "versions", "upload", "--name", name, "--script", "counter", "--tag", "B", "--message", "second");
+        var b = upload.Stdout.Trim().Split(' ')[^1];
+
+        // A spec without a percentage gets the rest, as wrangler splits it.
+        var split = await Run.CliAsync(fixture.Silo, "versions", "deploy", "--name", name, "B@20%", "A");
+        Assert.True(split.ExitCode == 0, split.ToString());
+        Assert.Contains($"Deployed {name} version(s): {b} at 20%, {a} at 80%", split.Stdout, StringComparison.Ordinal);
+
+        // --json is the REST API's object, oldest first, with dosim's additions under "dosim".
+        async Task<System.Text.Json.Nodes.JsonArray> Api(string resource, string key)
+        {
+            var text = await Http.GetStringAsync($"http://127.0.0.1:{fixture.Silo.HttpPort}/client/v4/accounts/any/workers/scripts/{name}/{resource}");
+            var items = System.Text.Json.Nodes.JsonNode.Parse(text)!["result"]![key]!.AsArray();
+            return new System.Text.Json.Nodes.JsonArray([.. items.Reverse().Select(i => i!.DeepClone())]);
+        }
+
+        var versions = System.Text.Json.Nodes.JsonNode.Parse((await Run.CliAsync(fixture.Silo, "versions", "list", "--name", name, "--json")).Stdout)!.AsArray();
+        foreach (var version in versions)
+        {
+            Assert.NotNull(version!.AsObject().Remove("dosim") ? version : null);
+        }
+
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(await Api("versions", "items"), versions), versions.ToJsonString());
+        var deployments = System.Text.Json.Nodes.JsonNode.Parse((await Run.CliAsync(fixture.Silo, "deployments", "list", "--name", name, "--json")).Stdout)!;
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(await Api("deployments", "deployments"), deployments), deployments.ToJsonString());
+
+        var text = (await Run.CliAsync(fixture.Silo, "versions", "list", "--name", name)).Stdout;
+        Assert.True(text.IndexOf($"Version ID:  {a}", StringComparison.Ordinal) < text.IndexOf($"Version ID:  {b}", StringComparison.Ordinal), text);
+        Assert.Contains("Source:      Upload", text, StringComparison.Ordinal);
+        Assert.Contains("Source:      Unknown (version_upload)", text, StringComparison.Ordinal);
+        var listed = (await Run.CliAsync(fixture.Silo, "deployments", "list", "--name", name)).Stdout;
+        Assert.Contains("Message:     Automatic deployment on upload.", listed, StringComparison.Ordinal);
+        Assert.Contains($"Version(s):  (20%) {b}", listed, StringComparison.Ordinal);
+
+        var rollback = await Run.CliAsync(fixture.Silo, "rollback", "--name", name);
+        Assert.True(rollback.ExitCode == 0, rollback.ToString());
+        Assert.Contains($"Current Version ID: {a}", rollback.Stdout, StringComparison.Ordinal);
+    }
 }

@@ -61,8 +61,8 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
             }
         }
 
-        // Newest first.
-        var deployments = (await cluster.CliJsonAsync("deployments", "list", "--name", worker)).EnumerateArray().Reverse().ToList();
+        // Oldest first, as wrangler lists them.
+        var deployments = (await cluster.CliJsonAsync("deployments", "list", "--name", worker)).EnumerateArray().ToList();
         Assert.Equal(steps.Select(s => string.Join(' ', s)), deployments.Select(d => Describe(d, a, b)));
 
         // Each object reset exactly as often as the churn preview of each step said it would.
@@ -143,10 +143,10 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
         Assert.Contains("another deploy got there first", results[1 - winner].Stderr, StringComparison.Ordinal);
         var deployments = (await cluster.CliJsonAsync("deployments", "list", "--name", worker)).EnumerateArray().ToList();
         Assert.Equal(2, deployments.Count);
-        Assert.Equal(current, deployments[1].GetProperty("id").GetString());
+        Assert.Equal(current, deployments[0].GetProperty("id").GetString());
         Assert.Equal(
             proposals[winner].Select(p => p.Replace("%", "", StringComparison.Ordinal)),
-            deployments[0].GetProperty("versions").EnumerateArray().Select(v => $"{v.GetProperty("versionId").GetString()}@{v.GetProperty("percentage").GetDecimal()}"));
+            deployments[1].GetProperty("versions").EnumerateArray().Select(v => $"{v.GetProperty("version_id").GetString()}@{v.GetProperty("percentage").GetDecimal()}"));
     }
 
     [Fact]
@@ -170,7 +170,7 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
         Assert.Equal(90, current.GetProperty("requests").GetInt64());
         Assert.Equal(
             sent.OrderBy(s => s.Key).Select(s => (s.Key, (long)s.Value)),
-            current.GetProperty("versions").EnumerateArray().Select(v => (v.GetProperty("versionId").GetGuid(), v.GetProperty("requests").GetInt64())).Where(v => v.Item2 > 0).OrderBy(v => v.Item1));
+            current.GetProperty("versions").EnumerateArray().Select(v => (v.GetProperty("version_id").GetGuid(), v.GetProperty("requests").GetInt64())).Where(v => v.Item2 > 0).OrderBy(v => v.Item1));
     }
 
     private async Task<string> VersionId(string worker, string tag) =>
@@ -204,11 +204,11 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
         var history = await cluster.CliJsonAsync("deployments", "list", "--name", worker);
         var a = await VersionId(worker, "A");
         var b = await VersionId(worker, "B");
-        return Describe(history.EnumerateArray().First(), Guid.Parse(a), Guid.Parse(b)) == string.Join(' ', step);
+        return Describe(history.EnumerateArray().Last(), Guid.Parse(a), Guid.Parse(b)) == string.Join(' ', step);
     }
 
     private static string Describe(JsonElement deployment, Guid a, Guid b) => string.Join(' ', deployment.GetProperty("versions").EnumerateArray().Select(v =>
-        $"{(Guid.Parse(v.GetProperty("versionId").GetString()!) == a ? "A" : Guid.Parse(v.GetProperty("versionId").GetString()!) == b ? "B" : "?")}@{v.GetProperty("percentage").GetDecimal().ToString(CultureInfo.InvariantCulture)}%"));
+        $"{(Guid.Parse(v.GetProperty("version_id").GetString()!) == a ? "A" : Guid.Parse(v.GetProperty("version_id").GetString()!) == b ? "B" : "?")}@{v.GetProperty("percentage").GetDecimal().ToString(CultureInfo.InvariantCulture)}%"));
 
     private static VersionShare[] Shares(string[] step, Guid a, Guid b) =>
         [.. step.Select(s => new VersionShare(s[0] == 'A' ? a : b, decimal.Parse(s[2..^1], CultureInfo.InvariantCulture)))];
