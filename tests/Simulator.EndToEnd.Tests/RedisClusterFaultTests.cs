@@ -170,7 +170,7 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
         Assert.Equal(90, current.GetProperty("requests").GetInt64());
         Assert.Equal(
             sent.OrderBy(s => s.Key).Select(s => (s.Key, (long)s.Value)),
-            current.GetProperty("versions").EnumerateArray().Select(v => (v.GetProperty("version_id").GetGuid(), v.GetProperty("requests").GetInt64())).Where(v => v.Item2 > 0).OrderBy(v => v.Item1));
+            current.GetProperty("versions").EnumerateArray().Select(v => (v.GetProperty("versionId").GetGuid(), v.GetProperty("requests").GetInt64())).Where(v => v.Item2 > 0).OrderBy(v => v.Item1));
     }
 
     private async Task<string> VersionId(string worker, string tag) =>
