@@ -48,6 +48,7 @@ public sealed partial class DurableObjectGrain(
     ILogger<DurableObjectGrain> logger) : Grain, IDurableObjectGrain, IDurableObjectStore
 {
     private Task _lastWrite = Task.CompletedTask;
+    private int _writes;
     private string _key = string.Empty;
     private string _workerName = string.Empty;
     private string _className = string.Empty;
@@ -62,7 +63,8 @@ public sealed partial class DurableObjectGrain(
     private int _appliedSequence;
     private int _generation;
     private int _requestsSinceBuilt;
-    private TaskCompletionSource _reset = NewResetSignal();
+    // Made when a call first waits on it: most objects never see a reset while a call runs.
+    private TaskCompletionSource? _reset;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -110,7 +112,7 @@ public sealed partial class DurableObjectGrain(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var reset = _reset.Task;
+            var reset = (_reset ??= NewResetSignal()).Task;
             _requestsSinceBuilt++;
             var misbehaviour = SimulationVars.Of(version);
             var work = misbehaviour.None ? instance.FetchAsync(request) : MisbehaveThenFetchAsync(misbehaviour, instance, request);
@@ -219,8 +221,8 @@ public sealed partial class DurableObjectGrain(
         var first = state.State.VersionId is null;
         state.State.VersionId = assigned;
         _generation = generation;
-        _reset.TrySetResult();
-        _reset = NewResetSignal();
+        _reset?.TrySetResult();
+        _reset = null;
         _instance = instance;
         _console = console;
         _version = version;
@@ -311,15 +313,13 @@ public sealed partial class DurableObjectGrain(
     // one turn at a time, so reading and swapping _lastWrite before the first await is safe.
     private Task WriteStateAsync()
     {
-        if (_lastWrite.IsCompleted)
-        {
-            return _lastWrite = WriteOnceAsync();
-        }
-
-        return _lastWrite = WriteAfterAsync(_lastWrite);
+        var write = ++_writes;
+        var task = _lastWrite.IsCompleted ? WriteOnceAsync(write) : WriteAfterAsync(_lastWrite, write);
+        _lastWrite = task.IsCompleted ? Task.CompletedTask : task;
+        return task;
     }
 
-    private async Task WriteAfterAsync(Task previous)
+    private async Task WriteAfterAsync(Task previous, int write)
     {
         try
         {
@@ -330,13 +330,13 @@ public sealed partial class DurableObjectGrain(
             // That write's caller got its error; this write goes ahead with the current state.
         }
 
-        await WriteOnceAsync();
+        await WriteOnceAsync(write);
     }
 
     // A stale ETag means another activation wrote after this one read: every later write from this
     // state would fail too. The call fails, and this activation goes away, so the next call
     // activates the object again on what storage holds.
-    private async Task WriteOnceAsync()
+    private async Task WriteOnceAsync(int write)
     {
         try
         {
@@ -347,6 +347,15 @@ public sealed partial class DurableObjectGrain(
             LogConflict(logger, _key, ex.Message);
             DeactivateOnIdle();
             throw;
+        }
+        finally
+        {
+            // The last write done, nothing waits on it: an idle object holds no finished write (its
+            // state machine was about 100 bytes of every active object).
+            if (write == _writes)
+            {
+                _lastWrite = Task.CompletedTask;
+            }
         }
     }
 

@@ -62,8 +62,10 @@ public sealed class WorkerEnv
 
     internal InvocationContext Context => _context;
 
-    public VersionMetadata Version => _metadata ??=
-        new(_version.Id.ToString(), _version.Tag, _version.CreatedOn.ToString("O", CultureInfo.InvariantCulture));
+    public VersionMetadata Version => _metadata ??= Metadata.GetValue(_version, static v => new(v.Id.ToString(), v.Tag, v.CreatedOn.ToString("O", CultureInfo.InvariantCulture)));
+
+    // One per version, not per object: its strings were about 200 bytes of every active object.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<WorkerVersion, VersionMetadata> Metadata = [];
 
     /// <summary><c>console.log</c> and friends: the lines land in the invocation's trace event (<c>Logs</c>).</summary>
     public WorkerConsole Console => _context.Console;

@@ -10,7 +10,6 @@ namespace Simulator.Grains.Runtime;
 public sealed class WorkerConsole
 {
     private readonly TimeProvider _time;
-    private readonly Lock _lock = new();
     private List<TraceLog>? _lines;
 
     internal WorkerConsole(TimeProvider time) => _time = time;
@@ -31,7 +30,7 @@ public sealed class WorkerConsole
     /// <summary>The lines so far, leaving none behind (a Durable Object's console serves many requests).</summary>
     internal ImmutableArray<TraceLog> Drain()
     {
-        lock (_lock)
+        lock (this)
         {
             var lines = _lines is null ? [] : _lines.ToImmutableArray();
             _lines = null;
@@ -43,7 +42,9 @@ public sealed class WorkerConsole
     {
         ArgumentNullException.ThrowIfNull(message);
         var line = new TraceLog(level, [.. message], _time.GetUtcNow().ToUnixTimeMilliseconds());
-        lock (_lock)
+        // The console itself is the lock: nothing outside sees it, and an object's console lives
+        // as long as the object (a lock object was 40 bytes of each).
+        lock (this)
         {
             (_lines ??= []).Add(line);
         }

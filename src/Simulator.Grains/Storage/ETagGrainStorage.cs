@@ -9,21 +9,32 @@ namespace Simulator.Grains.Storage;
 public sealed record StoredState(string ETag, byte[] Data);
 
 /// <summary>
+/// Names a stored state: the state's name and the grain's id. The id's bytes are the activation's
+/// own, so a key costs no string per object (a "name/id" string was about 240 bytes of each
+/// active Durable Object).
+/// </summary>
+public readonly record struct StateKey(string StateName, GrainId GrainId)
+{
+    public override string ToString() => $"{StateName}/{GrainId}";
+}
+
+/// <summary>
 /// Grain storage over a store that can read an entry and replace it atomically when its ETag is the
 /// expected one. A write whose ETag is stale (another activation wrote first) throws
 /// <see cref="InconsistentStateException"/>, so the grain re-reads and decides again.
 /// </summary>
 public abstract class ETagGrainStorage(Serializer serializer) : IGrainStorage
 {
-    // Unique across instances and processes sharing a store; a counter within one.
-    private readonly string _etagPrefix = Guid.NewGuid().ToString("N") + "-";
+    // Unique across instances and processes sharing a store (48 random bits); a counter within one.
+    // Short, because every stored state and its grain hold one.
+    private readonly string _etagPrefix = Guid.NewGuid().ToString("N")[..12] + "-";
     private long _etags;
 
     /// <summary>The entry, or null when there is none.</summary>
-    protected abstract Task<StoredState?> ReadAsync(string key);
+    protected abstract Task<StoredState?> ReadAsync(StateKey key);
 
     /// <summary>Replaces the entry if its ETag is <paramref name="expectedETag"/> (null: no entry yet); false otherwise.</summary>
-    protected abstract Task<bool> TryReplaceAsync(string key, string? expectedETag, StoredState? replacement);
+    protected abstract Task<bool> TryReplaceAsync(StateKey key, string? expectedETag, StoredState? replacement);
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -60,7 +71,7 @@ public abstract class ETagGrainStorage(Serializer serializer) : IGrainStorage
         grainState.State = Activator.CreateInstance<T>();
     }
 
-    private static string Key(string stateName, GrainId grainId) => $"{stateName}/{grainId}";
+    private static StateKey Key(string stateName, GrainId grainId) => new(string.IsInterned(stateName) ?? stateName, grainId);
 
     private string NewETag() => _etagPrefix + Interlocked.Increment(ref _etags).ToString(CultureInfo.InvariantCulture);
 }
@@ -74,11 +85,11 @@ public sealed class SharedMemoryStore
     // Lock-free once a key has its slot: a reset storm's writers each compare-and-swap their own
     // slot (one lock over every entry, then the dictionary's own striped locks, were the most
     // contended locks of the profile).
-    private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<StateKey, Slot> _slots = new();
 
-    internal StoredState? Read(string key) => _slots.TryGetValue(key, out var slot) ? Volatile.Read(ref slot.Current) : null;
+    internal StoredState? Read(StateKey key) => _slots.TryGetValue(key, out var slot) ? Volatile.Read(ref slot.Current) : null;
 
-    internal bool TryReplace(string key, string? expectedETag, StoredState? replacement)
+    internal bool TryReplace(StateKey key, string? expectedETag, StoredState? replacement)
     {
         if (!_slots.TryGetValue(key, out var slot))
         {
@@ -102,8 +113,8 @@ public sealed class SharedMemoryStore
 
 public sealed class SharedMemoryGrainStorage(SharedMemoryStore store, Serializer serializer) : ETagGrainStorage(serializer)
 {
-    protected override Task<StoredState?> ReadAsync(string key) => Task.FromResult(store.Read(key));
+    protected override Task<StoredState?> ReadAsync(StateKey key) => Task.FromResult(store.Read(key));
 
-    protected override Task<bool> TryReplaceAsync(string key, string? expectedETag, StoredState? replacement) =>
+    protected override Task<bool> TryReplaceAsync(StateKey key, string? expectedETag, StoredState? replacement) =>
         Task.FromResult(store.TryReplace(key, expectedETag, replacement));
 }

@@ -13,13 +13,13 @@ public sealed class FileGrainStorage(string directory, Serializer serializer) : 
 {
     private readonly string _directory = Directory.CreateDirectory(directory).FullName;
 
-    protected override async Task<StoredState?> ReadAsync(string key)
+    protected override async Task<StoredState?> ReadAsync(StateKey key)
     {
         using var _ = await LockAsync(key);
         return Load(PathOf(key));
     }
 
-    protected override async Task<bool> TryReplaceAsync(string key, string? expectedETag, StoredState? replacement)
+    protected override async Task<bool> TryReplaceAsync(StateKey key, string? expectedETag, StoredState? replacement)
     {
         var path = PathOf(key);
         using var _ = await LockAsync(key);
@@ -61,11 +61,12 @@ public sealed class FileGrainStorage(string directory, Serializer serializer) : 
         return new StoredState(Encoding.UTF8.GetString(bytes, 4, etagLength), bytes[(4 + etagLength)..]);
     }
 
-    private string PathOf(string key) =>
-        Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))) + ".state");
+    // The file's name hashes "name/id", as it always has: files written before stay readable.
+    private string PathOf(StateKey key) =>
+        Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString()))) + ".state");
 
     // An exclusive open of the lock file is the cross-process lock; retry while another holds it.
-    private async Task<FileStream> LockAsync(string key)
+    private async Task<FileStream> LockAsync(StateKey key)
     {
         var path = PathOf(key) + ".lock";
         for (var attempt = 0; ; attempt++)
