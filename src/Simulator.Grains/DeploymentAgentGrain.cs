@@ -28,11 +28,11 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
         }
 
         var changed = new List<string>();
-        foreach (var (grainKey, version) in active.Of(snapshot.WorkerName))
+        foreach (var ((className, objectId), version) in active.Of(snapshot.WorkerName))
         {
-            if (ranges.VersionFor(DurableObjectKey.Parse(grainKey).ObjectId) != version)
+            if (ranges.VersionFor(objectId) != version)
             {
-                changed.Add(grainKey);
+                changed.Add(DurableObjectKey.Format(snapshot.WorkerName, className, objectId));
             }
         }
 

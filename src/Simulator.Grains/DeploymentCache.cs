@@ -65,22 +65,27 @@ public sealed class DeploymentCache(IGrainFactory grains)
 /// <summary>This silo's Durable Objects that have a live instance, with the version each runs.</summary>
 public sealed class ActiveObjects
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Guid>> _byWorker = new(StringComparer.Ordinal);
+    // By class and id, not by grain key: the key would be a string per object held only here.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string ClassName, string ObjectId), Guid>> _byWorker = new(StringComparer.Ordinal);
 
-    internal void Set(string workerName, string grainKey, Guid version) =>
-        _byWorker.GetOrAdd(workerName, _ => new(StringComparer.Ordinal))[grainKey] = version;
+    internal void Set(string workerName, string className, string objectId, Guid version) =>
+        _byWorker.GetOrAdd(workerName, _ => new())[(className, objectId)] = version;
 
-    internal void Remove(string workerName, string grainKey)
+    internal void Remove(string workerName, string className, string objectId)
     {
         if (_byWorker.TryGetValue(workerName, out var objects))
         {
-            objects.TryRemove(grainKey, out _);
+            objects.TryRemove((className, objectId), out _);
         }
     }
 
-    /// <summary>Grain keys and versions of this worker's active objects here.</summary>
-    public IReadOnlyCollection<KeyValuePair<string, Guid>> Of(string workerName) =>
+    /// <summary>Class, id and version of this worker's active objects here.</summary>
+    public IReadOnlyCollection<KeyValuePair<(string ClassName, string ObjectId), Guid>> Of(string workerName) =>
         _byWorker.TryGetValue(workerName, out var objects) ? objects.ToArray() : [];
+
+    /// <summary>Grain keys and versions of this worker's active objects here.</summary>
+    public IEnumerable<KeyValuePair<string, Guid>> KeysOf(string workerName) =>
+        Of(workerName).Select(o => KeyValuePair.Create(DurableObjectKey.Format(workerName, o.Key.ClassName, o.Key.ObjectId), o.Value));
 }
 
 /// <summary>The random source of version selection: seeded for replay, or shared.</summary>

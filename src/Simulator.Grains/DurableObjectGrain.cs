@@ -18,7 +18,8 @@ public sealed class DurableObjectGrainState
     [Id(0)] public Guid? VersionId { get; set; }
 
     [Id(1)] public int ResetCount { get; set; }
-    [Id(2)] public List<ResetRecord> Resets { get; set; } = [];
+    /// <summary>Null until the first reset: most objects never reset, and an empty list is 32 bytes of each.</summary>
+    [Id(2)] public List<ResetRecord>? Resets { get; set; }
 
     /// <summary>The object's durable key-value storage, values as JSON.</summary>
     [Id(3)] public Dictionary<string, string> Storage { get; set; } = new(StringComparer.Ordinal);
@@ -37,19 +38,11 @@ public sealed class DurableObjectGrainState
 [RandomPlacement]
 public sealed partial class DurableObjectGrain(
     [PersistentState("object", DurableObjectsSimulatorOptions.StorageName)] IPersistentState<DurableObjectGrainState> state,
-    DeploymentCache cache,
-    ActiveObjects active,
-    ObjectIndexWriter index,
-    ScriptCatalog scripts,
-    VersionRandom random,
-    IServiceProvider services,
-    TimeProvider time,
-    TelemetryRecorder telemetry,
-    ILogger<DurableObjectGrain> logger) : Grain, IDurableObjectGrain, IDurableObjectStore
+    DurableObjectServices silo,
+    IServiceProvider services) : Grain, IDurableObjectGrain, IDurableObjectStore
 {
     private Task _lastWrite = Task.CompletedTask;
     private int _writes;
-    private string _key = string.Empty;
     private string _workerName = string.Empty;
     private string _className = string.Empty;
     private string _objectId = string.Empty;
@@ -70,18 +63,21 @@ public sealed partial class DurableObjectGrain(
     {
         // One copy of the key for the life of the activation (the silo's registry holds this one),
         // and the worker and class names shared by all of a Worker's objects.
-        _key = this.GetPrimaryKeyString();
-        (_workerName, _className, _objectId) = DurableObjectKey.Parse(_key);
+        (_workerName, _className, _objectId) = DurableObjectKey.Parse(this.GetPrimaryKeyString());
         (_workerName, _className) = (string.Intern(_workerName), string.Intern(_className));
         return Task.CompletedTask;
     }
 
+    // Made when a log line needs it: the silo's registry knows the object by class and id, so a
+    // key string (about 190 bytes) is not kept per object.
+    private string Key => DurableObjectKey.Format(_workerName, _className, _objectId);
+
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        active.Remove(_workerName, _key);
+        silo.Active.Remove(_workerName, _className, _objectId);
         if (_instance is not null)
         {
-            telemetry.InstanceChanged(_workerName, _className, _version!.Id, null);
+            silo.Telemetry.InstanceChanged(_workerName, _className, _version!.Id, null);
         }
 
         return Task.CompletedTask;
@@ -91,7 +87,7 @@ public sealed partial class DurableObjectGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         _objectName ??= request.Header(DurableObjectHeaders.Name);
-        var snapshot = await cache.GetAsync(_workerName);
+        var snapshot = await silo.Cache.GetAsync(_workerName);
         if (snapshot.Ranges is null)
         {
             throw new WorkerNotDeployedException($"Worker '{_workerName}' has no deployment, so its Durable Objects cannot run.");
@@ -108,7 +104,7 @@ public sealed partial class DurableObjectGrain(
         }
 
         var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, request, _className);
-        var startedMs = telemetry.Now();
+        var startedMs = silo.Telemetry.Now();
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -124,13 +120,13 @@ public sealed partial class DurableObjectGrain(
             }
 
             var response = await work;
-            telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), response.Status, null, console.Drain());
+            silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), response.Status, null, console.Drain());
             activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "ok");
             return new DurableObjectAnswer(response, version.Id, state.State.ResetCount);
         }
         catch (Exception ex)
         {
-            telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), 500, ex, console.Drain());
+            silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), 500, ex, console.Drain());
             activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "exception");
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
@@ -140,13 +136,13 @@ public sealed partial class DurableObjectGrain(
     // The version's SIM_* vars act here as in the Worker: its code misbehaves wherever it runs.
     private async Task<WorkerResponse> MisbehaveThenFetchAsync(Misbehaviour misbehaviour, IDurableObject instance, WorkerRequest request)
     {
-        await misbehaviour.ApplyAsync(random, time, $"Durable Object class {_className}");
+        await misbehaviour.ApplyAsync(silo.Random, silo.Time, $"Durable Object class {_className}");
         return await instance.FetchAsync(request);
     }
 
     public async Task Refresh()
     {
-        if (_instance is null || !cache.TryGet(_workerName, out var snapshot) || snapshot.Ranges is null)
+        if (_instance is null || !silo.Cache.TryGet(_workerName, out var snapshot) || snapshot.Ranges is null)
         {
             return;
         }
@@ -162,7 +158,7 @@ public sealed partial class DurableObjectGrain(
         catch (ScriptException ex)
         {
             // The new version cannot build this object: it keeps running the code it has.
-            LogCannotBuild(logger, _key, ex.Message);
+            LogCannotBuild(silo.Logger, Key, ex.Message);
         }
     }
 
@@ -173,7 +169,7 @@ public sealed partial class DurableObjectGrain(
         ObjectId = _objectId,
         VersionId = state.State.VersionId,
         ResetCount = state.State.ResetCount,
-        Resets = [.. state.State.Resets],
+        Resets = [.. state.State.Resets ?? []],
         IsActive = _instance is not null,
         RequestsSinceBuilt = _instance is null ? 0 : _requestsSinceBuilt,
         Silo = RuntimeIdentity,
@@ -205,8 +201,8 @@ public sealed partial class DurableObjectGrain(
         {
             var previous = state.State.VersionId!.Value;
             state.State.ResetCount++;
-            state.State.Resets.Add(new ResetRecord(snapshot.Deployment!.Id, previous, assigned, time.GetUtcNow(), wasActive));
-            telemetry.RecordReset(_workerName, _className, _objectId, previous, assigned, wasActive);
+            (state.State.Resets ??= []).Add(new ResetRecord(snapshot.Deployment!.Id, previous, assigned, silo.Time.GetUtcNow(), wasActive));
+            silo.Telemetry.RecordReset(_workerName, _className, _objectId, previous, assigned, wasActive);
             Activity.Current?.AddEvent(new ActivityEvent("durable_object.reset", tags: new ActivityTagsCollection
             {
                 [SimulatorTelemetry.Tags.FromVersion] = previous.ToString(),
@@ -216,7 +212,7 @@ public sealed partial class DurableObjectGrain(
             }));
         }
 
-        telemetry.InstanceChanged(_workerName, _className, wasActive ? _version!.Id : null, assigned);
+        silo.Telemetry.InstanceChanged(_workerName, _className, wasActive ? _version!.Id : null, assigned);
 
         var first = state.State.VersionId is null;
         state.State.VersionId = assigned;
@@ -228,7 +224,7 @@ public sealed partial class DurableObjectGrain(
         _version = version;
         _appliedSequence = snapshot.Sequence;
         _requestsSinceBuilt = 0;
-        active.Set(_workerName, _key, assigned);
+        silo.Active.Set(_workerName, _className, _objectId, assigned);
         var write = changed || first ? WriteStateAsync() : Task.CompletedTask;
         return state.State.IndexedResets == state.State.ResetCount ? write : WriteThenIndexAsync(write);
     }
@@ -244,7 +240,7 @@ public sealed partial class DurableObjectGrain(
             Name = _objectName,
             VersionId = state.State.VersionId!.Value,
             ResetCount = state.State.ResetCount,
-            Resets = [.. state.State.Resets],
+            Resets = [.. state.State.Resets ?? []],
         };
         await write;
         _ = RecordInIndexAsync(entry);
@@ -259,7 +255,7 @@ public sealed partial class DurableObjectGrain(
     {
         try
         {
-            await index.RecordAsync(_workerName, entry);
+            await silo.Index.RecordAsync(_workerName, entry);
             if (entry.ResetCount > (state.State.IndexedResets ?? -1))
             {
                 state.State.IndexedResets = entry.ResetCount;
@@ -267,14 +263,14 @@ public sealed partial class DurableObjectGrain(
         }
         catch (Exception ex)
         {
-            LogIndexFailed(logger, _key, ex.Message);
+            LogIndexFailed(silo.Logger, Key, ex.Message);
         }
     }
 
     private (IDurableObject Instance, WorkerConsole Console) Build(WorkerVersion version, int generation)
     {
-        var script = scripts.For(version, _workerName);
-        var context = new InvocationContext(null, time);
+        var script = silo.Scripts.For(version, _workerName);
+        var context = new InvocationContext(null, silo.Time);
         var env = new WorkerEnv(version, script, GrainFactory, context, _workerName);
         var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(this, generation));
         return (script.CreateDurableObject(services, _className, objectState, env), context.Console);
@@ -344,7 +340,7 @@ public sealed partial class DurableObjectGrain(
         }
         catch (InconsistentStateException ex)
         {
-            LogConflict(logger, _key, ex.Message);
+            LogConflict(silo.Logger, Key, ex.Message);
             DeactivateOnIdle();
             throw;
         }

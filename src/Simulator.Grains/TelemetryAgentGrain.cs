@@ -22,5 +22,5 @@ public sealed class TelemetryAgentGrain(TelemetryRecorder telemetry, ActiveObjec
         telemetry.Follow(workerName, afterSequence, cancellation);
 
     public Task<ImmutableArray<KeyValuePair<string, Guid>>> ActiveObjects(string workerName) =>
-        Task.FromResult<ImmutableArray<KeyValuePair<string, Guid>>>([.. active.Of(workerName)]);
+        Task.FromResult<ImmutableArray<KeyValuePair<string, Guid>>>([.. active.KeysOf(workerName)]);
 }

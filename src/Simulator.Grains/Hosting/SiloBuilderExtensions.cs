@@ -54,6 +54,7 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<IWorkerInvoker, WorkerInvoker>();
         builder.Services.AddSingleton<Telemetry.TelemetryRecorder>();
         builder.Services.AddSingleton<ObjectIndexWriter>();
+        builder.Services.AddSingleton<DurableObjectServices>();
         builder.Services.AddSingleton<DeploymentResync>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeploymentResync>());
         builder.AddPlacementDirector<SiloTargetedPlacement, SiloTargetedPlacementDirector>();

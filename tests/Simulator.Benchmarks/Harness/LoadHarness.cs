@@ -118,7 +118,7 @@ public static class LoadHarness
         var before = GC.GetTotalMemory(forceFullCollection: true);
         await Drive(objects, concurrency, i => grains[i].Fetch(request));
         var after = GC.GetTotalMemory(forceFullCollection: true);
-        Console.WriteLine($"Memory per active Durable Object: {(after - before) / (double)objects / 1024:0.0} KiB ({objects:N0} objects, managed heap, storage included)");
+        Console.WriteLine($"Memory per active Durable Object: {(after - before) / (double)objects / 1024:0.0} KiB, {(after - before) / objects:N0} B ({objects:N0} objects, managed heap, storage included)");
 
         var current = (await worker.HistoryAsync()).CurrentDeployment!;
         var clock = Stopwatch.StartNew();

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Logging;
+using Simulator.Grains.Scripts;
+using Simulator.Grains.Telemetry;
+
+namespace Simulator.Grains;
+
+/// <summary>
+/// The silo's services every Durable Object uses, in one reference: a field per service was 56
+/// bytes of each of 100,000 active objects.
+/// </summary>
+public sealed class DurableObjectServices(
+    DeploymentCache cache,
+    ActiveObjects active,
+    ObjectIndexWriter index,
+    ScriptCatalog scripts,
+    VersionRandom random,
+    TimeProvider time,
+    TelemetryRecorder telemetry,
+    ILogger<DurableObjectGrain> logger)
+{
+    public DeploymentCache Cache { get; } = cache;
+    public ActiveObjects Active { get; } = active;
+    public ObjectIndexWriter Index { get; } = index;
+    public ScriptCatalog Scripts { get; } = scripts;
+    public VersionRandom Random { get; } = random;
+    public TimeProvider Time { get; } = time;
+    public TelemetryRecorder Telemetry { get; } = telemetry;
+    public ILogger<DurableObjectGrain> Logger { get; } = logger;
+}
