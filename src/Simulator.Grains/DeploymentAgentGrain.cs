@@ -27,12 +27,12 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
             return Task.FromResult(new SiloApplyReport { Silo = silo });
         }
 
-        var changed = new List<string>();
-        foreach (var ((className, objectId), version) in active.Of(snapshot.WorkerName))
+        var changed = new List<KeyValuePair<(string ClassName, string ObjectId), ActiveObject>>();
+        foreach (var entry in active.Of(snapshot.WorkerName))
         {
-            if (ranges.VersionFor(objectId) != version)
+            if (ranges.VersionFor(entry.Key.ObjectId) != entry.Value.Version)
             {
-                changed.Add(DurableObjectKey.Format(snapshot.WorkerName, className, objectId));
+                changed.Add(entry);
             }
         }
 
@@ -42,7 +42,7 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
     // One object's failure does not stop the others; the failures are counted in the report. The
     // lanes run off the agent's scheduler: on it, every one of 50,000 answers resumed one at a time
     // on a single thread, and the agent, not the objects, set the pace.
-    private async Task<SiloApplyReport> RefreshAsync(DeploymentSnapshot snapshot, string silo, List<string> changed)
+    private async Task<SiloApplyReport> RefreshAsync(DeploymentSnapshot snapshot, string silo, List<KeyValuePair<(string ClassName, string ObjectId), ActiveObject>> changed)
     {
         var started = Stopwatch.GetTimestamp();
         var grains = GrainFactory;
@@ -53,14 +53,20 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
         {
             for (var i = lane; i < changed.Count; i += lanes)
             {
+                var ((className, objectId), entry) = changed[i];
                 try
                 {
-                    await StringKeyGrains.Get<IDurableObjectGrain>(grains, changed[i]).Refresh();
+                    // The object is here: its own scheduler runs the refresh (a grain call's
+                    // messaging was most of a reset's cost); one that went away meanwhile is called.
+                    if (!await entry.Grain.RefreshHereAsync())
+                    {
+                        await StringKeyGrains.Get<IDurableObjectGrain>(grains, DurableObjectKey.Format(snapshot.WorkerName, className, objectId)).Refresh();
+                    }
                 }
                 catch (Exception ex)
                 {
                     Interlocked.Increment(ref failures);
-                    Interlocked.CompareExchange(ref firstFailure, $"{changed[i]}: {ex.GetBaseException().Message}", null);
+                    Interlocked.CompareExchange(ref firstFailure, $"{DurableObjectKey.Format(snapshot.WorkerName, className, objectId)}: {ex.GetBaseException().Message}", null);
                 }
             }
         })));

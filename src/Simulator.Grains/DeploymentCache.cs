@@ -66,10 +66,10 @@ public sealed class DeploymentCache(IGrainFactory grains)
 public sealed class ActiveObjects
 {
     // By class and id, not by grain key: the key would be a string per object held only here.
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string ClassName, string ObjectId), Guid>> _byWorker = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string ClassName, string ObjectId), ActiveObject>> _byWorker = new(StringComparer.Ordinal);
 
-    internal void Set(string workerName, string className, string objectId, Guid version) =>
-        _byWorker.GetOrAdd(workerName, _ => new())[(className, objectId)] = version;
+    internal void Set(string workerName, string className, string objectId, ActiveObject entry) =>
+        _byWorker.GetOrAdd(workerName, _ => new())[(className, objectId)] = entry;
 
     internal void Remove(string workerName, string className, string objectId)
     {
@@ -79,14 +79,17 @@ public sealed class ActiveObjects
         }
     }
 
-    /// <summary>Class, id and version of this worker's active objects here.</summary>
-    public IReadOnlyCollection<KeyValuePair<(string ClassName, string ObjectId), Guid>> Of(string workerName) =>
+    /// <summary>Class, id, version and activation of this worker's active objects here.</summary>
+    internal IReadOnlyCollection<KeyValuePair<(string ClassName, string ObjectId), ActiveObject>> Of(string workerName) =>
         _byWorker.TryGetValue(workerName, out var objects) ? objects.ToArray() : [];
 
     /// <summary>Grain keys and versions of this worker's active objects here.</summary>
     public IEnumerable<KeyValuePair<string, Guid>> KeysOf(string workerName) =>
-        Of(workerName).Select(o => KeyValuePair.Create(DurableObjectKey.Format(workerName, o.Key.ClassName, o.Key.ObjectId), o.Value));
+        Of(workerName).Select(o => KeyValuePair.Create(DurableObjectKey.Format(workerName, o.Key.ClassName, o.Key.ObjectId), o.Value.Version));
 }
+
+/// <summary>An active object as the silo's registry holds it: its version and its activation, which this silo's agent refreshes without a grain call.</summary>
+internal readonly record struct ActiveObject(Guid Version, DurableObjectGrain Grain);
 
 /// <summary>The random source of version selection: seeded for replay, or shared.</summary>
 public sealed class VersionRandom(int? seed)

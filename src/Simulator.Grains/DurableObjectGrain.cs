@@ -43,6 +43,7 @@ public sealed partial class DurableObjectGrain(
 {
     private Task _lastWrite = Task.CompletedTask;
     private int _writes;
+    private bool _deactivated;
     private string _workerName = string.Empty;
     private string _className = string.Empty;
     private string _objectId = string.Empty;
@@ -74,6 +75,7 @@ public sealed partial class DurableObjectGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _deactivated = true;
         silo.Active.Remove(_workerName, _className, _objectId);
         if (_instance is not null)
         {
@@ -162,6 +164,29 @@ public sealed partial class DurableObjectGrain(
         }
     }
 
+    /// <summary>
+    /// <see cref="Refresh"/> queued on this activation's own scheduler by this silo's agent, without
+    /// the messaging of a grain call: it interleaves as a Refresh call does. False when the
+    /// activation went away before it ran (a queued task still runs there): the agent then calls.
+    /// </summary>
+    internal Task<bool> RefreshHereAsync()
+    {
+        var run = new Task<Task<bool>>(static grain => ((DurableObjectGrain)grain!).RefreshIfActiveAsync(), this);
+        GrainContext.Scheduler.QueueTask(run);
+        return run.Unwrap();
+    }
+
+    private async Task<bool> RefreshIfActiveAsync()
+    {
+        if (_deactivated)
+        {
+            return false;
+        }
+
+        await Refresh();
+        return true;
+    }
+
     public Task<DurableObjectStatus> GetStatus() => Task.FromResult(new DurableObjectStatus
     {
         WorkerName = _workerName,
@@ -224,7 +249,7 @@ public sealed partial class DurableObjectGrain(
         _version = version;
         _appliedSequence = snapshot.Sequence;
         _requestsSinceBuilt = 0;
-        silo.Active.Set(_workerName, _className, _objectId, assigned);
+        silo.Active.Set(_workerName, _className, _objectId, new ActiveObject(assigned, this));
         var write = changed || first ? WriteStateAsync() : Task.CompletedTask;
         return state.State.IndexedResets == state.State.ResetCount ? write : WriteThenIndexAsync(write);
     }

@@ -9,7 +9,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public DurableObjectsTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster did not start.");
 
-    public async Task InitializeAsync() => _cluster = await DurableObjectsTestCluster.StartAsync(1, TestScripts.Register, silo => silo.AddIncomingGrainCallFilter<RefreshGate>());
+    public async Task InitializeAsync() => _cluster = await DurableObjectsTestCluster.StartAsync(1, TestScripts.Register, silo => silo.AddIncomingGrainCallFilter<ApplyGate>());
 
     public async Task DisposeAsync()
     {

@@ -131,7 +131,7 @@ public sealed class HealingTests
 
         var behind = cluster.Cluster.Silos[1];
         var behindKey = behind.SiloAddress.ToParsableString();
-        var onBehind = behind.ServiceProvider.GetRequiredService<ActiveObjects>().Of(worker.Name).Select(o => o.Key.ObjectId).ToHashSet();
+        var onBehind = behind.ServiceProvider.GetRequiredService<ActiveObjects>().KeysOf(worker.Name).Select(o => DurableObjectKey.Parse(o.Key).ObjectId).ToHashSet();
         var before = (await worker.HistoryAsync()).CurrentDeployment!;
         _dropNextPushTo = behindKey;
         var result = await worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50));

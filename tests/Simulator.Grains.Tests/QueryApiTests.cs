@@ -66,7 +66,7 @@ public sealed class QueryApiTests(ClusterFixture fixture)
         await Parallel.ForEachAsync(grains, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (g, _) => await g.Fetch(WorkerRequest.Get($"https://{worker.Name}.localhost/x")));
 
         Task deploy;
-        using (RefreshGate.Hold(worker.Name))
+        using (ApplyGate.Hold(worker.Name))
         {
             deploy = worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50));
             var analytics = worker.AnalyticsAsync();

@@ -4,14 +4,15 @@ using Simulator.Contracts;
 namespace Simulator.Grains.Tests;
 
 /// <summary>
-/// Holds the resets of a chosen Worker's objects until the test lets them go, so a test can act
-/// while an apply is certainly still running (not merely probably, on a fast machine).
+/// Holds each silo's apply of a chosen Worker's deployments (inside the agent's call, so the agent
+/// is busy with it) until the test lets it go: a test can act while an apply is certainly still
+/// running, not merely probably, on a fast machine.
 /// </summary>
-public sealed class RefreshGate : IIncomingGrainCallFilter
+public sealed class ApplyGate : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> Held = new(StringComparer.Ordinal);
 
-    /// <summary>Holds every reset of <paramref name="workerName"/>'s objects until the returned handle is disposed.</summary>
+    /// <summary>Holds every apply of <paramref name="workerName"/>'s deployments until the returned handle is disposed.</summary>
     public static IDisposable Hold(string workerName)
     {
         var gate = Held[workerName] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -20,9 +21,9 @@ public sealed class RefreshGate : IIncomingGrainCallFilter
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {
-        if (context.InterfaceMethod?.DeclaringType == typeof(IDurableObjectGrain) && context.InterfaceMethod.Name == nameof(IDurableObjectGrain.Refresh)
-            && context.TargetId.Key.ToString() is { } key
-            && Held.TryGetValue(DurableObjectKey.Parse(key).WorkerName, out var gate))
+        if (context.InterfaceMethod?.DeclaringType == typeof(IDeploymentAgentGrain) && context.InterfaceMethod.Name == nameof(IDeploymentAgentGrain.Apply)
+            && context.Request.GetArgument(0) is DeploymentSnapshot snapshot
+            && Held.TryGetValue(snapshot.WorkerName, out var gate))
         {
             await gate.Task;
         }
