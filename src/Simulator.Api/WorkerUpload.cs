@@ -26,7 +26,7 @@ public sealed record WorkerUpload
     ];
 
     // Metadata the platform uses for what dosim does not model; accepted, and the answer says so.
-    private static readonly string[] AcceptedNotSimulated = ["logpush", "observability", "tail_consumers", "limits", "cache_options"];
+    private static readonly string[] AcceptedNotSimulated = ["logpush", "observability", "tail_consumers", "limits", "cache_options", "exports"];
 
     public required VersionDraft Draft { get; init; }
 
