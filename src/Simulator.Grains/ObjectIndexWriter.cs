@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Simulator.Contracts;
 
@@ -15,23 +16,18 @@ public sealed class ObjectIndexWriter(IGrainFactory grains, TimeProvider time)
     private const int Attempts = 5;
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
 
-    private readonly Dictionary<string, Batch> _batches = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
+    // A lock per partition's batch, not one for the silo: a reset storm's objects hand in their
+    // entries from every thread at once.
+    private readonly ConcurrentDictionary<(string WorkerName, int Partition), Batch> _batches = new();
 
     public Task RecordAsync(string workerName, ObjectEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var key = ObjectIndex.Key(workerName, ObjectIndex.PartitionOf(entry.ObjectId));
-        Batch batch;
+        var batch = _batches.GetOrAdd((workerName, ObjectIndex.PartitionOf(entry.ObjectId)), static key => new Batch(ObjectIndex.Key(key.WorkerName, key.Partition)));
         bool send;
         Task stored;
-        lock (_lock)
+        lock (batch)
         {
-            if (!_batches.TryGetValue(key, out batch!))
-            {
-                batch = _batches[key] = new Batch();
-            }
-
             batch.Pending.Add(entry);
             stored = batch.Stored.Task;
             send = !batch.Sending;
@@ -41,7 +37,7 @@ public sealed class ObjectIndexWriter(IGrainFactory grains, TimeProvider time)
         if (send)
         {
             // Off the caller's scheduler: the loop serves the whole silo, not the object that started it.
-            _ = Task.Run(() => SendAsync(key, batch));
+            _ = Task.Run(() => SendAsync(batch.Key, batch));
         }
 
         return stored;
@@ -53,7 +49,7 @@ public sealed class ObjectIndexWriter(IGrainFactory grains, TimeProvider time)
         {
             ImmutableArray<ObjectEntry> entries;
             TaskCompletionSource stored;
-            lock (_lock)
+            lock (batch)
             {
                 if (batch.Pending.Count == 0)
                 {
@@ -87,8 +83,10 @@ public sealed class ObjectIndexWriter(IGrainFactory grains, TimeProvider time)
         }
     }
 
-    private sealed class Batch
+    private sealed class Batch(string key)
     {
+        public string Key { get; } = key;
+
         public List<ObjectEntry> Pending { get; } = [];
         public bool Sending { get; set; }
         public TaskCompletionSource Stored { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
