@@ -185,18 +185,7 @@ public sealed record WorkerHistory
             }
         }
 
-        var version = latest with
-        {
-            Id = Guid.NewGuid(),
-            Number = latest.Number + 1,
-            CreatedOn = now,
-            Source = VersionSource.Secret,
-            Tag = tag,
-            Message = message,
-            Secrets = secrets,
-            UploadKey = null,
-        };
-        return this with { Versions = Versions.Add(version) };
+        return this with { Versions = Versions.Add(SecretCopy(latest, secrets, tag, message, now)) };
     }
 
     /// <summary>The refusal a deployment of these shares would get, or null when it is valid.</summary>
@@ -369,23 +358,26 @@ public sealed record WorkerHistory
     // tag, so a tag keeps naming the one version it was given to.
     private WorkerHistory WithSecrets(WorkerVersion latest, ImmutableSortedDictionary<string, string> secrets, string message, DateTimeOffset now)
     {
-        var version = latest with
-        {
-            Id = Guid.NewGuid(),
-            Number = latest.Number + 1,
-            CreatedOn = now,
-            Source = VersionSource.Secret,
-            Tag = null,
-            Message = message,
-            Secrets = secrets,
-            UploadKey = null,
-        };
+        var version = SecretCopy(latest, secrets, null, message, now);
         return this with
         {
             Versions = Versions.Add(version),
             Deployments = Deployments.Add(NewDeployment(DeploymentSource.Secret, message, now, new VersionShare(version.Id, 100))),
         };
     }
+
+    // The latest version's code with other secrets: a version of its own, of the secret source.
+    private static WorkerVersion SecretCopy(WorkerVersion latest, ImmutableSortedDictionary<string, string> secrets, string? tag, string? message, DateTimeOffset now) => latest with
+    {
+        Id = Guid.NewGuid(),
+        Number = latest.Number + 1,
+        CreatedOn = now,
+        Source = VersionSource.Secret,
+        Tag = tag,
+        Message = message,
+        Secrets = secrets,
+        UploadKey = null,
+    };
 
     private WorkerVersion NewVersion(VersionDraft draft, VersionSource source, DateTimeOffset now)
     {
