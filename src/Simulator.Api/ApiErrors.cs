@@ -13,7 +13,7 @@ public static class ApiErrors
     public const int WorkerNotFound = 10007;
 
     /// <summary>The platform's script validation error (a bad upload).</summary>
-    public const int ScriptInvalid = 10021;
+    public const int ScriptInvalid = Core.RuleError.ScriptLoadFailed;
 
     public const int InvalidRequest = 90100;
     public const int MalformedJson = 90101;

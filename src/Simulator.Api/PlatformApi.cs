@@ -73,6 +73,10 @@ public static class PlatformApi
         {
             await ApiJson.Failure(context, 413, ApiErrors.BodyTooLarge, TooLarge(options));
         }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            await ApiJson.Failure(context, ex.StatusCode, ApiErrors.InvalidRequest, $"The request could not be read ({ex.Message}).");
+        }
         catch (Exception ex) when (ex is OrleansException or TimeoutException)
         {
             await ApiJson.Failure(context, 503, ApiErrors.ClusterUnavailable, $"The cluster could not answer ({ex.GetBaseException().Message}). Try again.");

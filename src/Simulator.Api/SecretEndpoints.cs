@@ -34,7 +34,6 @@ public static class SecretEndpoints
         ArgumentNullException.ThrowIfNull(call);
         var body = await call.JsonBodyAsync();
         var (name, text) = Secret(body);
-        _ = await call.HistoryAsync();
         var result = await call.Deployments.PutSecret(name, text);
         await ApiJson.Success(call.Context, Shown(name), result.Propagation.Missed.Select(m => $"Silo {m.Silo} has not applied the secret's deployment yet ({m.Reason})."));
     }
@@ -42,9 +41,8 @@ public static class SecretEndpoints
     public static async Task Delete(ApiCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        _ = await call.HistoryAsync();
-        await call.Deployments.DeleteSecret(call.Value("secret"));
-        await ApiJson.Success(call.Context, null);
+        var result = await call.Deployments.DeleteSecret(call.Value("secret"));
+        await ApiJson.Success(call.Context, null, result.Propagation.Missed.Select(m => $"Silo {m.Silo} has not applied the secret's deployment yet ({m.Reason})."));
     }
 
     /// <summary>
@@ -67,8 +65,7 @@ public static class SecretEndpoints
         }
 
         var annotations = body["annotations"] as JsonObject;
-        _ = await call.HistoryAsync();
-        var version = await call.Deployments.UploadSecretVersion(changes.ToImmutable(), Text(annotations?["workers/message"]), Text(annotations?["workers/tag"]));
+        var version = await call.Deployments.UploadSecretVersion(changes.ToImmutable(), WorkerUpload.Annotation(annotations, "workers/message"), WorkerUpload.Annotation(annotations, "workers/tag"));
         await ApiJson.Success(call.Context, PlatformObjects.Version(version));
     }
 

@@ -47,6 +47,11 @@ public static class WorkerEndpoints
     {
         ArgumentNullException.ThrowIfNull(call);
         var body = await call.JsonBodyAsync();
+        if (body.Select(p => p.Key).FirstOrDefault(k => !NonVersionedSettings.Contains(k)) is { } versioned)
+        {
+            throw new ApiException(400, ApiErrors.InvalidRequest, $"'{versioned}' is not a non-versioned setting: script-settings takes {string.Join(", ", NonVersionedSettings)}; a version's own settings come with its upload.");
+        }
+
         var history = await call.HistoryAsync();
         var settings = Settings(CurrentVersion(history));
         foreach (var (key, value) in body)
@@ -77,7 +82,7 @@ public static class WorkerEndpoints
     public static async Task UploadVersion(ApiCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var history = await call.Query.History() ?? throw ApiErrors.WorkerMissing(call.WorkerName);
+        var history = await call.HistoryAsync();
         var upload = await UploadAsync(call, history);
         var started = Stopwatch.GetTimestamp();
         var version = await call.Deployments.UploadVersion(upload.Draft);
@@ -112,7 +117,6 @@ public static class WorkerEndpoints
             throw new ApiException(400, ApiErrors.InvalidRequest, $"'{id}' is not a version id: version ids are UUIDs (list them with `wrangler versions list`).");
         }
 
-        _ = await call.HistoryAsync();
         await ApiJson.Success(call.Context, PlatformObjects.Version(await call.Query.Version(id)));
     }
 
@@ -156,9 +160,8 @@ public static class WorkerEndpoints
             shares.Add(new VersionShare(id, percentage));
         }
 
-        var message = (body["annotations"] as JsonObject)?["workers/message"] is JsonValue m && m.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+        var message = WorkerUpload.Annotation(body["annotations"] as JsonObject, "workers/message");
         var update = body["code_update_strategy"] is { } updateNode ? WorkerUpload.Strategy(updateNode) : null;
-        _ = await call.HistoryAsync();
         var result = await call.Deployments.DeployVersions(shares.ToImmutable(), message, null, update);
         var notices = new List<string>(result.Warnings);
         if (update is not null)
@@ -169,6 +172,9 @@ public static class WorkerEndpoints
         notices.AddRange(Propagation(result.Propagation));
         await ApiJson.Success(call.Context, PlatformObjects.Deployment(result.Deployment), notices);
     }
+
+    // What PATCH script-settings takes (what wrangler sends there).
+    private static readonly string[] NonVersionedSettings = ["logpush", "observability", "tail_consumers", "streaming_tail_consumers", "tags"];
 
     /// <summary>The script object of the services and PUT answers.</summary>
     private static JsonObject Script(WorkerHistory history)

@@ -122,7 +122,8 @@ public sealed record WorkerUpload
     {
         try
         {
-            return JsonNode.Parse(text) as JsonObject ?? throw new ApiException(400, ApiErrors.MalformedJson, $"{what} is not a JSON object.");
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new ApiException(400, ApiErrors.MalformedJson, $"{what} is not a JSON object.");
         }
         catch (JsonException ex)
         {
@@ -171,7 +172,7 @@ public sealed record WorkerUpload
                 }
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
             throw Invalid($"The upload is not a well-formed multipart body ({ex.Message}).");
         }
@@ -377,10 +378,11 @@ public sealed record WorkerUpload
         return (tag, classes);
     }
 
-    private static string? Annotation(JsonObject? annotations, string key) =>
+    /// <summary>A string annotation, with an empty one read as none (wrangler sends "" for an omitted --message).</summary>
+    internal static string? Annotation(JsonObject? annotations, string key) =>
         annotations?[key] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
 
-    private static string? String(JsonObject node, string key) =>
+    internal static string? String(JsonObject node, string key) =>
         node[key] switch
         {
             null => null,

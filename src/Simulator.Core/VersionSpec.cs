@@ -37,23 +37,24 @@ public readonly record struct VersionSpec(string Version, decimal Percentage)
         var missing = 0;
         foreach (var spec in specs)
         {
-            if (TryParse(spec, out var parsed))
-            {
-                given += parsed.Percentage;
-            }
-            else
+            if (!spec.Contains('@', StringComparison.Ordinal))
             {
                 missing++;
             }
+            else if (TryParse(spec, out var parsed))
+            {
+                given += parsed.Percentage;
+            }
         }
 
-        if (missing == 0)
+        // Nothing to fill, or nothing left to share: the specs as given, refused as given.
+        if (missing == 0 || given > 100)
         {
             return [.. specs];
         }
 
         var share = decimal.Round((100 - given) / missing, 3);
-        return [.. specs.Select(s => TryParse(s, out _) ? s : $"{s}@{share.ToString(CultureInfo.InvariantCulture)}%")];
+        return [.. specs.Select(s => s.Contains('@', StringComparison.Ordinal) ? s : $"{s}@{share.ToString(CultureInfo.InvariantCulture)}%")];
     }
 
     /// <summary>The share this spec names in the history: its version found by id, unique tag or "latest".</summary>

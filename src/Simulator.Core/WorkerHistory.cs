@@ -151,9 +151,13 @@ public sealed record WorkerHistory
         return this with { Deployments = Deployments.Add(NewDeployment(DeploymentSource.VersionsDeploy, message, now, [.. shares]) with { CodeUpdateStrategy = strategy }) };
     }
 
-    /// <summary>The version an upload with this key made, if one did: a retried request finds it instead of making another.</summary>
+    /// <summary>
+    /// The version an upload with this key made, when it is the latest one: a retried request finds
+    /// it instead of making another. Once another version came after it, the same bytes again are a
+    /// new upload.
+    /// </summary>
     public WorkerVersion? FindUpload(string? uploadKey) =>
-        uploadKey is null ? null : Versions.FindLast(v => v.UploadKey == uploadKey);
+        uploadKey is not null && LatestVersion is { } latest && latest.UploadKey == uploadKey ? latest : null;
 
     /// <summary>
     /// A new version that is the latest one with some secrets changed (a null value deletes one), not

@@ -45,7 +45,6 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
     private async Task<SiloApplyReport> RefreshAsync(DeploymentSnapshot snapshot, string silo, List<KeyValuePair<(string ClassName, string ObjectId), ActiveObject>> changed)
     {
         var started = Stopwatch.GetTimestamp();
-        var grains = GrainFactory;
         var failures = 0;
         string? firstFailure = null;
         var lanes = Math.Min(MaxRefreshesInFlight, changed.Count);
@@ -57,11 +56,10 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
                 try
                 {
                     // The object is here: its own scheduler runs the refresh (a grain call's
-                    // messaging was most of a reset's cost); one that went away meanwhile is called.
-                    if (!await entry.Grain.RefreshHereAsync())
-                    {
-                        await StringKeyGrains.Get<IDurableObjectGrain>(grains, DurableObjectKey.Format(snapshot.WorkerName, className, objectId)).Refresh();
-                    }
+                    // messaging was most of a reset's cost). One that went away meanwhile has
+                    // nothing to reset now: its next activation takes the new version from this
+                    // silo's copy, and records the reset then.
+                    await entry.Grain.RefreshHereAsync();
                 }
                 catch (Exception ex)
                 {

@@ -50,7 +50,7 @@ public sealed partial class DeploymentGrain(
     public async Task<DeployResult> Deploy(VersionDraft draft, string? message, CodeUpdateStrategy? strategy)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        if (_saved?.FindUpload(draft.UploadKey) is { } retried && _saved.Deployments.Find(d => d.Contains(retried.Id)) is { } deployment)
+        if (_saved?.FindUpload(draft.UploadKey) is { } retried && _saved.CurrentDeployment is { } deployment && deployment.Contains(retried.Id))
         {
             // A retry of a deploy that was made: its result again, with nothing pushed.
             return new DeployResult(retried.WithoutSecretValues(), deployment, new PropagationReport { Sequence = _saved.Deployments.Count, ResyncInterval = options.ResyncInterval });

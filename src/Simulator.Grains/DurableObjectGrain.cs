@@ -57,7 +57,8 @@ public sealed partial class DurableObjectGrain(
     private int _appliedSequence;
     private int _generation;
     private int _requestsSinceBuilt;
-    // Made when a call first waits on it: most objects never see a reset while a call runs.
+    // The reset signal of the call now waiting on the old code's work; there is one only while a
+    // call waits (calls do not interleave), so an idle object holds none.
     private TaskCompletionSource? _reset;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -110,15 +111,24 @@ public sealed partial class DurableObjectGrain(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var reset = (_reset ??= NewResetSignal()).Task;
             _requestsSinceBuilt++;
             var misbehaviour = SimulationVars.Of(version);
             var work = misbehaviour.None ? instance.FetchAsync(request) : MisbehaveThenFetchAsync(misbehaviour, instance, request);
-            if (!work.IsCompleted && await Task.WhenAny(work, reset) == reset)
+            if (!work.IsCompleted)
             {
-                // The old code's call is abandoned, as the platform abandons it; observe its outcome.
-                _ = work.ContinueWith(static t => t.Exception, TaskScheduler.Default);
-                throw new DurableObjectResetException();
+                var reset = (_reset = NewResetSignal()).Task;
+                var first = await Task.WhenAny(work, reset);
+                if (ReferenceEquals(_reset?.Task, reset))
+                {
+                    _reset = null;
+                }
+
+                if (first == reset)
+                {
+                    // The old code's call is abandoned, as the platform abandons it; observe its outcome.
+                    _ = work.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+                    throw new DurableObjectResetException();
+                }
             }
 
             var response = await work;
@@ -167,7 +177,7 @@ public sealed partial class DurableObjectGrain(
     /// <summary>
     /// <see cref="Refresh"/> queued on this activation's own scheduler by this silo's agent, without
     /// the messaging of a grain call: it interleaves as a Refresh call does. False when the
-    /// activation went away before it ran (a queued task still runs there): the agent then calls.
+    /// activation went away before it ran (a queued task still runs there): then it does nothing.
     /// </summary>
     internal Task<bool> RefreshHereAsync()
     {

@@ -51,11 +51,13 @@ public sealed class PlatformObjectsTests
     }
 
     [Fact]
-    public void An_upload_key_finds_the_version_it_made_and_no_other()
+    public void An_upload_key_finds_the_latest_version_it_made_and_no_other()
     {
         var history = Deployed(uploads: 0).UploadVersion(Draft("a") with { UploadKey = "k1" }, Now).UploadVersion(Draft("b") with { UploadKey = "k2" }, Now);
-        Assert.Equal("a", history.FindUpload("k1")!.Tag);
         Assert.Equal("b", history.FindUpload("k2")!.Tag);
+
+        // Another version came after it: the same bytes again are a new upload, not a retry.
+        Assert.Null(history.FindUpload("k1"));
         Assert.Null(history.FindUpload("k3"));
         Assert.Null(history.FindUpload(null));
     }

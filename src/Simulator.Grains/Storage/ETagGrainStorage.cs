@@ -71,7 +71,7 @@ public abstract class ETagGrainStorage(Serializer serializer) : IGrainStorage
         grainState.State = Activator.CreateInstance<T>();
     }
 
-    private static StateKey Key(string stateName, GrainId grainId) => new(string.IsInterned(stateName) ?? stateName, grainId);
+    private static StateKey Key(string stateName, GrainId grainId) => new(stateName, grainId);
 
     private string NewETag() => _etagPrefix + Interlocked.Increment(ref _etags).ToString(CultureInfo.InvariantCulture);
 }
