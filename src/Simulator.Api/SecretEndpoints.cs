@@ -35,14 +35,14 @@ public static class SecretEndpoints
         var body = await call.JsonBodyAsync();
         var (name, text) = Secret(body);
         var result = await call.Deployments.PutSecret(name, text);
-        await ApiJson.Success(call.Context, Shown(name), result.Propagation.Missed.Select(m => $"Silo {m.Silo} has not applied the secret's deployment yet ({m.Reason})."));
+        await ApiJson.Success(call.Context, Shown(name), WorkerEndpoints.Propagation(result.Propagation));
     }
 
     public static async Task Delete(ApiCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
         var result = await call.Deployments.DeleteSecret(call.Value("secret"));
-        await ApiJson.Success(call.Context, null, result.Propagation.Missed.Select(m => $"Silo {m.Silo} has not applied the secret's deployment yet ({m.Reason})."));
+        await ApiJson.Success(call.Context, null, WorkerEndpoints.Propagation(result.Propagation));
     }
 
     /// <summary>

@@ -243,6 +243,7 @@ public static class WorkerEndpoints
     // The time the silo took to load, check and store the version, as the platform's startup time.
     private static long StartupMs(long started) => Math.Max(1, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
-    private static IEnumerable<string> Propagation(PropagationReport report) =>
+    /// <summary>The answer's messages about silos that have not applied a deployment yet.</summary>
+    internal static IEnumerable<string> Propagation(PropagationReport report) =>
         report.Missed.Select(m => $"Silo {m.Silo} has not applied the deployment yet ({m.Reason}); it catches up within {report.ResyncInterval.TotalSeconds:0} s.");
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Simulator.Grains.Tests;
 
-/// <summary>How a silo's agent resets its objects: on their own schedulers, and by call when one went away.</summary>
+/// <summary>How a silo's agent resets its objects: on their own schedulers, and not at all when one went away.</summary>
 [Collection(ClusterCollection.Name)]
 public sealed class PropagationTests(ClusterFixture fixture)
 {
