@@ -70,6 +70,9 @@ public static class LoadHarness
         }
 
         await GatewayHarness.RunAsync(calls / 4, rounds, concurrency);
+
+        // The last of issue 11's figures, so that one run gives them all.
+        await PreviewHarness.RunAsync(1_000_000, rounds);
         return 0;
     }
 
@@ -121,9 +124,11 @@ public static class LoadHarness
         Console.WriteLine($"Memory per active Durable Object: {(after - before) / (double)objects / 1024:0.0} KiB, {(after - before) / objects:N0} B ({objects:N0} objects, managed heap, storage included)");
 
         var current = (await worker.HistoryAsync()).CurrentDeployment!;
+        var gcs = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Paused: GC.GetTotalPauseDuration());
         var clock = Stopwatch.StartNew();
         var deployment = await worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50));
         clock.Stop();
+        Console.WriteLine($"  garbage collections meanwhile: {GC.CollectionCount(0) - gcs.Gen0} gen0, {GC.CollectionCount(1) - gcs.Gen1} gen1, {GC.CollectionCount(2) - gcs.Gen2} gen2, {(GC.GetTotalPauseDuration() - gcs.Paused).TotalMilliseconds:N0} ms paused ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)");
 
         var predicted = ChurnPreview.Compute(current, deployment.Deployment).ChangedObjects(ids).Count;
         var reset = 0;
@@ -137,7 +142,7 @@ public static class LoadHarness
 
             return status;
         });
-        Console.WriteLine($"Propagation of B50/A50 to {objects:N0} active objects: {clock.ElapsedMilliseconds:N0} ms until every reassigned object had reset (target 2,000 ms or less)");
+        Console.WriteLine($"Propagation of B50/A50 to {objects:N0} active objects: {clock.ElapsedMilliseconds:N0} ms until every reassigned object had reset (target 1,000 ms or less)");
         Console.WriteLine($"Objects reset: {reset:N0}; churn preview predicted {predicted:N0}: {(reset == predicted ? "equal" : "DIFFERENT")}");
         return (clock.ElapsedMilliseconds, reset == predicted);
     }
