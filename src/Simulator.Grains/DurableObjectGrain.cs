@@ -4,7 +4,6 @@ using Orleans.Placement;
 using Orleans.Storage;
 using Simulator.Contracts;
 using Simulator.Core;
-using Simulator.Grains.Hosting;
 using Simulator.Grains.Runtime;
 using Simulator.Grains.Scripts;
 using Simulator.Grains.Telemetry;
@@ -37,10 +36,16 @@ public sealed class DurableObjectGrainState
 /// </summary>
 [RandomPlacement]
 public sealed partial class DurableObjectGrain(
-    [PersistentState("object", DurableObjectsSimulatorOptions.StorageName)] IPersistentState<DurableObjectGrainState> state,
     DurableObjectServices silo,
     IServiceProvider services) : Grain, IDurableObjectGrain, IDurableObjectStore
 {
+    // The object's state goes to the grain storage directly, not through IPersistentState: that
+    // bridge completed every write asynchronously, even on the in-memory store (a turn on the
+    // activation's scheduler and four objects per write, measured in a reset storm). Writes are
+    // serialized here already (see WriteStateAsync). The name is the one the bridge used, so
+    // stored objects read back as before.
+    private const string StateName = "object";
+    private readonly GrainState<DurableObjectGrainState> _state = new(new DurableObjectGrainState());
     private Task _lastWrite = Task.CompletedTask;
     private int _writes;
     private bool _deactivated;
@@ -67,8 +72,16 @@ public sealed partial class DurableObjectGrain(
         // and the worker and class names shared by all of a Worker's objects.
         (_workerName, _className, _objectId) = DurableObjectKey.Parse(this.GetPrimaryKeyString());
         (_workerName, _className) = (string.Intern(_workerName), string.Intern(_className));
-        return Task.CompletedTask;
+        return ReadStateAsync();
     }
+
+    private async Task ReadStateAsync()
+    {
+        await silo.Storage.ReadStateAsync(StateName, GrainContext.GrainId, _state);
+        _state.State ??= new DurableObjectGrainState();
+    }
+
+    private DurableObjectGrainState Stored => _state.State!;
 
     // Made when a log line needs it: the silo's registry knows the object by class and id, so a
     // key string (about 190 bytes) is not kept per object.
@@ -134,7 +147,7 @@ public sealed partial class DurableObjectGrain(
             var response = await work;
             silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), response.Status, null, console.Drain());
             activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "ok");
-            return new DurableObjectAnswer(response, version.Id, state.State.ResetCount);
+            return new DurableObjectAnswer(response, version.Id, Stored.ResetCount);
         }
         catch (Exception ex)
         {
@@ -202,9 +215,9 @@ public sealed partial class DurableObjectGrain(
         WorkerName = _workerName,
         ClassName = _className,
         ObjectId = _objectId,
-        VersionId = state.State.VersionId,
-        ResetCount = state.State.ResetCount,
-        Resets = [.. state.State.Resets ?? []],
+        VersionId = Stored.VersionId,
+        ResetCount = Stored.ResetCount,
+        Resets = [.. Stored.Resets ?? []],
         IsActive = _instance is not null,
         RequestsSinceBuilt = _instance is null ? 0 : _requestsSinceBuilt,
         Silo = RuntimeIdentity,
@@ -231,12 +244,12 @@ public sealed partial class DurableObjectGrain(
         var (instance, console) = Build(version, generation);
 
         var wasActive = _instance is not null;
-        var changed = state.State.VersionId is { } from && from != assigned;
+        var changed = Stored.VersionId is { } from && from != assigned;
         if (changed)
         {
-            var previous = state.State.VersionId!.Value;
-            state.State.ResetCount++;
-            (state.State.Resets ??= []).Add(new ResetRecord(snapshot.Deployment!.Id, previous, assigned, silo.Time.GetUtcNow(), wasActive));
+            var previous = Stored.VersionId!.Value;
+            Stored.ResetCount++;
+            (Stored.Resets ??= []).Add(new ResetRecord(snapshot.Deployment!.Id, previous, assigned, silo.Time.GetUtcNow(), wasActive));
             silo.Telemetry.RecordReset(_workerName, _className, _objectId, previous, assigned, wasActive);
             Activity.Current?.AddEvent(new ActivityEvent("durable_object.reset", tags: new ActivityTagsCollection
             {
@@ -249,8 +262,8 @@ public sealed partial class DurableObjectGrain(
 
         silo.Telemetry.InstanceChanged(_workerName, _className, wasActive ? _version!.Id : null, assigned);
 
-        var first = state.State.VersionId is null;
-        state.State.VersionId = assigned;
+        var first = Stored.VersionId is null;
+        Stored.VersionId = assigned;
         _generation = generation;
         _reset?.TrySetResult();
         _reset = null;
@@ -261,7 +274,7 @@ public sealed partial class DurableObjectGrain(
         _requestsSinceBuilt = 0;
         silo.Active.Set(_workerName, _className, _objectId, new ActiveObject(assigned, this));
         var write = changed || first ? WriteStateAsync() : Task.CompletedTask;
-        return state.State.IndexedResets == state.State.ResetCount ? write : WriteThenIndexAsync(write);
+        return Stored.IndexedResets == Stored.ResetCount ? write : WriteThenIndexAsync(write);
     }
 
     // The caller waits for the object's own write only; the index entry follows it, and its one
@@ -273,9 +286,9 @@ public sealed partial class DurableObjectGrain(
             ClassName = _className,
             ObjectId = _objectId,
             Name = _objectName,
-            VersionId = state.State.VersionId!.Value,
-            ResetCount = state.State.ResetCount,
-            Resets = [.. state.State.Resets ?? []],
+            VersionId = Stored.VersionId!.Value,
+            ResetCount = Stored.ResetCount,
+            Resets = [.. Stored.Resets ?? []],
         };
         await write;
         _ = RecordInIndexAsync(entry);
@@ -291,9 +304,9 @@ public sealed partial class DurableObjectGrain(
         try
         {
             await silo.Index.RecordAsync(_workerName, entry);
-            if (entry.ResetCount > (state.State.IndexedResets ?? -1))
+            if (entry.ResetCount > (Stored.IndexedResets ?? -1))
             {
-                state.State.IndexedResets = entry.ResetCount;
+                Stored.IndexedResets = entry.ResetCount;
             }
         }
         catch (Exception ex)
@@ -313,9 +326,9 @@ public sealed partial class DurableObjectGrain(
 
     bool IDurableObjectStore.IsCurrent(int generation) => generation == _generation;
 
-    string? IDurableObjectStore.Read(string key) => state.State.Storage.GetValueOrDefault(key);
+    string? IDurableObjectStore.Read(string key) => Stored.Storage.GetValueOrDefault(key);
 
-    IEnumerable<KeyValuePair<string, string>> IDurableObjectStore.ReadAll() => state.State.Storage;
+    IEnumerable<KeyValuePair<string, string>> IDurableObjectStore.ReadAll() => Stored.Storage;
 
     Task IDurableObjectStore.WriteAsync(IReadOnlyList<KeyValuePair<string, string?>> changes)
     {
@@ -329,11 +342,11 @@ public sealed partial class DurableObjectGrain(
             var (key, value) = changes[i];
             if (value is null)
             {
-                state.State.Storage.Remove(key);
+                Stored.Storage.Remove(key);
             }
             else
             {
-                state.State.Storage[key] = value;
+                Stored.Storage[key] = value;
             }
         }
 
@@ -371,7 +384,7 @@ public sealed partial class DurableObjectGrain(
     {
         try
         {
-            await state.WriteStateAsync();
+            await silo.Storage.WriteStateAsync(StateName, GrainContext.GrainId, _state);
         }
         catch (InconsistentStateException ex)
         {

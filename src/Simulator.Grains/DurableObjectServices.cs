@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+using Simulator.Grains.Hosting;
 using Simulator.Grains.Scripts;
 using Simulator.Grains.Telemetry;
 
@@ -16,8 +19,12 @@ public sealed class DurableObjectServices(
     VersionRandom random,
     TimeProvider time,
     TelemetryRecorder telemetry,
-    ILogger<DurableObjectGrain> logger)
+    ILogger<DurableObjectGrain> logger,
+    IServiceProvider services)
 {
+    /// <summary>The grain storage named <see cref="DurableObjectsSimulatorOptions.StorageName"/>, whatever provider it is.</summary>
+    public IGrainStorage Storage { get; } = services.GetRequiredKeyedService<IGrainStorage>(DurableObjectsSimulatorOptions.StorageName);
+
     public DeploymentCache Cache { get; } = cache;
     public ActiveObjects Active { get; } = active;
     public ObjectIndexWriter Index { get; } = index;

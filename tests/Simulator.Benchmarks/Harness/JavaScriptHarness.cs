@@ -61,6 +61,7 @@ public static class JavaScriptHarness
         var jsBytes = await LoadHarness.AllocatedPerCall(calls / 4, concurrency, i => javaScript[i % Keys].Fetch(request));
         var csBytes = await LoadHarness.AllocatedPerCall(calls / 4, concurrency, i => csharp[i % Keys].Fetch(request));
         Console.WriteLine($"Allocated per call (whole process): JavaScript {jsBytes:N0} B, C# {csBytes:N0} B");
+        Console.WriteLine($"Garbage collections over {calls:N0} calls: JavaScript {await LoadHarness.CollectionsDuring(() => Js(calls))}; C# {await LoadHarness.CollectionsDuring(() => Cs(calls))}");
     }
 
     private static async Task PropagationAsync(DurableObjectsTestCluster cluster, WorkerHandle worker, WorkerVersion a, WorkerVersion b, int objects, int concurrency)

@@ -124,13 +124,24 @@ public static class LoadHarness
         Console.WriteLine($"Memory per active Durable Object: {(after - before) / (double)objects / 1024:0.0} KiB, {(after - before) / objects:N0} B ({objects:N0} objects, managed heap, storage included)");
 
         var current = (await worker.HistoryAsync()).CurrentDeployment!;
-        var gcs = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Paused: GC.GetTotalPauseDuration());
-        var clock = Stopwatch.StartNew();
-        var deployment = await worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50));
-        clock.Stop();
-        Console.WriteLine($"  garbage collections meanwhile: {GC.CollectionCount(0) - gcs.Gen0} gen0, {GC.CollectionCount(1) - gcs.Gen1} gen1, {GC.CollectionCount(2) - gcs.Gen2} gen2, {(GC.GetTotalPauseDuration() - gcs.Paused).TotalMilliseconds:N0} ms paused ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)");
+        var clock = new Stopwatch();
+        DeploymentResult? deployment = null;
+        using var sampler = Environment.GetCommandLineArgs().Contains("--allocations") ? new AllocationSampler() : null;
+        var collections = await CollectionsDuring(async () =>
+        {
+            sampler?.Start();
+            clock.Start();
+            deployment = await worker.DeployVersionsAsync((b.Id, 50), (a.Id, 50));
+            clock.Stop();
+            sampler?.Stop();
+        });
+        Console.WriteLine($"  garbage collections meanwhile: {collections}");
+        foreach (var line in sampler?.Top(25) ?? [])
+        {
+            Console.WriteLine($"    {line}");
+        }
 
-        var predicted = ChurnPreview.Compute(current, deployment.Deployment).ChangedObjects(ids).Count;
+        var predicted = ChurnPreview.Compute(current, deployment!.Deployment).ChangedObjects(ids).Count;
         var reset = 0;
         await Drive(objects, concurrency, async i =>
         {
@@ -168,6 +179,17 @@ public static class LoadHarness
         var before = GC.GetTotalAllocatedBytes(precise: true);
         await Drive(calls, concurrency, call);
         return (GC.GetTotalAllocatedBytes(precise: true) - before) / calls;
+    }
+
+    /// <summary>The garbage collections while <paramref name="work"/> runs, and the share of its time they paused the process.</summary>
+    internal static async Task<string> CollectionsDuring(Func<Task> work)
+    {
+        var (gen0, gen1, gen2, paused, allocated) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: true));
+        var clock = Stopwatch.StartNew();
+        await work();
+        var pausedNow = GC.GetTotalPauseDuration() - paused;
+        var megabytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1024.0 / 1024;
+        return $"{megabytes:N0} MiB allocated, {GC.CollectionCount(0) - gen0} gen0, {GC.CollectionCount(1) - gen1} gen1, {GC.CollectionCount(2) - gen2} gen2; paused {pausedNow.TotalMilliseconds:N0} of {clock.ElapsedMilliseconds:N0} ms ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)";
     }
 
     /// <summary>
