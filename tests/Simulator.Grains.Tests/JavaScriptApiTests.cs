@@ -103,6 +103,7 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
     public async Task The_web_apis_behave_as_on_the_platform()
     {
         var body = await Json("""
+            const refused = (f) => { try { f(); return "accepted"; } catch (e) { return e.name; } };
             export default {
               async fetch(request) {
                 const url = new URL("https://a.example/p/q?x=1&y=two#h");
@@ -126,6 +127,10 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
                   uuid: /^[0-9a-f-]{36}$/.test(crypto.randomUUID()), random: random.length,
                   clone: clone.d instanceof Date && clone.m.get(1) === 2 && clone.nested.a[0] === 1,
                   timed, cleared, method: request.method, json: await new Response('{"k":1}').json(),
+                  jsonType: Response.json({}).headers.get("content-type"), jsonStatus: Response.json({}, { status: 201 }).status,
+                  jsonOwnType: Response.json(1, { headers: { "content-type": "application/vnd.x+json" } }).headers.get("content-type"),
+                  jsonNoBodyStatus: refused(() => Response.json({}, { status: 204 })),
+                  badValue: [refused(() => new Headers().set("x", "a\nb")), refused(() => new Headers().set("x", "a\nb"))].join(),
                 });
               },
             };
@@ -148,6 +153,11 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
         Assert.Equal(16, body.GetProperty("random").GetInt32());
         Assert.True(body.GetProperty("clone").GetBoolean());
         Assert.Equal("fired", body.GetProperty("timed").GetString());
+        Assert.Equal("application/json", body.GetProperty("jsonType").GetString());
+        Assert.Equal(201, body.GetProperty("jsonStatus").GetInt32());
+        Assert.Equal("application/vnd.x+json", body.GetProperty("jsonOwnType").GetString());
+        Assert.Equal("TypeError", body.GetProperty("jsonNoBodyStatus").GetString());
+        Assert.Equal("TypeError,TypeError", body.GetProperty("badValue").GetString());
         Assert.Equal("not fired", body.GetProperty("cleared").GetString());
         Assert.Equal("GET", body.GetProperty("method").GetString());
         Assert.Equal(1, body.GetProperty("json").GetProperty("k").GetInt32());

@@ -63,7 +63,7 @@ internal sealed class GatewayRig : IAsyncDisposable
         app.MapWhen(c => c.Request.Host.Host == "bare.test", bare => bare.Run(async context =>
         {
             var grains = context.RequestServices.GetRequiredService<IGrainFactory>();
-            var response = await grains.GetGrain<IBareCounterGrain>(Core.DurableObjectId.FromName("Counter", context.Request.Path.Value!.Trim('/'))).Fetch(WorkerRequest.Get("https://bare.test" + context.Request.Path));
+            var response = await grains.GetGrain<IBareStorageCounterGrain>(Core.DurableObjectId.FromName("Counter", context.Request.Path.Value!.Trim('/'))).Fetch(WorkerRequest.Get("https://bare.test" + context.Request.Path));
             context.Response.StatusCode = response.Status;
             await context.Response.Body.WriteAsync(response.Body);
         }));

@@ -81,35 +81,58 @@ public static class LoadHarness
         const int Keys = 1000;
         var simulated = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format("bench", "Counter", DurableObjectId.FromName("Counter", "t" + i)))).ToArray();
         var bare = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IBareCounterGrain>(DurableObjectId.FromName("Counter", "t" + i))).ToArray();
+        var direct = Enumerable.Range(0, Keys).Select(i => cluster.Client.GetGrain<IBareStorageCounterGrain>(DurableObjectId.FromName("Counter", "t" + i))).ToArray();
         var request = WorkerRequest.Get("https://bench.localhost/t");
+        Task<double> Simulated() => Drive(calls, concurrency, i => simulated[i % Keys].Fetch(request));
+        Task<double> Bare() => Drive(calls, concurrency, i => bare[i % Keys].Fetch(request));
+        Task<double> Direct() => Drive(calls, concurrency, i => direct[i % Keys].Fetch(request));
 
-        // Warm both paths (activations, tiered JIT) with a full unmeasured round each.
-        await Drive(calls, concurrency, i => simulated[i % Keys].Fetch(request));
-        await Drive(calls, concurrency, i => bare[i % Keys].Fetch(request));
+        // Warm every path (activations, tiered JIT) with a full unmeasured round each.
+        await Simulated();
+        await Bare();
+        await Direct();
 
         var ratios = new List<double>();
+        var directRatios = new List<double>();
         for (var round = 1; round <= rounds; round++)
         {
-            // Alternate which runs first, so drift within a round favours neither.
-            double baseline, measured;
+            // Reverse the order every other round, so drift within a round favours none.
+            double measured, baseline, strict;
             if (round % 2 == 1)
             {
-                baseline = await Drive(calls, concurrency, i => bare[i % Keys].Fetch(request));
-                measured = await Drive(calls, concurrency, i => simulated[i % Keys].Fetch(request));
+                baseline = await Bare();
+                strict = await Direct();
+                measured = await Simulated();
             }
             else
             {
-                measured = await Drive(calls, concurrency, i => simulated[i % Keys].Fetch(request));
-                baseline = await Drive(calls, concurrency, i => bare[i % Keys].Fetch(request));
+                measured = await Simulated();
+                strict = await Direct();
+                baseline = await Bare();
             }
 
             ratios.Add(measured / baseline);
-            Console.WriteLine($"  round {round}: simulator {measured:N0} calls/s, bare grain {baseline:N0} calls/s, ratio {measured / baseline:0.00}");
+            directRatios.Add(measured / strict);
+            Console.WriteLine($"  round {round}: simulator {measured:N0} calls/s, bare grain {baseline:N0} calls/s (ratio {measured / baseline:0.00}), bare grain writing storage directly {strict:N0} calls/s (ratio {measured / strict:0.00})");
         }
 
         ratios.Sort();
-        Console.WriteLine($"Durable Object calls/s, simulator / bare grain: median ratio {Median(ratios):0.00} (target 0.9 or better)");
-        Console.WriteLine($"Allocated per call (whole process, client included): simulator {await AllocatedPerCall(calls / 4, concurrency, i => simulated[i % Keys].Fetch(request)):N0} B, bare grain {await AllocatedPerCall(calls / 4, concurrency, i => bare[i % Keys].Fetch(request)):N0} B");
+        directRatios.Sort();
+        Console.WriteLine($"Durable Object calls/s, simulator / bare grain: median ratio {Median(ratios):0.00} (target 0.9 or better); / bare grain writing storage directly, as the simulator does: {Median(directRatios):0.00}");
+        if (Environment.GetCommandLineArgs().Contains("--allocations"))
+        {
+            using var sampler = new AllocationSampler();
+            sampler.Start();
+            await Drive(calls, concurrency, i => simulated[i % Keys].Fetch(request));
+            sampler.Stop();
+            Console.WriteLine("  the simulator's calls allocated:");
+            foreach (var line in sampler.Top(30))
+            {
+                Console.WriteLine($"    {line}");
+            }
+        }
+
+        Console.WriteLine($"Allocated per call (whole process, client included): simulator {await AllocatedPerCall(calls / 4, concurrency, i => simulated[i % Keys].Fetch(request)):N0} B, bare grain {await AllocatedPerCall(calls / 4, concurrency, i => bare[i % Keys].Fetch(request)):N0} B, writing directly {await AllocatedPerCall(calls / 4, concurrency, i => direct[i % Keys].Fetch(request)):N0} B");
     }
 
     /// <summary>Activates <paramref name="objects"/> objects on A, deploys B50/A50 and times it; returns the time and whether resets matched the preview.</summary>

@@ -106,9 +106,14 @@
     if (headerNames.size < 1000) headerNames.set(name, lower);
     return lower;
   };
+  // Values too: a regular expression test costs more than the map lookup, and values repeat.
+  const headerValues = new Map();
   const headerValue = (value) => {
+    const known = headerValues.get(value);
+    if (known !== undefined) return known;
     const v = String(value).trim();
     if (/[\0\r\n]|[^\u0000-\u00ff]/.test(v)) throw new TypeError(`Invalid header value: '${v}' (no NUL, CR, LF or characters above U+00FF).`);
+    if (typeof value === 'string' && value.length <= 256 && headerValues.size < 1000) headerValues.set(value, v);
     return v;
   };
   class Headers {
@@ -248,7 +253,8 @@
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
   class Request extends Body {
     constructor(input, init = {}, token) {
-      if (token === trusted) { super(init.body); this._url = input; this._method = init.method; this._headers = new Headers(init.headers, trusted); return; }
+      // The host's request: its headers become a Headers object only if the code reads them.
+      if (token === trusted) { super(init.body); this._url = input; this._method = init.method; this._headers = null; this._pairs = init.headers; return; }
       const from = input instanceof Request ? input : null;
       super(init.body !== undefined ? init.body : from ? from._raw() : null);
       this._url = new URL(from ? from.url : String(input)).href;
@@ -260,7 +266,7 @@
     }
     get url() { return this._url; }
     get method() { return this._method; }
-    get headers() { return this._headers; }
+    get headers() { if (this._headers === null) { this._headers = new Headers(this._pairs, trusted); this._pairs = null; } return this._headers; }
     get cf() { return this._cf; }
     get redirect() { return 'follow'; }
     get signal() { return undefined; }
@@ -277,10 +283,19 @@
       this._headers = new Headers(init.headers);
       this._webSocket = init.webSocket ?? null;
       if (this._webSocket) notSimulated('WebSocket responses');
-      if (this._raw() !== null && [101, 204, 205, 304].includes(status)) throw new TypeError(`Response with null body status ${status} cannot have body.`);
+      if (this._raw() !== null && (status === 101 || status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body.`);
       if (typeof body === 'string' && !this._headers.has('content-type')) this._headers.set('content-type', 'text/plain;charset=UTF-8');
     }
     static json(data, init = {}) {
+      // The common case (no headers, no status text, a status that may have a body) skips
+      // building and copying a Headers object twice.
+      if (init.headers === undefined && init.statusText === undefined) {
+        const status = init.status ?? 200;
+        const json = JSON.stringify(data);
+        if (typeof json === 'string' && Number.isInteger(status) && status >= 200 && status <= 599 && status !== 204 && status !== 205 && status !== 304) {
+          return new Response(json, { status, headers: new Headers([['content-type', 'application/json']], trusted) }, trusted);
+        }
+      }
       const headers = new Headers(init.headers);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
       return new Response(JSON.stringify(data), { status: init.status, statusText: init.statusText, headers });
@@ -366,7 +381,7 @@
     try { return JSON.stringify(a) ?? String(a); } catch { return String(a); }
   }).join(' ');
   const console = {};
-  for (const level of ['log', 'info', 'debug', 'warn', 'error', 'trace']) console[level] = (...args) => host.log(level, format(args));
+  for (const level of ['log', 'info', 'debug', 'warn', 'error', 'trace']) console[level] = (...args) => host.log(level, args.length === 1 && typeof args[0] === 'string' ? args[0] : format(args));
 
   // --- what is not simulated ---------------------------------------------------------------------
   const fetch = async (input, init) => {
