@@ -41,6 +41,36 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_request_passed_on_unread_keeps_its_headers_and_a_url_parses_its_query_when_asked()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
+            import { DurableObject } from "cloudflare:workers";
+            export class Counter extends DurableObject {
+              async fetch(request) { return Response.json({ probe: request.headers.get("x-probe"), both: request.headers.get("x-two") }); }
+            }
+            export default {
+              fetch(request, env) {
+                const u = new URL("https://x.example/?a=1");
+                u.search = "?b=2";
+                const first = u.searchParams.get("b");
+                u.search = "?c=3";
+                const query = first + u.searchParams.get("c") + new URL(request.url).search;
+                return env.COUNTER.get(env.COUNTER.idFromName(query)).fetch(request);
+              },
+            };
+            """, JavaScriptWorkers.CounterConfig));
+
+        var result = await worker.FetchAsync("/p?q=1", ("X-Probe", "seen"), ("X-Two", "one"));
+        Assert.True(result.Response.Status == 200, result.Error + result.Response.Text);
+        var body = JsonDocument.Parse(result.Response.Text).RootElement;
+        Assert.Equal("seen", body.GetProperty("probe").GetString());
+        Assert.Equal("one", body.GetProperty("both").GetString());
+        var status = await worker.ObjectAsync("Counter", "23?q=1");
+        Assert.Equal(1, status.RequestsSinceBuilt);
+    }
+
+    [Fact]
     public async Task A_worker_entrypoint_class_and_the_older_durable_object_form_both_run()
     {
         var body = await Json("""

@@ -189,7 +189,8 @@
   class URL {
     constructor(url, base) {
       this._parts = host.parseUrl(String(url), base === undefined ? null : String(base));
-      this._params = new URLSearchParams(this._parts.search, (s) => { this._parts = host.parseUrl(this._compose({ search: s ? '?' + s : '' }), null); });
+      // Made when the code first asks for searchParams: most URLs a Worker parses never need it.
+      this._params = null;
     }
     static canParse(url, base) { try { new URL(url, base); return true; } catch { return false; } }
     _compose(change) {
@@ -197,9 +198,9 @@
       const auth = p.username ? p.username + (p.password ? ':' + p.password : '') + '@' : '';
       return `${p.protocol}//${auth}${p.hostname}${p.port ? ':' + p.port : ''}${p.pathname}${p.search}${p.hash}`;
     }
-    _set(change) { this._parts = host.parseUrl(this._compose(change), null); this._params._reset(this._parts.search); }
+    _set(change) { this._parts = host.parseUrl(this._compose(change), null); if (this._params !== null) this._params._reset(this._parts.search); }
     get href() { return this._parts.href; }
-    set href(v) { this._parts = host.parseUrl(String(v), null); this._params._reset(this._parts.search); }
+    set href(v) { this._parts = host.parseUrl(String(v), null); if (this._params !== null) this._params._reset(this._parts.search); }
     get origin() { return `${this._parts.protocol}//${this.host}`; }
     get protocol() { return this._parts.protocol; }
     set protocol(v) { v = String(v); this._set({ protocol: v.endsWith(':') ? v : v + ':' }); }
@@ -217,7 +218,10 @@
     set pathname(v) { v = String(v); this._set({ pathname: v.startsWith('/') ? v : '/' + v }); }
     get search() { return this._parts.search; }
     set search(v) { v = String(v); this._set({ search: v === '' || v === '?' ? '' : (v.startsWith('?') ? v : '?' + v) }); }
-    get searchParams() { return this._params; }
+    get searchParams() {
+      if (this._params === null) this._params = new URLSearchParams(this._parts.search, (s) => { this._parts = host.parseUrl(this._compose({ search: s ? '?' + s : '' }), null); });
+      return this._params;
+    }
     get hash() { return this._parts.hash; }
     set hash(v) { v = String(v); this._set({ hash: v === '' || v === '#' ? '' : (v.startsWith('#') ? v : '#' + v) }); }
     toString() { return this.href; }
@@ -319,7 +323,7 @@
   // What crosses to the host: plain objects with the body as text or as Latin1 bytes.
   const wireRequest = (request) => {
     const raw = request._raw();
-    return { url: request.url, method: request.method, headers: request.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
+    return { url: request.url, method: request.method, headers: request._headers === null ? request._pairs : request.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
   };
   // A subrequest's answer is as the other side sent it: no default content-type is added.
   const fromWireResponse = (w) => new Response(w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null, { status: w.status, headers: new Headers(w.headers, trusted) }, trusted);
