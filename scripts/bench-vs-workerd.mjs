@@ -1,22 +1,30 @@
 // Requests/s of examples/counter served by the platform's runtime (workerd, in-memory Durable
 // Object storage) and by dosim's gateway (a silo started by scripts/bench-vs-workerd.sh), with one
 // HTTP load client (autocannon), the same concurrency and the same 1,000 objects, alternating
-// which goes first. Usage: node scripts/bench-vs-workerd.mjs <workerd-port> <dosim-port> [seconds] [rounds]
+// which goes first. Each server is first warmed up with the same load for the same time, not
+// counted: .NET compiles Jint's interpreter to optimized code only after it has run a while (tiered
+// compilation), so dosim's first seconds are several times slower than its steady state.
+// Usage: node scripts/bench-vs-workerd.mjs <workerd-port> <dosim-port> [seconds] [rounds] [warm-up seconds]
 import { createRequire } from "node:module";
 const require = createRequire(new URL("../.tools/node_modules/", import.meta.url));
 const autocannon = require("autocannon");
 
-const [workerdPort, dosimPort, seconds = "10", rounds = "4"] = process.argv.slice(2);
-const run = (port, host) => new Promise((resolve, reject) => {
+const [workerdPort, dosimPort, seconds = "10", rounds = "4", warmup = "15"] = process.argv.slice(2);
+const run = (port, host, duration = Number(seconds)) => new Promise((resolve, reject) => {
   let i = 0;
   autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: 64,
-    duration: Number(seconds),
+    duration,
     headers: { host },
     requests: [{ setupRequest: (request) => ({ ...request, path: `/obj-${i++ % 1000}` }) }],
   }, (error, result) => (error ? reject(error) : resolve(result)));
 });
+
+for (const [who, port] of [["workerd", workerdPort], ["dosim", dosimPort]]) {
+  const result = await run(port, "counter.localhost", Number(warmup));
+  console.log(`  warm-up, ${warmup}s: ${who} ${result.requests.average.toFixed(0)} requests/s (not counted)`);
+}
 
 const rows = [];
 for (let round = 1; round <= Number(rounds); round++) {

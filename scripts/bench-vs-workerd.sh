@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The JS counter (examples/counter) in workerd and in dosim, loaded by autocannon (see the .mjs).
+# Usage: scripts/bench-vs-workerd.sh [seconds per round] [rounds] [warm-up seconds per server]
 # Needs a Release build (dotnet build -c Release) and, in .tools, workerd and autocannon:
 #   npm install --prefix .tools workerd@1.20261117.1 autocannon@9.0.0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 rounds=${2:-4}
+warmup=${3:-15}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -34,5 +36,5 @@ dotnet silo/Simulator.Silo/bin/Release/net10.0/Simulator.Silo.dll --http-port "$
 for _ in $(seq 1 100); do grep -q " ready: " "$work/silo.log" 2>/dev/null && break; sleep 0.2; done
 export DOSIM_CLUSTER="127.0.0.1:$gateway"
 dotnet client/Simulator.Client/bin/Release/net10.0/dosim.dll deploy --name counter --module examples/counter/index.js --config examples/counter/wrangler.toml --tag A > /dev/null
-echo "workerd $(.tools/node_modules/.bin/workerd --version) on 127.0.0.1:$wd_port, dosim silo on 127.0.0.1:$http; autocannon, 64 connections, ${seconds}s per side per round, $rounds rounds"
-node scripts/bench-vs-workerd.mjs "$wd_port" "$http" "$seconds" "$rounds"
+echo "workerd $(.tools/node_modules/.bin/workerd --version) on 127.0.0.1:$wd_port, dosim silo on 127.0.0.1:$http; autocannon, 64 connections, ${warmup}s warm-up each, then ${seconds}s per side per round, $rounds rounds"
+node scripts/bench-vs-workerd.mjs "$wd_port" "$http" "$seconds" "$rounds" "$warmup"
