@@ -39,6 +39,12 @@ public static class LoadHarness
             return 0;
         }
 
+        if (args.Contains("--javascript-engine"))
+        {
+            await EngineHarness.RunAsync(Option(args, "--calls", 20_000), rounds);
+            return 0;
+        }
+
         if (args.Contains("--javascript"))
         {
             await JavaScriptHarness.RunAsync(objects, calls, rounds, concurrency);

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Reflection;
+using Simulator.Contracts;
+using Simulator.Core;
+using Simulator.Grains.Runtime;
+using Simulator.Grains.Runtime.JavaScript;
+
+namespace Simulator.Benchmarks.Harness;
+
+/// <summary>
+/// The JavaScript engine alone, on one thread, without Orleans: the JS counter's fetch
+/// (examples/counter) on one object, and the same fetch on a new instance each time, whose
+/// difference is what building an instance at a reset costs. It isolates what the interpreter
+/// does per call from the cluster's own work, which the --javascript harness measures with it.
+/// </summary>
+public static class EngineHarness
+{
+    public static async Task RunAsync(int calls, int rounds)
+    {
+        var draft = JavaScriptHarness.ExampleCounter().Draft("A");
+        var version = new WorkerVersion { Id = Guid.NewGuid(), Number = 1, CreatedOn = DateTimeOffset.UtcNow, Script = draft.Script, Code = draft.Code, Source = VersionSource.Upload, Vars = draft.Vars, DurableObjectClasses = draft.DurableObjectClasses };
+        using var engine = new JavaScriptEngine(version, "enginebench", new JavaScriptLimits(), DispatchProxy.Create<IGrainFactory, NoGrains>(), TimeProvider.System);
+        var store = new MemoryStore();
+        var context = new InvocationContext(null, TimeProvider.System);
+        var request = WorkerRequest.Get("https://bench.localhost/t");
+        JavaScriptDurableObject NewObject() => new(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", store, 0, context);
+        var warm = NewObject();
+
+        async Task<(double Micros, long Bytes)> Measure(Func<JavaScriptDurableObject> target)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < calls; i++)
+            {
+                var response = await target().FetchAsync(request);
+                if (response.Status != 200)
+                {
+                    throw new InvalidOperationException($"The counter answered {response.Status}.");
+                }
+            }
+
+            return (clock.Elapsed.TotalMicroseconds / calls, (GC.GetAllocatedBytesForCurrentThread() - before) / calls);
+        }
+
+        await Measure(() => warm);
+        await Measure(NewObject);
+        var same = new List<double>();
+        var fresh = new List<double>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            var (sameMicros, sameBytes) = await Measure(() => warm);
+            var (freshMicros, freshBytes) = await Measure(NewObject);
+            same.Add(sameMicros);
+            fresh.Add(freshMicros);
+            Console.WriteLine($"  round {round}: fetch {sameMicros:0.0} µs ({sameBytes:N0} B), on a new instance {freshMicros:0.0} µs ({freshBytes:N0} B)");
+        }
+
+        same.Sort();
+        fresh.Sort();
+        var (s, f) = (LoadHarness.Median(same), LoadHarness.Median(fresh));
+        Console.WriteLine($"JavaScript counter fetch on one thread, no Orleans: {s:0.0} µs median; building the instance at a reset adds {f - s:0.0} µs (target 20 µs or less)");
+    }
+
+    private sealed class MemoryStore : IDurableObjectStore
+    {
+        private readonly Dictionary<string, string> _values = [];
+
+        public bool IsCurrent(int generation) => true;
+
+        public string? Read(string key) => _values.GetValueOrDefault(key);
+
+        public IEnumerable<KeyValuePair<string, string>> ReadAll() => _values;
+
+        public Task WriteAsync(IReadOnlyList<KeyValuePair<string, string?>> changes)
+        {
+            foreach (var (key, value) in changes)
+            {
+                if (value is null)
+                {
+                    _values.Remove(key);
+                }
+                else
+                {
+                    _values[key] = value;
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    // The counter calls no other grain.
+    public class NoGrains : DispatchProxy
+    {
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            throw new NotSupportedException($"The engine harness has no cluster ({targetMethod?.Name}).");
+    }
+}
