@@ -28,8 +28,8 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly ObjectInstance _exports;
     private readonly ObjectInstance _dosim;
     private readonly JsValue _env;
-    private readonly JsValue _toRequest;
-    private readonly JsValue _toResponse;
+    private readonly PreludeObjects _objects;
+    private readonly JavaScriptStorage _storage;
     private readonly JsValue _settle;
     private readonly JsValue _makeState;
     private readonly JsValue _executionContext;
@@ -70,6 +70,7 @@ internal sealed class JavaScriptEngine : IDisposable
         host.Set("newUniqueId", Function("newUniqueId", (_, _) => DurableObjectId.NewUnique()));
         host.Set("fetchObject", Function("fetchObject", (_, a) => FetchObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3))));
         host.Set("fetchService", Function("fetchService", (_, a) => FetchService(a.At(0).AsString(), a.At(1))));
+        host.Set("headers", Function("headers", (_, a) => _objects!.Headers(((HostHeaders)a.At(0)).Pairs)));
         _engine.SetValue("__host", host);
         _engine.Execute(Prelude.Source, "dosim:prelude");
         _dosim = _engine.GetValue("__dosim").AsObject();
@@ -79,8 +80,9 @@ internal sealed class JavaScriptEngine : IDisposable
             export class RpcTarget { constructor() { throw new Error('RpcTarget (JS RPC) is not simulated by dosim: use fetch().'); } }
             """);
 
-        _toRequest = _dosim.Get("request");
-        _toResponse = _dosim.Get("response");
+        _objects = new PreludeObjects(_engine, _dosim);
+        _storage = new JavaScriptStorage(_engine, _dosim, () => _current);
+        NativeConsole(_dosim.Get("console").AsObject());
         _settle = _engine.Evaluate("(value, ok, err) => Promise.resolve(value).then(ok, err)");
         _makeState = _dosim.Get("makeState");
         _executionContext = _dosim.Get("executionContext");
@@ -132,7 +134,7 @@ internal sealed class JavaScriptEngine : IDisposable
                 throw new ScriptException($"Durable Object class {target.ClassName} has no fetch() method: add `async fetch(request) {{ … }}` (JS RPC methods are not simulated).");
             }
 
-            Await(invocation, _engine.Invoke(fetch, instance, [ToRequest(request)]));
+            Await(invocation, _engine.Invoke(fetch, instance, [_objects.Request(request)]));
         });
         return invocation.GatedResponseAsync();
     }
@@ -147,7 +149,7 @@ internal sealed class JavaScriptEngine : IDisposable
 
         try
         {
-            var state = _engine.Invoke(_makeState, target.ObjectId, target.ObjectName is null ? JsValue.Null : target.ObjectName, StoreObject(target));
+            var state = _engine.Invoke(_makeState, target.ObjectId, target.ObjectName is null ? JsValue.Null : target.ObjectName, _storage.For(target));
             return _engine.Construct(type, state, _env);
         }
         catch (Exception ex) when (ex is not DurableObjectResetException)
@@ -165,7 +167,7 @@ internal sealed class JavaScriptEngine : IDisposable
         {
             var handler = _exports.Get("default");
             var ctx = _engine.Invoke(_executionContext);
-            var js = ToRequest(request);
+            var js = _objects.Request(request);
             if (_engine.Invoke(_isClass, handler).AsBoolean())
             {
                 var entrypoint = _engine.Construct(handler, ctx, _env);
@@ -240,7 +242,7 @@ internal sealed class JavaScriptEngine : IDisposable
             {
                 try
                 {
-                    invocation.Complete(FromResponse(_engine.Invoke(_toResponse, a.At(0))));
+                    invocation.Complete(_objects.ReadResponse(a.At(0)));
                 }
                 catch (Exception ex)
                 {
@@ -289,63 +291,17 @@ internal sealed class JavaScriptEngine : IDisposable
         return true;
     }
 
-    private JsValue FetchObject(string className, string id, string? name, JsValue wire)
+    private JsValue FetchObject(string className, string id, string? name, JsValue request)
     {
         var context = _current!.Context;
         var stub = new DurableObjectNamespace(_grains, context, _workerName, className).Get(new DurableObjectIdHandle(id, name));
-        return Start(stub.FetchAsync(FromWire(wire)), ToWire);
+        return Start(stub.FetchAsync(_objects.ReadRequest(request)), _objects.Response);
     }
 
-    private JsValue FetchService(string workerName, JsValue wire)
+    private JsValue FetchService(string workerName, JsValue request)
     {
         var context = _current!.Context;
-        return Start(new ServiceBinding(_grains, context, workerName).FetchAsync(FromWire(wire)), ToWire);
-    }
-
-    private JsObject StoreObject(JavaScriptDurableObject owner)
-    {
-        var (store, generation) = (owner.Store, owner.Generation);
-        void CheckCurrent()
-        {
-            if (!store.IsCurrent(generation))
-            {
-                throw new DurableObjectResetException();
-            }
-
-            // The platform's rule: an object's storage belongs to its own calls. A job of another
-            // call (a promise shared at module level) would touch this object from another grain.
-            if (_current?.Owner != owner)
-            {
-                throw new JavaScriptException(_engine.Intrinsics.Error, "Cannot perform I/O on behalf of a different request: this object's storage belongs to its own calls (dosim runs a version's objects in shared engines).");
-            }
-        }
-
-        var js = new JsObject(_engine);
-        js.Set("read", Function("read", (_, a) =>
-        {
-            CheckCurrent();
-            return store.Read(a.At(0).AsString()) is { } json ? json : JsValue.Undefined;
-        }));
-        js.Set("readAll", Function("readAll", (_, _) =>
-        {
-            CheckCurrent();
-            return new JsArray(_engine, [.. store.ReadAll().Select(e => (JsValue)new JsArray(_engine, [e.Key, e.Value]))]);
-        }));
-        js.Set("write", Function("write", (_, a) =>
-        {
-            CheckCurrent();
-            var changes = new List<KeyValuePair<string, string?>>();
-            foreach (var change in a.At(0).AsArray())
-            {
-                var pair = change.AsArray();
-                changes.Add(new(pair[0].AsString(), pair[1].IsNull() ? null : pair[1].AsString()));
-            }
-
-            // As the platform's output gate: the put resolves at once, and the response waits for the write.
-            _current!.HoldResponseFor(store.WriteAsync(changes));
-            return JsValue.Undefined;
-        }));
-        return js;
+        return Start(new ServiceBinding(_grains, context, workerName).FetchAsync(_objects.ReadRequest(request)), _objects.Response);
     }
 
     private JsValue Log(string level, string text)
@@ -395,73 +351,6 @@ internal sealed class JavaScriptEngine : IDisposable
     }
 
     private static readonly System.Buffers.SearchValues<char> SchemeChars = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
-
-    private JsValue ToRequest(WorkerRequest request) => _engine.Invoke(_toRequest, ToWire(request));
-
-    private JsObject ToWire(WorkerRequest request)
-    {
-        var wire = new JsObject(_engine);
-        wire.Set("url", request.Url);
-        wire.Set("method", request.Method);
-        wire.Set("headers", Headers(request.Headers.Where(h => !h.Key.StartsWith("X-Simulator-", StringComparison.OrdinalIgnoreCase))));
-        SetBody(wire, request.Body);
-        return wire;
-    }
-
-    private JsObject ToWire(WorkerResponse response)
-    {
-        var wire = new JsObject(_engine);
-        wire.Set("status", response.Status);
-        wire.Set("headers", Headers(response.Headers));
-        SetBody(wire, response.Body);
-        return wire;
-    }
-
-    private static void SetBody(JsObject wire, byte[]? body)
-    {
-        // Text that is valid UTF-8 crosses as text; anything else as bytes (Latin1, one char a byte).
-        string? text = null;
-        if (body is { Length: > 0 })
-        {
-            try
-            {
-                text = StrictUtf8.GetString(body);
-            }
-            catch (DecoderFallbackException)
-            {
-                text = null;
-            }
-        }
-
-        wire.Set("text", body is null || body.Length == 0 ? JsValue.Null : text is null ? JsValue.Null : text);
-        wire.Set("bytes", body is { Length: > 0 } && text is null ? Encoding.Latin1.GetString(body) : JsValue.Null);
-    }
-
-    private JsArray Headers(IEnumerable<KeyValuePair<string, string>> headers) =>
-        new(_engine, [.. headers.Select(h => (JsValue)new JsArray(_engine, [h.Key, h.Value]))]);
-
-    private static WorkerRequest FromWire(JsValue wire) => new()
-    {
-        Url = wire.Get("url").AsString(),
-        Method = wire.Get("method").AsString(),
-        Headers = [.. HeaderPairs(wire.Get("headers"))],
-        Body = Body(wire),
-    };
-
-    private static WorkerResponse FromResponse(JsValue wire) => new()
-    {
-        Status = (int)wire.Get("status").AsNumber(),
-        Headers = [.. HeaderPairs(wire.Get("headers"))],
-        Body = Body(wire),
-    };
-
-    private static IEnumerable<KeyValuePair<string, string>> HeaderPairs(JsValue headers) =>
-        headers.AsArray().Select(h => new KeyValuePair<string, string>(h.AsArray()[0].AsString(), h.AsArray()[1].AsString()));
-
-    private static byte[] Body(JsValue wire) =>
-        wire.Get("text") is { } text && text.IsString() ? Encoding.UTF8.GetBytes(text.AsString())
-        : wire.Get("bytes") is { } bytes && bytes.IsString() ? Encoding.Latin1.GetBytes(bytes.AsString())
-        : [];
 
     private JsObject EnvSpec(WorkerVersion version, WorkerCode code)
     {
@@ -519,5 +408,13 @@ internal sealed class JavaScriptEngine : IDisposable
 
     private ClrFunction Function(string name, Func<JsValue, JsValue[], JsValue> body) => new(_engine, name, body);
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    // console.log("text") and the other levels with one string skip the prelude's formatting.
+    private void NativeConsole(ObjectInstance console)
+    {
+        foreach (var level in new[] { "log", "info", "debug", "warn", "error", "trace" })
+        {
+            var prelude = console.Get(level);
+            console.Set(level, Function(level, (self, a) => a.Length == 1 && a[0].IsString() ? Log(level, a[0].AsString()) : prelude.Call(self, a)));
+        }
+    }
 }

@@ -92,9 +92,11 @@
   }
 
   // --- Headers, URL -----------------------------------------------------------------------------
-  // What the host hands in is already valid (a URL the gateway parsed, headers Kestrel read):
-  // objects it builds skip the checks user input gets. Only this closure holds the token.
-  const trusted = Symbol('trusted');
+  // Fields the host reads and writes (PreludeObjects.cs builds and reads these objects without
+  // running their code): Body's _body (null, a string or a Uint8Array) and _used; Request's _url,
+  // _method, _headers and _pairs (the host's headers, until the code reads them); Response's _status,
+  // _statusText, _headers and _webSocket; Headers' _map (lower-cased name → list of values).
+  // Change them here and there together.
   // Names already checked, lower-cased: most Workers use a handful of header names, again and again.
   const headerNames = new Map();
   const headerName = (name) => {
@@ -117,10 +119,8 @@
     return v;
   };
   class Headers {
-    constructor(init, token) {
+    constructor(init) {
       this._map = new Map();
-      // Indexed loops and forEach: Jint runs the iterator protocol (for…of, spread) far slower.
-      if (token === trusted) { for (let i = 0; i < init.length; i++) { const key = init[i][0].toLowerCase(); const list = this._map.get(key); if (list) list.push(init[i][1]); else this._map.set(key, [init[i][1]]); } return; }
       if (init instanceof Headers) { init._map.forEach((v, k) => { this._map.set(k, v.slice()); }); }
       else if (Array.isArray(init) || (init && typeof init[Symbol.iterator] === 'function')) { for (const pair of init) { const [k, v] = pair; this.append(k, v); } }
       else if (init && typeof init === 'object') { for (const k of Object.keys(init)) this.append(k, init[k]); }
@@ -132,6 +132,7 @@
     has(name) { return this._map.has(headerName(name)); }
     delete(name) { this._map.delete(headerName(name)); }
     forEach(fn, thisArg) { for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this); }
+    // Indexed loops and forEach: Jint runs the iterator protocol (for…of, spread) far slower.
     _pairs() {
       const keys = [];
       this._map.forEach((_, k) => { keys.push(k); });
@@ -256,9 +257,7 @@
 
   const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
   class Request extends Body {
-    constructor(input, init = {}, token) {
-      // The host's request: its headers become a Headers object only if the code reads them.
-      if (token === trusted) { super(init.body); this._url = input; this._method = init.method; this._headers = null; this._pairs = init.headers; return; }
+    constructor(input, init = {}) {
       const from = input instanceof Request ? input : null;
       super(init.body !== undefined ? init.body : from ? from._raw() : null);
       this._url = new URL(from ? from.url : String(input)).href;
@@ -270,16 +269,16 @@
     }
     get url() { return this._url; }
     get method() { return this._method; }
-    get headers() { if (this._headers === null) { this._headers = new Headers(this._pairs, trusted); this._pairs = null; } return this._headers; }
+    // The host's request (made by the host, _headers null) holds its headers as the host's pairs until read.
+    get headers() { if (this._headers === null) { this._headers = host.headers(this._pairs); this._pairs = null; } return this._headers; }
     get cf() { return this._cf; }
     get redirect() { return 'follow'; }
     get signal() { return undefined; }
     clone() { return new Request(this); }
   }
   class Response extends Body {
-    constructor(body = null, init = {}, token) {
+    constructor(body = null, init = {}) {
       super(body);
-      if (token === trusted) { this._status = init.status; this._statusText = ''; this._headers = init.headers; this._webSocket = null; return; }
       const status = init.status ?? 200;
       if (!Number.isInteger(status) || ((status < 200 || status > 599) && status !== 101)) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${status}).`);
       this._status = status;
@@ -290,16 +289,8 @@
       if (this._raw() !== null && (status === 101 || status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body.`);
       if (typeof body === 'string' && !this._headers.has('content-type')) this._headers.set('content-type', 'text/plain;charset=UTF-8');
     }
+    // The host answers Response.json(data) and Response.json(data, { status }) itself; the rest is here.
     static json(data, init = {}) {
-      // The common case (no headers, no status text, a status that may have a body) skips
-      // building and copying a Headers object twice.
-      if (init.headers === undefined && init.statusText === undefined) {
-        const status = init.status ?? 200;
-        const json = JSON.stringify(data);
-        if (typeof json === 'string' && Number.isInteger(status) && status >= 200 && status <= 599 && status !== 204 && status !== 205 && status !== 304) {
-          return new Response(json, { status, headers: new Headers([['content-type', 'application/json']], trusted) }, trusted);
-        }
-      }
       const headers = new Headers(init.headers);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
       return new Response(JSON.stringify(data), { status: init.status, statusText: init.statusText, headers });
@@ -320,13 +311,12 @@
     clone() { return new Response(this._raw(), { status: this._status, statusText: this._statusText, headers: this._headers }); }
   }
 
-  // What crosses to the host: plain objects with the body as text or as Latin1 bytes.
+  // What crosses to the host when it does not read the object itself: plain objects with the body
+  // as text or as Latin1 bytes.
   const wireRequest = (request) => {
     const raw = request._raw();
     return { url: request.url, method: request.method, headers: request._headers === null ? request._pairs : request.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
   };
-  // A subrequest's answer is as the other side sent it: no default content-type is added.
-  const fromWireResponse = (w) => new Response(w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null, { status: w.status, headers: new Headers(w.headers, trusted) }, trusted);
   const toRequest = (input, init) => (input instanceof Request && init === undefined ? input : new Request(input, init));
 
   // --- timers, crypto, clone, console ------------------------------------------------------------
@@ -407,7 +397,7 @@
   const idObject = (hex, name) => new DurableObjectId(hex, name);
   const stubFor = (className, id) => new Proxy({ id, name: id.name }, {
     get: (target, p) => {
-      if (p === 'fetch') return async (input, init) => fromWireResponse(await host.fetchObject(className, String(id), id.name ?? null, wireRequest(toRequest(input, init))));
+      if (p === 'fetch') return async (input, init) => host.fetchObject(className, String(id), id.name ?? null, toRequest(input, init));
       if (p === 'id' || p === 'name') return target[p];
       if (p === 'then' || typeof p === 'symbol') return undefined;
       return () => notSimulated(`JS RPC on Durable Object stubs (stub.${String(p)}())`, 'use stub.fetch()');
@@ -429,7 +419,7 @@
     for (const [k, worker] of Object.entries(spec.services)) {
       env[k] = new Proxy({}, {
         get: (_, p) => {
-          if (p === 'fetch') return async (input, init) => fromWireResponse(await host.fetchService(worker, wireRequest(toRequest(input, init))));
+          if (p === 'fetch') return async (input, init) => host.fetchService(worker, toRequest(input, init));
           if (p === 'then' || typeof p === 'symbol') return undefined;
           return () => notSimulated(`JS RPC on service bindings (${k}.${String(p)}())`, `use ${k}.fetch()`);
         },
@@ -516,7 +506,7 @@
   globalThis.__dosim = {
     cloudflareWorkers: { DurableObject, WorkerEntrypoint },
     makeEnv, makeState, executionContext, isClass,
-    request: (w) => new Request(w.url, { method: w.method, headers: w.headers, body: w.text !== null ? w.text : w.bytes !== null ? latin1ToBytes(w.bytes) : null }, trusted),
+    Request, Response, Headers, DurableObjectStorage, console, wireRequest,
     response: (r) => {
       if (!(r instanceof Response)) throw new TypeError(`The handler returned ${r === undefined ? 'undefined' : typeof r === 'object' ? (r?.constructor?.name ?? 'an object') : typeof r}, not a Response.`);
       const raw = r._raw();

@@ -1,0 +1,143 @@
+using Jint;
+using Jint.Native;
+using Jint.Native.Json;
+using Jint.Native.Object;
+using Jint.Runtime;
+using Jint.Runtime.Descriptors;
+using Jint.Runtime.Interop;
+using Simulator.Contracts;
+
+namespace Simulator.Grains.Runtime.JavaScript;
+
+/// <summary>
+/// Durable Object storage as an engine's JavaScript uses it: the prelude's <c>DurableObjectStorage</c>
+/// (<c>ctx.storage</c>) over one store object per Durable Object, whose methods (<c>read</c>,
+/// <c>readAll</c>, <c>write</c>) all objects of the engine share. <c>get</c> and <c>put</c> of one key,
+/// nearly every storage call, run here without the prelude's JavaScript; the rest, and every error,
+/// is the prelude's own code.
+/// </summary>
+internal sealed class JavaScriptStorage
+{
+    private static readonly JsString StoreKey = new("_store");
+
+    // The prelude's limits on the checks it skips: longer keys and values are measured in UTF-8 there.
+    private const int KeyCharsAlwaysValid = 682;
+    private const int ValueCharsAlwaysValid = 43690;
+
+    private readonly Engine _engine;
+    private readonly Func<JavaScriptInvocation?> _current;
+    private readonly JsObject _methods;
+    private readonly JsValue _promise;
+    private readonly JsValue _resolve;
+    private readonly JsValue _reject;
+    private readonly JsonParser _parser;
+
+    public JavaScriptStorage(Engine engine, ObjectInstance dosim, Func<JavaScriptInvocation?> current)
+    {
+        (_engine, _current) = (engine, current);
+        // Read before the Worker's modules run, which could replace the global.
+        _promise = engine.GetValue("Promise");
+        _resolve = _promise.Get("resolve");
+        _reject = _promise.Get("reject");
+        _parser = new JsonParser(engine);
+
+        _methods = new JsObject(engine);
+        _methods.Set("read", new ClrFunction(engine, "read", (self, a) => Usable(self).Store.Read(a.At(0).AsString()) is { } json ? json : JsValue.Undefined));
+        _methods.Set("readAll", new ClrFunction(engine, "readAll", (self, _) =>
+            new JsArray(engine, [.. Usable(self).Store.ReadAll().Select(e => (JsValue)new JsArray(engine, [e.Key, e.Value]))])));
+        _methods.Set("write", new ClrFunction(engine, "write", (self, a) =>
+        {
+            var owner = Usable(self);
+            var changes = new List<KeyValuePair<string, string?>>();
+            foreach (var change in a.At(0).AsArray())
+            {
+                var pair = change.AsArray();
+                changes.Add(new(pair[0].AsString(), pair[1].IsNull() ? null : pair[1].AsString()));
+            }
+
+            Write(owner, changes);
+            return JsValue.Undefined;
+        }));
+
+        var prototype = dosim.Get("DurableObjectStorage").Get("prototype").AsObject();
+        Override(prototype, "get", Get);
+        Override(prototype, "put", Put);
+    }
+
+    /// <summary>The store object of one Durable Object's <c>ctx.storage</c>.</summary>
+    public ObjectInstance For(JavaScriptDurableObject owner) => new StoreObject(_engine, owner) { Prototype = _methods };
+
+    private JsValue Get(JsValue self, JsValue[] arguments, JsValue prelude)
+    {
+        if (arguments.At(0) is JsString key && key.Length is > 0 and <= KeyCharsAlwaysValid && OwnerOf(self) is { } owner && IsUsable(owner))
+        {
+            var json = owner.Store.Read(key.ToString());
+            return _resolve.Call(_promise, [json is null ? JsValue.Undefined : _parser.Parse(json)]);
+        }
+
+        return prelude.Call(self, arguments);
+    }
+
+    private JsValue Put(JsValue self, JsValue[] arguments, JsValue prelude)
+    {
+        if (arguments.At(0) is JsString key && key.Length is > 0 and <= KeyCharsAlwaysValid && !arguments.At(1).IsUndefined() && OwnerOf(self) is { } owner && IsUsable(owner))
+        {
+            JsValue json;
+            try
+            {
+                json = new JsonSerializer(_engine).Serialize(arguments.At(1));
+            }
+            catch (JavaScriptException ex)
+            {
+                // put is async: what JSON.stringify throws (a cycle, a BigInt) rejects its promise.
+                return _reject.Call(_promise, [ex.Error]);
+            }
+
+            if (json is JsString text && text.Length <= ValueCharsAlwaysValid)
+            {
+                Write(owner, [new(key.ToString(), text.ToString())]);
+                return _resolve.Call(_promise, [JsValue.Undefined]);
+            }
+        }
+
+        return prelude.Call(self, arguments);
+    }
+
+    // As the platform's output gate: the put resolves at once, and the response waits for the write.
+    private void Write(JavaScriptDurableObject owner, IReadOnlyList<KeyValuePair<string, string?>> changes) =>
+        _current()!.HoldResponseFor(owner.Store.WriteAsync(changes));
+
+    private static JavaScriptDurableObject? OwnerOf(JsValue storage) =>
+        storage is ObjectInstance js && js.Get(StoreKey) is StoreObject store ? store.Owner : null;
+
+    // The platform's rule: an object's storage belongs to its own calls. A job of another call (a
+    // promise shared at module level) would touch this object from another grain.
+    private bool IsUsable(JavaScriptDurableObject owner) => owner.Store.IsCurrent(owner.Generation) && _current()?.Owner == owner;
+
+    private JavaScriptDurableObject Usable(JsValue self)
+    {
+        var owner = (self as StoreObject)?.Owner ?? throw new JavaScriptException(_engine.Intrinsics.TypeError, "Illegal invocation: not a Durable Object's storage.");
+        if (!owner.Store.IsCurrent(owner.Generation))
+        {
+            throw new DurableObjectResetException();
+        }
+
+        if (_current()?.Owner != owner)
+        {
+            throw new JavaScriptException(_engine.Intrinsics.Error, "Cannot perform I/O on behalf of a different request: this object's storage belongs to its own calls (dosim runs a version's objects in shared engines).");
+        }
+
+        return owner;
+    }
+
+    private void Override(ObjectInstance prototype, string name, Func<JsValue, JsValue[], JsValue, JsValue> body)
+    {
+        var prelude = prototype.Get(name);
+        prototype.DefineOwnProperty(name, new PropertyDescriptor(new ClrFunction(_engine, name, (self, a) => body(self, a, prelude), 1), writable: true, enumerable: false, configurable: true));
+    }
+
+    private sealed class StoreObject(Engine engine, JavaScriptDurableObject owner) : ObjectInstance(engine)
+    {
+        public JavaScriptDurableObject Owner { get; } = owner;
+    }
+}

@@ -1,0 +1,270 @@
+using System.Collections.Immutable;
+using System.Text;
+using Jint;
+using Jint.Native;
+using Jint.Native.Json;
+using Jint.Native.Object;
+using Jint.Runtime;
+using Jint.Runtime.Descriptors;
+using Jint.Runtime.Interop;
+using Simulator.Contracts;
+
+namespace Simulator.Grains.Runtime.JavaScript;
+
+/// <summary>
+/// The prelude's <c>Request</c>, <c>Response</c> and <c>Headers</c> as the host makes and reads
+/// them: objects with the classes' own fields and prototypes, built and read in C# rather than by
+/// running the classes' JavaScript, which Jint interprets at microseconds per object. The field
+/// names are the prelude's (see "Fields the host reads and writes" in prelude.js): change both
+/// together. What a fast path does not take (a subclass, a byte body, <c>Response.json</c> with
+/// headers) goes to the prelude's own code, so both give the same answers.
+/// </summary>
+internal sealed class PreludeObjects
+{
+    private static readonly JsString BodyKey = new("_body");
+    private static readonly JsString StatusKey = new("_status");
+    private static readonly JsString HeadersKey = new("_headers");
+    private static readonly JsString PairsKey = new("_pairs");
+    private static readonly JsString UrlKey = new("_url");
+    private static readonly JsString MethodKey = new("_method");
+    private static readonly JsString MapKey = new("_map");
+    private static readonly JsString ContentType = new("content-type");
+
+    private readonly Engine _engine;
+    private readonly ObjectInstance _request;
+    private readonly ObjectInstance _response;
+    private readonly ObjectInstance _headers;
+    private readonly JsValue _map;
+    private readonly JsValue _toResponse;
+    private readonly JsValue _wireRequest;
+
+    public PreludeObjects(Engine engine, ObjectInstance dosim)
+    {
+        _engine = engine;
+        _request = dosim.Get("Request").Get("prototype").AsObject();
+        _response = dosim.Get("Response").Get("prototype").AsObject();
+        _headers = dosim.Get("Headers").Get("prototype").AsObject();
+        _map = engine.Intrinsics.Map;
+        _toResponse = dosim.Get("response");
+        _wireRequest = dosim.Get("wireRequest");
+
+        // Response.json(data) and Response.json(data, { status }): the common answers of a Worker.
+        var response = dosim.Get("Response").AsObject();
+        var json = response.Get("json");
+        response.DefineOwnProperty("json", new PropertyDescriptor(new ClrFunction(engine, "json", (self, a) => Json(self, a, json), 1), writable: true, enumerable: false, configurable: true));
+    }
+
+    /// <summary>The host's request, as the code sees it; its headers become a <c>Headers</c> only if the code reads them.</summary>
+    public ObjectInstance Request(WorkerRequest request)
+    {
+        var headers = request.Headers;
+        foreach (var header in headers)
+        {
+            if (header.Key.StartsWith("X-Simulator-", StringComparison.OrdinalIgnoreCase))
+            {
+                headers = [.. headers.Where(h => !h.Key.StartsWith("X-Simulator-", StringComparison.OrdinalIgnoreCase))];
+                break;
+            }
+        }
+
+        var js = new JsObject(_engine) { Prototype = _request };
+        js.FastSetDataProperty("_body", Body(request.Body));
+        js.FastSetDataProperty("_used", JsBoolean.False);
+        js.FastSetDataProperty("_url", request.Url);
+        js.FastSetDataProperty("_method", request.Method);
+        js.FastSetDataProperty("_headers", JsValue.Null);
+        js.FastSetDataProperty("_pairs", new HostHeaders(_engine, headers));
+        return js;
+    }
+
+    /// <summary>A subrequest's answer, as the other side sent it: no default content-type is added.</summary>
+    public ObjectInstance Response(WorkerResponse response) =>
+        NewResponse(Body(response.Body), response.Status, Headers(response.Headers));
+
+    /// <summary>A <c>Headers</c> of these pairs, names lower-cased and repeated names kept in order.</summary>
+    public ObjectInstance Headers(IReadOnlyList<KeyValuePair<string, string>> pairs)
+    {
+        var map = (JsMap)_engine.Construct(_map);
+        foreach (var (name, value) in pairs)
+        {
+            var key = new JsString(name.ToLowerInvariant());
+            if (map.Get(key) is JsArray list)
+            {
+                list.Push(value);
+            }
+            else
+            {
+                map.Set(key, new JsArray(_engine, [value]));
+            }
+        }
+
+        return NewHeaders(map);
+    }
+
+    /// <summary>What a handler returned, as the host's response; a value that is not a Response throws the prelude's TypeError.</summary>
+    public WorkerResponse ReadResponse(JsValue value)
+    {
+        if (value is ObjectInstance response && response.Prototype == _response
+            && response.Get(BodyKey) is var body && (body.IsNull() || body.IsString())
+            && response.Get(HeadersKey) is ObjectInstance headers && headers.Prototype == _headers && headers.Get(MapKey) is JsMap map)
+        {
+            return new WorkerResponse { Status = (int)response.Get(StatusKey).AsNumber(), Headers = Pairs(map), Body = body.IsNull() ? [] : Encoding.UTF8.GetBytes(body.AsString()) };
+        }
+
+        return FromWireResponse(_engine.Invoke(_toResponse, value));
+    }
+
+    /// <summary>A request the code sends on (to a stub or a service binding), as the host's request.</summary>
+    public WorkerRequest ReadRequest(JsValue value)
+    {
+        if (value is ObjectInstance request && request.Prototype == _request && request.Get(BodyKey) is var body && (body.IsNull() || body.IsString()))
+        {
+            var pairs = request.Get(HeadersKey) is ObjectInstance headers && headers.Prototype == _headers && headers.Get(MapKey) is JsMap map ? Pairs(map)
+                : request.Get(PairsKey) is HostHeaders host ? host.Pairs
+                : default(ImmutableArray<KeyValuePair<string, string>>?);
+            if (pairs is { } known)
+            {
+                return new WorkerRequest { Url = request.Get(UrlKey).AsString(), Method = request.Get(MethodKey).AsString(), Headers = known, Body = body.IsNull() ? [] : Encoding.UTF8.GetBytes(body.AsString()) };
+            }
+        }
+
+        return FromWireRequest(_engine.Invoke(_wireRequest, value));
+    }
+
+    private JsValue Json(JsValue self, JsValue[] arguments, JsValue prelude)
+    {
+        // The prelude reads init's headers, statusText and status, in that order, then the data.
+        var init = arguments.At(1);
+        var status = 200;
+        if (init is ObjectInstance options)
+        {
+            if (!options.Get("headers").IsUndefined() || !options.Get("statusText").IsUndefined())
+            {
+                return prelude.Call(self, arguments);
+            }
+
+            var given = options.Get("status");
+            if (!given.IsUndefined())
+            {
+                if (!given.IsNumber() || given.AsNumber() is var n && (n != Math.Floor(n) || n < 200 || n > 599 || n is 204 or 205 or 304))
+                {
+                    return prelude.Call(self, arguments);
+                }
+
+                status = (int)given.AsNumber();
+            }
+        }
+        else if (!init.IsUndefined())
+        {
+            return prelude.Call(self, arguments);
+        }
+
+        var json = new JsonSerializer(_engine).Serialize(arguments.At(0));
+        var map = (JsMap)_engine.Construct(_map);
+        map.Set(ContentType, new JsArray(_engine, [(JsValue)"application/json"]));
+        return NewResponse(json.IsString() ? json : JsValue.Null, status, NewHeaders(map));
+    }
+
+    private JsObject NewResponse(JsValue body, int status, ObjectInstance headers)
+    {
+        var js = new JsObject(_engine) { Prototype = _response };
+        js.FastSetDataProperty("_body", body);
+        js.FastSetDataProperty("_used", JsBoolean.False);
+        js.FastSetDataProperty("_status", status);
+        js.FastSetDataProperty("_statusText", JsString.Empty);
+        js.FastSetDataProperty("_headers", headers);
+        js.FastSetDataProperty("_webSocket", JsValue.Null);
+        return js;
+    }
+
+    private JsObject NewHeaders(JsMap map)
+    {
+        var js = new JsObject(_engine) { Prototype = _headers };
+        js.FastSetDataProperty("_map", map);
+        return js;
+    }
+
+    // As Headers' own iteration: names sorted, each set-cookie apart, other repeated values joined.
+    private static ImmutableArray<KeyValuePair<string, string>> Pairs(JsMap map)
+    {
+        var names = new List<string>(map.Size);
+        foreach (var (name, _) in map)
+        {
+            names.Add(name.AsString());
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        var pairs = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>(names.Count);
+        foreach (var name in names)
+        {
+            var list = map.Get(name).AsArray();
+            if (list.Length == 1)
+            {
+                pairs.Add(new(name, list[0].AsString()));
+            }
+            else if (name == "set-cookie")
+            {
+                for (var i = 0u; i < list.Length; i++)
+                {
+                    pairs.Add(new(name, list[i].AsString()));
+                }
+            }
+            else
+            {
+                pairs.Add(new(name, string.Join(", ", Enumerable.Range(0, (int)list.Length).Select(i => list[i].AsString()))));
+            }
+        }
+
+        return pairs.MoveToImmutable();
+    }
+
+    // Text that is valid UTF-8 is a string; anything else bytes (a Uint8Array).
+    private JsValue Body(byte[]? body)
+    {
+        if (body is not { Length: > 0 })
+        {
+            return JsValue.Null;
+        }
+
+        try
+        {
+            return StrictUtf8.GetString(body);
+        }
+        catch (DecoderFallbackException)
+        {
+            return _engine.Intrinsics.Uint8Array.Construct(body);
+        }
+    }
+
+    // The prelude's plain objects for what the fast paths leave to it: the body as text or as Latin1 bytes.
+    private static WorkerRequest FromWireRequest(JsValue wire) => new()
+    {
+        Url = wire.Get("url").AsString(),
+        Method = wire.Get("method").AsString(),
+        Headers = WirePairs(wire.Get("headers")),
+        Body = WireBody(wire),
+    };
+
+    private static WorkerResponse FromWireResponse(JsValue wire) => new()
+    {
+        Status = (int)wire.Get("status").AsNumber(),
+        Headers = WirePairs(wire.Get("headers")),
+        Body = WireBody(wire),
+    };
+
+    private static ImmutableArray<KeyValuePair<string, string>> WirePairs(JsValue headers) =>
+        headers is HostHeaders host ? host.Pairs : [.. headers.AsArray().Select(h => new KeyValuePair<string, string>(h.AsArray()[0].AsString(), h.AsArray()[1].AsString()))];
+
+    private static byte[] WireBody(JsValue wire) =>
+        wire.Get("text") is { } text && text.IsString() ? Encoding.UTF8.GetBytes(text.AsString())
+        : wire.Get("bytes") is { } bytes && bytes.IsString() ? Encoding.Latin1.GetBytes(bytes.AsString())
+        : [];
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+}
+
+/// <summary>The host's headers of a request the code has not read them from: no JavaScript sees inside.</summary>
+internal sealed class HostHeaders(Engine engine, ImmutableArray<KeyValuePair<string, string>> pairs) : ObjectInstance(engine)
+{
+    public ImmutableArray<KeyValuePair<string, string>> Pairs { get; } = pairs;
+}
