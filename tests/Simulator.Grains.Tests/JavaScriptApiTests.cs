@@ -194,6 +194,78 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Storage_calls_responses_and_headers_the_host_answers_itself_behave_as_the_preludes_code()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
+            import { DurableObject } from "cloudflare:workers";
+            const outcome = async (f) => { try { const v = await f(); return v === undefined ? "undefined" : JSON.stringify(v); } catch (e) { return e.name; } };
+            export class Counter extends DurableObject {
+              async fetch(request) {
+                const s = this.ctx.storage;
+                const cyclic = {};
+                cyclic.self = cyclic;
+                const result = {
+                  emptyKey: await outcome(() => s.get("")),
+                  numberKey: await outcome(() => s.put(1, "x")),
+                  undefinedValue: await outcome(() => s.put("k", undefined)),
+                  cyclic: await outcome(() => s.put("k", cyclic)),
+                  longKey: await outcome(() => s.get("é".repeat(1100))),
+                  roundTrip: await outcome(async () => { await s.put("o", { a: [1, "two"], n: null }); return s.get("o"); }),
+                  missing: await outcome(() => s.get("nothing")),
+                  many: await outcome(async () => Object.fromEntries(await s.get(["o", "nothing"]))),
+                  rejectsNotThrows: (() => { try { s.put("k", cyclic).catch(() => {}); return "rejects"; } catch { return "throws"; } })(),
+                  sawHeader: request.headers.get("x-probe"),
+                };
+                return new Response(JSON.stringify(result), { status: 202, headers: [["set-cookie", "a=1"], ["Set-Cookie", "b=2"], ["x-multi", "1"], ["X-Multi", "2"], ["content-type", "application/json"]] });
+              }
+            }
+            export default {
+              async fetch(request, env) {
+                const answer = await env.COUNTER.get(env.COUNTER.idFromName("s")).fetch(request);
+                const fromObject = await answer.json();
+                const json = {
+                  undefinedBody: await Response.json(undefined).text(),
+                  created: [Response.json({}, { status: 201 }).status, Response.json({}, { status: 201 }).headers.get("content-type")].join(),
+                  fractionStatus: (() => { try { Response.json({}, { status: 200.5 }); return "accepted"; } catch (e) { return e.name; } })(),
+                  statusText: Response.json({}, { statusText: "Fine" }).statusText,
+                  instance: Response.json({}) instanceof Response,
+                  cycle: (() => { const c = {}; c.c = c; try { Response.json(c); return "accepted"; } catch (e) { return e.name; } })(),
+                  answerMulti: answer.headers.get("x-multi"),
+                  answerCookies: answer.headers.getSetCookie().join(";"),
+                };
+                return new Response(JSON.stringify({ ...fromObject, ...json }), { status: answer.status, headers: answer.headers });
+              },
+            };
+            """, JavaScriptWorkers.CounterConfig));
+
+        var result = await worker.FetchAsync("/", ("X-Probe", "seen"));
+
+        Assert.True(result.Response.Status == 202, result.Error + result.Response.Text);
+        var body = JsonDocument.Parse(result.Response.Text).RootElement;
+        Assert.Equal("TypeError", body.GetProperty("emptyKey").GetString());
+        Assert.Equal("TypeError", body.GetProperty("numberKey").GetString());
+        Assert.Equal("TypeError", body.GetProperty("undefinedValue").GetString());
+        Assert.Equal("TypeError", body.GetProperty("cyclic").GetString());
+        Assert.Equal("RangeError", body.GetProperty("longKey").GetString());
+        Assert.Equal("""{"a":[1,"two"],"n":null}""", body.GetProperty("roundTrip").GetString());
+        Assert.Equal("undefined", body.GetProperty("missing").GetString());
+        Assert.Equal("""{"o":{"a":[1,"two"],"n":null}}""", body.GetProperty("many").GetString());
+        Assert.Equal("rejects", body.GetProperty("rejectsNotThrows").GetString());
+        Assert.Equal("seen", body.GetProperty("sawHeader").GetString());
+        Assert.Equal(string.Empty, body.GetProperty("undefinedBody").GetString());
+        Assert.Equal("201,application/json", body.GetProperty("created").GetString());
+        Assert.Equal("RangeError", body.GetProperty("fractionStatus").GetString());
+        Assert.Equal("Fine", body.GetProperty("statusText").GetString());
+        Assert.True(body.GetProperty("instance").GetBoolean());
+        Assert.Equal("TypeError", body.GetProperty("cycle").GetString());
+        Assert.Equal("1, 2", body.GetProperty("answerMulti").GetString());
+        Assert.Equal("a=1;b=2", body.GetProperty("answerCookies").GetString());
+        Assert.Equal(["a=1", "b=2"], result.Response.Headers.Where(h => h.Key == "set-cookie").Select(h => h.Value));
+        Assert.Equal("1, 2", result.Response.Headers.Single(h => h.Key == "x-multi").Value);
+    }
+
+    [Fact]
     public async Task A_service_binding_reaches_the_other_worker_with_the_version_headers_and_console_lines_land_in_the_trace_event()
     {
         var backend = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());

@@ -215,7 +215,7 @@ internal sealed class PreludeObjects
             }
         }
 
-        return pairs.MoveToImmutable();
+        return pairs.ToImmutable();
     }
 
     // Text that is valid UTF-8 is a string; anything else bytes (a Uint8Array).
