@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -16,6 +17,31 @@ public static class DurableObjectId
     {
         ArgumentException.ThrowIfNullOrEmpty(@namespace);
         ArgumentNullException.ThrowIfNull(name);
+        if (RecentNames.TryGetValue((@namespace, name), out var known))
+        {
+            return known;
+        }
+
+        var id = Hash(@namespace, name);
+        if (Interlocked.Increment(ref _recentAdded) > RecentCapacity)
+        {
+            RecentNames.Clear();
+            Interlocked.Exchange(ref _recentAdded, 0);
+        }
+
+        RecentNames[(@namespace, name)] = id;
+        return id;
+    }
+
+    // Workers route the same names again and again, and the hash goes through the system's crypto
+    // library: in a profile of the gateway path under load it took an eighth of the JavaScript
+    // Worker's time. The ids of recent names are kept, at most a few thousand.
+    private const int RecentCapacity = 4096;
+    private static readonly ConcurrentDictionary<(string Namespace, string Name), string> RecentNames = new();
+    private static int _recentAdded;
+
+    private static string Hash(string @namespace, string name)
+    {
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(Encoding.UTF8.GetBytes($"dosim/durable-object-name/{@namespace}/{name}"), digest);
         return Convert.ToHexStringLower(digest);

@@ -33,7 +33,6 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly JsValue _settle;
     private readonly JsValue _makeState;
     private readonly JsValue _executionContext;
-    private readonly JsValue _isClass;
     private readonly TimeProvider _time;
     private readonly IGrainFactory _grains;
     private readonly string _workerName;
@@ -86,7 +85,6 @@ internal sealed class JavaScriptEngine : IDisposable
         _settle = _engine.Evaluate("(value, ok, err) => Promise.resolve(value).then(ok, err)");
         _makeState = _dosim.Get("makeState");
         _executionContext = _dosim.Get("executionContext");
-        _isClass = _dosim.Get("isClass");
         try
         {
             _env = _engine.Invoke(_dosim.Get("makeEnv"), EnvSpec(version, code));
@@ -168,7 +166,8 @@ internal sealed class JavaScriptEngine : IDisposable
             var handler = _exports.Get("default");
             var ctx = _engine.Invoke(_executionContext);
             var js = _objects.Request(request);
-            if (_engine.Invoke(_isClass, handler).AsBoolean())
+            // A default export that is a function is a class (WorkerEntrypoint); an object has fetch() itself.
+            if (handler.IsCallable())
             {
                 var entrypoint = _engine.Construct(handler, ctx, _env);
                 var fetch = entrypoint.Get("fetch");
@@ -328,21 +327,17 @@ internal sealed class JavaScriptEngine : IDisposable
             throw new JavaScriptException(_engine.Intrinsics.TypeError, $"Invalid URL: '{input}'{(relativeTo is null ? string.Empty : $" against '{relativeTo}'")}.");
         }
 
-        var parts = new JsObject(_engine);
         var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
         var (user, password) = colon < 0 ? (uri.UserInfo, string.Empty) : (uri.UserInfo[..colon], uri.UserInfo[(colon + 1)..]);
         var port = uri.IsDefaultPort ? string.Empty : uri.Port.ToString(CultureInfo.InvariantCulture);
-        parts.Set("protocol", uri.Scheme + ":");
-        parts.Set("username", user);
-        parts.Set("password", password);
-        parts.Set("hostname", uri.IdnHost);
-        parts.Set("port", port);
-        parts.Set("pathname", uri.AbsolutePath);
-        parts.Set("search", uri.Query.Length > 1 ? uri.Query : string.Empty);
-        parts.Set("hash", uri.Fragment.Length > 1 ? uri.Fragment : string.Empty);
-        parts.Set("href", uri.AbsoluteUri);
-        return parts;
+        return JsObject.Create(_engine, UrlParts, [
+            uri.Scheme + ":", user, password, uri.IdnHost, port, uri.AbsolutePath,
+            uri.Query.Length > 1 ? uri.Query : string.Empty, uri.Fragment.Length > 1 ? uri.Fragment : string.Empty, uri.AbsoluteUri,
+        ]);
     }
+
+    // The parts of a parsed URL, as the prelude's URL reads them; one layout, so they share one shape.
+    private static readonly JsObjectLayout UrlParts = new("protocol", "username", "password", "hostname", "port", "pathname", "search", "hash", "href");
 
     private static bool HasScheme(string url)
     {

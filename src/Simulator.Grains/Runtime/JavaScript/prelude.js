@@ -395,14 +395,18 @@
     equals(other) { return String(other) === this._hex; }
   }
   const idObject = (hex, name) => new DurableObjectId(hex, name);
-  const stubFor = (className, id) => new Proxy({ id, name: id.name }, {
-    get: (target, p) => {
-      if (p === 'fetch') return async (input, init) => host.fetchObject(className, String(id), id.name ?? null, toRequest(input, init));
-      if (p === 'id' || p === 'name') return target[p];
-      if (p === 'then' || typeof p === 'symbol') return undefined;
-      return () => notSimulated(`JS RPC on Durable Object stubs (stub.${String(p)}())`, 'use stub.fetch()');
-    },
+  // A stub's fetch() is on its prototype; any other property is JS RPC, which dosim does not
+  // simulate: the prototype's own prototype answers those with the error (and 'then' with nothing,
+  // so a stub is not a thenable). One class for every stub: a Proxy per stub costs a trap per read.
+  const refuseRpc = new Proxy({}, {
+    get: (_, p) => (p === 'then' || typeof p === 'symbol' ? undefined : () => notSimulated(`JS RPC on Durable Object stubs (stub.${String(p)}())`, 'use stub.fetch()')),
   });
+  class DurableObjectStub {
+    constructor(className, id) { this._class = className; this.id = id; this.name = id.name; }
+    async fetch(input, init) { return host.fetchObject(this._class, String(this.id), this.id.name ?? null, toRequest(input, init)); }
+  }
+  Object.setPrototypeOf(DurableObjectStub.prototype, refuseRpc);
+  const stubFor = (className, id) => new DurableObjectStub(className, id);
   const namespace = (className) => Object.freeze({
     idFromName: (name) => idObject(host.idFromName(className, String(name)), String(name)),
     idFromString: (hex) => { hex = String(hex); if (!/^[0-9a-f]{64}$/.test(hex)) throw new TypeError(`Invalid Durable Object ID: '${hex}' is not 64 lowercase hex digits.`); return idObject(hex, null); },
@@ -482,15 +486,14 @@
     abort() { notSimulated('ctx.abort()'); }
   }
   const makeState = (hex, name, store) => new DurableObjectState(hex, name, store);
-  const executionContext = () => Object.freeze({
-    waitUntil: (p) => { Promise.resolve(p).catch(e => console.error('waitUntil:', e)); },
-    passThroughOnException: () => {},
-  });
+  class ExecutionContext {
+    waitUntil(p) { Promise.resolve(p).catch(e => console.error('waitUntil:', e)); }
+    passThroughOnException() {}
+  }
+  const executionContext = () => new ExecutionContext();
 
   class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
   class WorkerEntrypoint { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
-  // A default export that is a function is a class (WorkerEntrypoint); an object has fetch() itself.
-  const isClass = (f) => typeof f === 'function';
 
   Object.assign(globalThis, {
     Headers, Request, Response, URL, URLSearchParams, TextEncoder, TextDecoder, DOMException, FormData, atob, btoa,
@@ -505,7 +508,7 @@
   // What the host uses (never user code: it is gone from globalThis once the modules load).
   globalThis.__dosim = {
     cloudflareWorkers: { DurableObject, WorkerEntrypoint },
-    makeEnv, makeState, executionContext, isClass,
+    makeEnv, makeState, executionContext,
     Request, Response, Headers, DurableObjectStorage, console, wireRequest,
     response: (r) => {
       if (!(r instanceof Response)) throw new TypeError(`The handler returned ${r === undefined ? 'undefined' : typeof r === 'object' ? (r?.constructor?.name ?? 'an object') : typeof r}, not a Response.`);
