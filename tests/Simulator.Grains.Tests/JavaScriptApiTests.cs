@@ -266,6 +266,29 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_answer_passed_on_unread_lists_its_headers_as_a_Headers_does()
+    {
+        var backend = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await backend.DeployAsync(JavaScriptWorkers.Draft("backend", """
+            export default { fetch() { return new Response("b", { status: 203, headers: [["X-B", "1"], ["x-a", "2"], ["X-A", "3"], ["Set-Cookie", "c=1"], ["set-cookie", "d=2"]] }); } };
+            """, "name = \"backend\""));
+        var front = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await front.DeployAsync(JavaScriptWorkers.Draft("front", """
+            export default { fetch(request, env) { return env.BACKEND.fetch(request); } };
+            """, $"name = \"front\"\n[[services]]\nbinding = \"BACKEND\"\nservice = \"{backend.Name}\""));
+
+        var result = await front.FetchAsync("/");
+
+        Assert.Equal(203, result.Response.Status);
+        Assert.Equal("b", result.Response.Text);
+        var names = result.Response.Headers.Select(h => h.Key).ToList();
+        Assert.All(names, n => Assert.Equal(n.ToLowerInvariant(), n));
+        Assert.Equal(names.Order(StringComparer.Ordinal), names);
+        Assert.Equal("2, 3", result.Response.Headers.Single(h => h.Key == "x-a").Value);
+        Assert.Equal(["c=1", "d=2"], result.Response.Headers.Where(h => h.Key == "set-cookie").Select(h => h.Value));
+    }
+
+    [Fact]
     public async Task A_service_binding_reaches_the_other_worker_with_the_version_headers_and_console_lines_land_in_the_trace_event()
     {
         var backend = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());

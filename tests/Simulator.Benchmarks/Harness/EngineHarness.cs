@@ -37,6 +37,9 @@ public static class EngineHarness
                 {
                     throw new InvalidOperationException($"The counter answered {response.Status}.");
                 }
+
+                // As the object's grain does after each call: its trace event takes the console's lines.
+                context.Console.Drain();
             }
 
             return (clock.Elapsed.TotalMicroseconds / calls, (GC.GetAllocatedBytesForCurrentThread() - before) / calls);
@@ -53,6 +56,19 @@ public static class EngineHarness
             same.Add(sameMicros);
             fresh.Add(freshMicros);
             Console.WriteLine($"  round {round}: fetch {sameMicros:0.0} µs ({sameBytes:N0} B), on a new instance {freshMicros:0.0} µs ({freshBytes:N0} B)");
+        }
+
+        if (Environment.GetCommandLineArgs().Contains("--allocations"))
+        {
+            using var sampler = new AllocationSampler();
+            sampler.Start();
+            await Measure(() => warm);
+            sampler.Stop();
+            Console.WriteLine("Allocated by the fetch, by type (sampled):");
+            foreach (var line in sampler.Top(25))
+            {
+                Console.WriteLine("  " + line);
+            }
         }
 
         same.Sort();

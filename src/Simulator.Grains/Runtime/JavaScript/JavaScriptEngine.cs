@@ -31,6 +31,7 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly PreludeObjects _objects;
     private readonly JavaScriptStorage _storage;
     private readonly JsValue _settle;
+    private readonly JsValue _then;
     private readonly JsValue _makeState;
     private readonly JsValue _executionContext;
     private readonly TimeProvider _time;
@@ -83,6 +84,7 @@ internal sealed class JavaScriptEngine : IDisposable
         _storage = new JavaScriptStorage(_engine, _dosim, () => _current);
         NativeConsole(_dosim.Get("console").AsObject());
         _settle = _engine.Evaluate("(value, ok, err) => Promise.resolve(value).then(ok, err)");
+        _then = _engine.GetValue("Promise").Get("prototype").Get("then");
         _makeState = _dosim.Get("makeState");
         _executionContext = _dosim.Get("executionContext");
         try
@@ -235,26 +237,48 @@ internal sealed class JavaScriptEngine : IDisposable
         }
     }
 
-    private void Await(JavaScriptInvocation invocation, JsValue result) =>
-        _engine.Invoke(_settle, result,
-            Function("ok", (_, a) =>
-            {
-                try
-                {
-                    invocation.Complete(_objects.ReadResponse(a.At(0)));
-                }
-                catch (Exception ex)
-                {
-                    invocation.Fail(Translate(ex));
-                }
+    // What the handler returned, settled: a promise (an async handler's) is followed with the
+    // original Promise.prototype.then, a Response is read now, and anything else (a thenable)
+    // goes through Promise.resolve as the platform's runtime does.
+    private void Await(JavaScriptInvocation invocation, JsValue result)
+    {
+        if (!result.IsPromise() && !(result is ObjectInstance o && o.Get("then").IsCallable()))
+        {
+            Settle(invocation, result);
+            return;
+        }
 
-                return JsValue.Undefined;
-            }),
-            Function("err", (_, a) =>
-            {
-                invocation.Fail(FromJsError(a.At(0)));
-                return JsValue.Undefined;
-            }));
+        var ok = Function("ok", (_, a) =>
+        {
+            Settle(invocation, a.At(0));
+            return JsValue.Undefined;
+        });
+        var err = Function("err", (_, a) =>
+        {
+            invocation.Fail(FromJsError(a.At(0)));
+            return JsValue.Undefined;
+        });
+        if (result.IsPromise())
+        {
+            _then.Call(result, [ok, err]);
+        }
+        else
+        {
+            _engine.Invoke(_settle, result, ok, err);
+        }
+    }
+
+    private void Settle(JavaScriptInvocation invocation, JsValue response)
+    {
+        try
+        {
+            invocation.Complete(_objects.ReadResponse(response));
+        }
+        catch (Exception ex)
+        {
+            invocation.Fail(Translate(ex));
+        }
+    }
 
     // A host operation: a promise for the script now, settled in a later turn on the caller's scheduler.
     private JsValue Start<T>(Task<T> task, Func<T, JsValue> toJs)

@@ -28,7 +28,6 @@ internal sealed class PreludeObjects
     private static readonly JsString UrlKey = new("_url");
     private static readonly JsString MethodKey = new("_method");
     private static readonly JsString MapKey = new("_map");
-    private static readonly JsString ContentType = new("content-type");
 
     private readonly Engine _engine;
     private readonly ObjectInstance _request;
@@ -37,6 +36,7 @@ internal sealed class PreludeObjects
     private readonly JsValue _map;
     private readonly JsValue _toResponse;
     private readonly JsValue _wireRequest;
+    private readonly HostHeaders _jsonHeaders;
 
     public PreludeObjects(Engine engine, ObjectInstance dosim)
     {
@@ -47,6 +47,8 @@ internal sealed class PreludeObjects
         _map = engine.Intrinsics.Map;
         _toResponse = dosim.Get("response");
         _wireRequest = dosim.Get("wireRequest");
+        _jsonHeaders = new HostHeaders(engine, [new("content-type", "application/json")]);
+        _jsonHeaders.PreventExtensions();
 
         // Response.json(data) and Response.json(data, { status }): the common answers of a Worker.
         var response = dosim.Get("Response").AsObject();
@@ -77,9 +79,12 @@ internal sealed class PreludeObjects
         return js;
     }
 
-    /// <summary>A subrequest's answer, as the other side sent it: no default content-type is added.</summary>
+    /// <summary>
+    /// A subrequest's answer, as the other side sent it (no default content-type is added); its
+    /// headers become a <c>Headers</c> only if the code reads them.
+    /// </summary>
     public ObjectInstance Response(WorkerResponse response) =>
-        NewResponse(Body(response.Body), response.Status, Headers(response.Headers));
+        NewResponse(Body(response.Body), response.Status, new HostHeaders(_engine, response.Headers));
 
     /// <summary>A <c>Headers</c> of these pairs, names lower-cased and repeated names kept in order.</summary>
     public ObjectInstance Headers(IReadOnlyList<KeyValuePair<string, string>> pairs)
@@ -106,9 +111,9 @@ internal sealed class PreludeObjects
     {
         if (value is ObjectInstance response && response.Prototype == _response
             && response.Get(BodyKey) is var body && (body.IsNull() || body.IsString())
-            && response.Get(HeadersKey) is ObjectInstance headers && headers.Prototype == _headers && headers.Get(MapKey) is JsMap map)
+            && HeadersOf(response) is { } pairs)
         {
-            return new WorkerResponse { Status = (int)response.Get(StatusKey).AsNumber(), Headers = Pairs(map), Body = body.IsNull() ? [] : Encoding.UTF8.GetBytes(body.AsString()) };
+            return new WorkerResponse { Status = (int)response.Get(StatusKey).AsNumber(), Headers = pairs, Body = body.IsNull() ? [] : Encoding.UTF8.GetBytes(body.AsString()) };
         }
 
         return FromWireResponse(_engine.Invoke(_toResponse, value));
@@ -119,9 +124,8 @@ internal sealed class PreludeObjects
     {
         if (value is ObjectInstance request && request.Prototype == _request && request.Get(BodyKey) is var body && (body.IsNull() || body.IsString()))
         {
-            var pairs = request.Get(HeadersKey) is ObjectInstance headers && headers.Prototype == _headers && headers.Get(MapKey) is JsMap map ? Pairs(map)
-                : request.Get(PairsKey) is HostHeaders host ? host.Pairs
-                : default(ImmutableArray<KeyValuePair<string, string>>?);
+            // The headers of a request passed on unread cross as the host read them.
+            var pairs = request.Get(HeadersKey).IsNull() && request.Get(PairsKey) is HostHeaders host ? host.Pairs : HeadersOf(request);
             if (pairs is { } known)
             {
                 return new WorkerRequest { Url = request.Get(UrlKey).AsString(), Method = request.Get(MethodKey).AsString(), Headers = known, Body = body.IsNull() ? [] : Encoding.UTF8.GetBytes(body.AsString()) };
@@ -160,21 +164,62 @@ internal sealed class PreludeObjects
         }
 
         var json = new JsonSerializer(_engine).Serialize(arguments.At(0));
-        var map = (JsMap)_engine.Construct(_map);
-        map.Set(ContentType, new JsArray(_engine, [(JsValue)"application/json"]));
-        return NewResponse(json.IsString() ? json : JsValue.Null, status, NewHeaders(map));
+        return NewResponse(json.IsString() ? json : JsValue.Null, status, _jsonHeaders);
     }
 
-    private JsObject NewResponse(JsValue body, int status, ObjectInstance headers)
+    private JsObject NewResponse(JsValue body, int status, HostHeaders headers)
     {
         var js = new JsObject(_engine) { Prototype = _response };
         js.FastSetDataProperty("_body", body);
         js.FastSetDataProperty("_used", JsBoolean.False);
         js.FastSetDataProperty("_status", status);
         js.FastSetDataProperty("_statusText", JsString.Empty);
-        js.FastSetDataProperty("_headers", headers);
+        js.FastSetDataProperty("_headers", JsValue.Null);
+        js.FastSetDataProperty("_pairs", headers);
         js.FastSetDataProperty("_webSocket", JsValue.Null);
         return js;
+    }
+
+    // A Request's or a Response's headers as the code sees them (a Headers it made or read), or as
+    // the host made them; null when they are neither (the prelude's own code reads those).
+    private ImmutableArray<KeyValuePair<string, string>>? HeadersOf(ObjectInstance message) =>
+        message.Get(HeadersKey) switch
+        {
+            ObjectInstance headers when headers.Prototype == _headers && headers.Get(MapKey) is JsMap map => Pairs(map),
+            JsValue none when none.IsNull() && message.Get(PairsKey) is HostHeaders host => Normalized(host.Pairs),
+            _ => null,
+        };
+
+    // As a Headers of these pairs would list them: names lower-cased and sorted, values of a
+    // repeated name joined (set-cookie kept apart). Most already are (the host's own answers).
+    private static ImmutableArray<KeyValuePair<string, string>> Normalized(ImmutableArray<KeyValuePair<string, string>> pairs)
+    {
+        var normal = true;
+        for (var i = 0; i < pairs.Length && normal; i++)
+        {
+            normal = !pairs[i].Key.Any(char.IsAsciiLetterUpper) && (i == 0 || string.CompareOrdinal(pairs[i - 1].Key, pairs[i].Key) < 0);
+        }
+
+        if (normal)
+        {
+            return pairs;
+        }
+
+        var grouped = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (name, value) in pairs)
+        {
+            var key = name.ToLowerInvariant();
+            if (grouped.TryGetValue(key, out var values))
+            {
+                values.Add(value);
+            }
+            else
+            {
+                grouped[key] = [value];
+            }
+        }
+
+        return [.. grouped.SelectMany(g => g.Key == "set-cookie" ? g.Value.Select(v => new KeyValuePair<string, string>(g.Key, v)) : [new(g.Key, string.Join(", ", g.Value))])];
     }
 
     private JsObject NewHeaders(JsMap map)

@@ -95,7 +95,8 @@
   // Fields the host reads and writes (PreludeObjects.cs builds and reads these objects without
   // running their code): Body's _body (null, a string or a Uint8Array) and _used; Request's _url,
   // _method, _headers and _pairs (the host's headers, until the code reads them); Response's _status,
-  // _statusText, _headers and _webSocket; Headers' _map (lower-cased name → list of values).
+  // _statusText, _headers, _pairs (as Request's) and _webSocket; Headers' _map (lower-cased name →
+  // list of values).
   // Change them here and there together.
   // Names already checked, lower-cased: most Workers use a handful of header names, again and again.
   const headerNames = new Map();
@@ -303,12 +304,13 @@
     get status() { return this._status; }
     get statusText() { return this._statusText; }
     get ok() { return this._status >= 200 && this._status < 300; }
-    get headers() { return this._headers; }
+    // A response the host made (_headers null) holds its headers as the host's pairs until read.
+    get headers() { if (this._headers === null) { this._headers = host.headers(this._pairs); this._pairs = null; } return this._headers; }
     get redirected() { return false; }
     get type() { return 'default'; }
     get url() { return ''; }
     get webSocket() { return this._webSocket; }
-    clone() { return new Response(this._raw(), { status: this._status, statusText: this._statusText, headers: this._headers }); }
+    clone() { return new Response(this._raw(), { status: this._status, statusText: this._statusText, headers: this.headers }); }
   }
 
   // What crosses to the host when it does not read the object itself: plain objects with the body
