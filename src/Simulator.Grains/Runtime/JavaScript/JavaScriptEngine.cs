@@ -215,6 +215,10 @@ internal sealed class JavaScriptEngine : IDisposable
             }
 
             _gate.Release();
+            if (invocation.Settled)
+            {
+                invocation.Publish();
+            }
         }
     }
 
@@ -251,11 +255,13 @@ internal sealed class JavaScriptEngine : IDisposable
         var ok = Function("ok", (_, a) =>
         {
             Settle(invocation, a.At(0));
+            PublishIfOthers(invocation);
             return JsValue.Undefined;
         });
         var err = Function("err", (_, a) =>
         {
             invocation.Fail(FromJsError(a.At(0)));
+            PublishIfOthers(invocation);
             return JsValue.Undefined;
         });
         if (result.IsPromise())
@@ -265,6 +271,16 @@ internal sealed class JavaScriptEngine : IDisposable
         else
         {
             _engine.Invoke(_settle, result, ok, err);
+        }
+    }
+
+    // A call settled in another call's turn (by a promise they share) gets its answer on its own
+    // scheduler now; one settled in its own turn gets it when the turn ends (TurnAsync).
+    private void PublishIfOthers(JavaScriptInvocation invocation)
+    {
+        if (invocation != _current)
+        {
+            _ = Task.Factory.StartNew(invocation.Publish, CancellationToken.None, TaskCreationOptions.None, invocation.Scheduler);
         }
     }
 

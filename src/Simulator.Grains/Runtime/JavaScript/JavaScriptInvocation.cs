@@ -8,7 +8,11 @@ namespace Simulator.Grains.Runtime.JavaScript;
 /// </summary>
 internal sealed class JavaScriptInvocation(InvocationContext context, TaskScheduler scheduler)
 {
-    private readonly TaskCompletionSource<WorkerResponse> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // The caller's continuation runs where the result is published (see Publish): on the caller's
+    // own scheduler, never inside a turn of the engine.
+    private readonly TaskCompletionSource<WorkerResponse> _response = new();
+    private WorkerResponse? _result;
+    private Exception? _error;
 
     /// <summary>The Durable Object the call runs on; null for a Worker's fetch.</summary>
     public JavaScriptDurableObject? Owner { get; init; }
@@ -20,14 +24,46 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     /// <summary>Host operations started and not yet resumed (changed only under the engine's gate).</summary>
     public int PendingOperations { get; set; }
 
-    public bool Settled => _response.Task.IsCompleted;
+    /// <summary>Whether the call has its answer (published or not yet).</summary>
+    public bool Settled { get; private set; }
 
     public Task<WorkerResponse> Response => _response.Task;
 
     // Storage writes the response waits for (the platform's output gate).
     private List<Task>? _writes;
 
-    public void Complete(WorkerResponse response) => _response.TrySetResult(response);
+    public void Complete(WorkerResponse response)
+    {
+        if (!Settled)
+        {
+            (Settled, _result) = (true, response);
+        }
+    }
+
+    public void Fail(Exception error)
+    {
+        if (!Settled)
+        {
+            (Settled, _error) = (true, error);
+        }
+    }
+
+    /// <summary>
+    /// Hands the answer to the caller. The engine calls it after the turn that settled the call
+    /// released the engine, on <see cref="Scheduler"/>: the caller resumes there and then, without
+    /// another trip through its grain's queue.
+    /// </summary>
+    public void Publish()
+    {
+        if (_error is { } error)
+        {
+            _response.TrySetException(error);
+        }
+        else if (_result is { } result)
+        {
+            _response.TrySetResult(result);
+        }
+    }
 
     /// <summary>The response is not sent before <paramref name="write"/> is stored; if it fails, the call fails.</summary>
     public void HoldResponseFor(Task write)
@@ -60,6 +96,4 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
             }
         }
     }
-
-    public void Fail(Exception error) => _response.TrySetException(error);
 }
