@@ -57,6 +57,7 @@ internal sealed class PreludeObjects
     }
 
     /// <summary>The host's request, as the code sees it; its headers become a <c>Headers</c> only if the code reads them.</summary>
+    /// <remarks>The host's objects carry only the fields they need: the prelude's getters read a missing one as its default.</remarks>
     public ObjectInstance Request(WorkerRequest request)
     {
         var headers = request.Headers;
@@ -71,10 +72,8 @@ internal sealed class PreludeObjects
 
         var js = new JsObject(_engine) { Prototype = _request };
         js.FastSetDataProperty("_body", Body(request.Body));
-        js.FastSetDataProperty("_used", JsBoolean.False);
         js.FastSetDataProperty("_url", request.Url);
         js.FastSetDataProperty("_method", request.Method);
-        js.FastSetDataProperty("_headers", JsValue.Null);
         js.FastSetDataProperty("_pairs", new HostHeaders(_engine, headers));
         return js;
     }
@@ -125,7 +124,7 @@ internal sealed class PreludeObjects
         if (value is ObjectInstance request && request.Prototype == _request && request.Get(BodyKey) is var body && (body.IsNull() || body.IsString()))
         {
             // The headers of a request passed on unread cross as the host read them.
-            var pairs = request.Get(HeadersKey).IsNull() && request.Get(PairsKey) is HostHeaders host ? host.Pairs : HeadersOf(request);
+            var pairs = request.Get(HeadersKey).IsUndefined() && request.Get(PairsKey) is HostHeaders host ? host.Pairs : HeadersOf(request);
             if (pairs is { } known)
             {
                 return new WorkerRequest { Url = request.Get(UrlKey).AsString(), Method = request.Get(MethodKey).AsString(), Headers = known, Body = body.IsNull() ? [] : Encoding.UTF8.GetBytes(body.AsString()) };
@@ -171,12 +170,8 @@ internal sealed class PreludeObjects
     {
         var js = new JsObject(_engine) { Prototype = _response };
         js.FastSetDataProperty("_body", body);
-        js.FastSetDataProperty("_used", JsBoolean.False);
         js.FastSetDataProperty("_status", status);
-        js.FastSetDataProperty("_statusText", JsString.Empty);
-        js.FastSetDataProperty("_headers", JsValue.Null);
         js.FastSetDataProperty("_pairs", headers);
-        js.FastSetDataProperty("_webSocket", JsValue.Null);
         return js;
     }
 
@@ -186,7 +181,7 @@ internal sealed class PreludeObjects
         message.Get(HeadersKey) switch
         {
             ObjectInstance headers when headers.Prototype == _headers && headers.Get(MapKey) is JsMap map => Pairs(map),
-            JsValue none when none.IsNull() && message.Get(PairsKey) is HostHeaders host => Normalized(host.Pairs),
+            JsValue none when none.IsUndefined() && message.Get(PairsKey) is HostHeaders host => Normalized(host.Pairs),
             _ => null,
         };
 

@@ -94,10 +94,10 @@
   // --- Headers, URL -----------------------------------------------------------------------------
   // Fields the host reads and writes (PreludeObjects.cs builds and reads these objects without
   // running their code): Body's _body (null, a string or a Uint8Array) and _used; Request's _url,
-  // _method, _headers and _pairs (the host's headers, until the code reads them); Response's _status,
-  // _statusText, _headers, _pairs (as Request's) and _webSocket; Headers' _map (lower-cased name →
-  // list of values).
-  // Change them here and there together.
+  // _method, _headers and _pairs; Response's _status, _statusText, _headers, _pairs and _webSocket;
+  // Headers' _map (lower-cased name → list of values). What the host makes has only _body, _url,
+  // _method, _status and _pairs (its headers, until the code reads them): the getters read a missing
+  // field as its default. Change them here and there together.
   // Names already checked, lower-cased: most Workers use a handful of header names, again and again.
   const headerNames = new Map();
   const headerName = (name) => {
@@ -244,7 +244,7 @@
   class Body {
     constructor(body) { this._body = bodyOf(body); this._used = false; }
     get body() { if (this._body === null) return null; notSimulated('Reading a body as a stream (.body)', 'use text(), json(), arrayBuffer() or bytes()'); }
-    get bodyUsed() { return this._used; }
+    get bodyUsed() { return this._used === true; }
     _raw() { return this._body; }
     _take() { if (this._used) throw new TypeError('Body has already been used. Use tee() first if you need to read it twice.'); this._used = true; return this._body; }
     async text() { const b = this._take(); return b === null ? '' : typeof b === 'string' ? b : utf8Decode(b); }
@@ -270,8 +270,7 @@
     }
     get url() { return this._url; }
     get method() { return this._method; }
-    // The host's request (made by the host, _headers null) holds its headers as the host's pairs until read.
-    get headers() { if (this._headers === null) { this._headers = host.headers(this._pairs); this._pairs = null; } return this._headers; }
+    get headers() { if (this._headers === undefined) { this._headers = host.headers(this._pairs); this._pairs = null; } return this._headers; }
     get cf() { return this._cf; }
     get redirect() { return 'follow'; }
     get signal() { return undefined; }
@@ -302,22 +301,21 @@
     }
     static error() { notSimulated('Response.error()'); }
     get status() { return this._status; }
-    get statusText() { return this._statusText; }
+    get statusText() { return this._statusText ?? ''; }
     get ok() { return this._status >= 200 && this._status < 300; }
-    // A response the host made (_headers null) holds its headers as the host's pairs until read.
-    get headers() { if (this._headers === null) { this._headers = host.headers(this._pairs); this._pairs = null; } return this._headers; }
+    get headers() { if (this._headers === undefined) { this._headers = host.headers(this._pairs); this._pairs = null; } return this._headers; }
     get redirected() { return false; }
     get type() { return 'default'; }
     get url() { return ''; }
-    get webSocket() { return this._webSocket; }
-    clone() { return new Response(this._raw(), { status: this._status, statusText: this._statusText, headers: this.headers }); }
+    get webSocket() { return this._webSocket ?? null; }
+    clone() { return new Response(this._raw(), { status: this._status, statusText: this.statusText, headers: this.headers }); }
   }
 
   // What crosses to the host when it does not read the object itself: plain objects with the body
   // as text or as Latin1 bytes.
   const wireRequest = (request) => {
     const raw = request._raw();
-    return { url: request.url, method: request.method, headers: request._headers === null ? request._pairs : request.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
+    return { url: request.url, method: request.method, headers: request._headers === undefined ? request._pairs : request.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
   };
   const toRequest = (input, init) => (input instanceof Request && init === undefined ? input : new Request(input, init));
 
