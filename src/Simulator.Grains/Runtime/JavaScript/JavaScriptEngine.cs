@@ -65,7 +65,11 @@ internal sealed class JavaScriptEngine : IDisposable
         host.Set("uuid", Function("uuid", (_, _) => Guid.NewGuid().ToString()));
         host.Set("randomBytes", Function("randomBytes", (_, a) => Encoding.Latin1.GetString(RandomNumberGenerator.GetBytes((int)a.At(0).AsNumber()))));
         host.Set("parseUrl", Function("parseUrl", (_, a) => ParseUrl(a.At(0).AsString(), a.At(1).IsNull() ? null : a.At(1).AsString())));
-        host.Set("timer", Function("timer", (_, a) => Start(Task.Delay(TimeSpan.FromMilliseconds(a.At(0).AsNumber()), _time), () => JsValue.Undefined)));
+        host.Set("timer", Function("timer", (_, a) =>
+        {
+            var delay = TimeSpan.FromMilliseconds(a.At(0).AsNumber());
+            return Start(() => Wrap(Task.Delay(delay, _time)), _ => JsValue.Undefined);
+        }));
         host.Set("idFromName", Function("idFromName", (_, a) => DurableObjectId.FromName(a.At(0).AsString(), a.At(1).AsString())));
         host.Set("newUniqueId", Function("newUniqueId", (_, _) => DurableObjectId.NewUnique()));
         host.Set("fetchObject", Function("fetchObject", (_, a) => FetchObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3))));
@@ -215,6 +219,7 @@ internal sealed class JavaScriptEngine : IDisposable
             }
 
             _gate.Release();
+            invocation.RunAfterTurn();
             if (invocation.Settled)
             {
                 invocation.Publish();
@@ -296,33 +301,46 @@ internal sealed class JavaScriptEngine : IDisposable
         }
     }
 
-    // A host operation: a promise for the script now, settled in a later turn on the caller's scheduler.
-    private JsValue Start<T>(Task<T> task, Func<T, JsValue> toJs)
+    // A host operation: a promise for the script now, settled in a later turn on the caller's
+    // scheduler. The operation itself starts when this turn has released the engine, so a grain
+    // call's own work (copying the request, queuing the message) never holds it.
+    private JsValue Start<T>(Func<Task<T>> operation, Func<T, JsValue> toJs)
     {
         var invocation = _current ?? throw new InvalidOperationException("A host operation outside a turn of JavaScript.");
         var (promise, resolve, reject) = _engine.Advanced.RegisterPromise();
         invocation.PendingOperations++;
-        task.ContinueWith(
-            done => TurnAsync(invocation, () =>
+        invocation.AfterTurn(() =>
+        {
+            Task<T> task;
+            try
             {
-                invocation.PendingOperations--;
-                if (done.IsCompletedSuccessfully)
+                task = operation();
+            }
+            catch (Exception ex)
+            {
+                task = Task.FromException<T>(ex);
+            }
+
+            task.ContinueWith(
+                done => TurnAsync(invocation, () =>
                 {
-                    resolve(toJs(done.Result));
-                }
-                else
-                {
-                    var error = done.Exception?.GetBaseException() ?? new TaskCanceledException();
-                    reject(_engine.Intrinsics.Error.Construct(error.Message));
-                }
-            }),
-            CancellationToken.None,
-            TaskContinuationOptions.None,
-            invocation.Scheduler);
+                    invocation.PendingOperations--;
+                    if (done.IsCompletedSuccessfully)
+                    {
+                        resolve(toJs(done.Result));
+                    }
+                    else
+                    {
+                        var error = done.Exception?.GetBaseException() ?? new TaskCanceledException();
+                        reject(_engine.Intrinsics.Error.Construct(error.Message));
+                    }
+                }),
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                invocation.Scheduler);
+        });
         return promise;
     }
-
-    private JsValue Start(Task task, Func<JsValue> toJs) => Start(Wrap(task), _ => toJs());
 
     private static async Task<bool> Wrap(Task task)
     {
@@ -334,13 +352,15 @@ internal sealed class JavaScriptEngine : IDisposable
     {
         var context = _current!.Context;
         var stub = new DurableObjectNamespace(_grains, context, _workerName, className).Get(new DurableObjectIdHandle(id, name));
-        return Start(stub.FetchAsync(_objects.ReadRequest(request)), _objects.Response);
+        var subrequest = _objects.ReadRequest(request);
+        return Start(() => stub.FetchAsync(subrequest), _objects.Response);
     }
 
     private JsValue FetchService(string workerName, JsValue request)
     {
         var context = _current!.Context;
-        return Start(new ServiceBinding(_grains, context, workerName).FetchAsync(_objects.ReadRequest(request)), _objects.Response);
+        var subrequest = _objects.ReadRequest(request);
+        return Start(() => new ServiceBinding(_grains, context, workerName).FetchAsync(subrequest), _objects.Response);
     }
 
     private JsValue Log(string level, string text)

@@ -32,6 +32,24 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     // Storage writes the response waits for (the platform's output gate).
     private List<Task>? _writes;
 
+    // Host operations the current turn started, to begin once it has released the engine.
+    private List<Action>? _afterTurn;
+
+    public void AfterTurn(Action start) => (_afterTurn ??= []).Add(start);
+
+    /// <summary>Begins what the turn that just ended started (on <see cref="Scheduler"/>, outside the engine).</summary>
+    public void RunAfterTurn()
+    {
+        if (_afterTurn is { } starts)
+        {
+            _afterTurn = null;
+            foreach (var start in starts)
+            {
+                start();
+            }
+        }
+    }
+
     public void Complete(WorkerResponse response)
     {
         if (!Settled)
