@@ -330,13 +330,8 @@ public sealed partial class DurableObjectGrain(
 
     IEnumerable<KeyValuePair<string, string>> IDurableObjectStore.ReadAll() => Stored.Storage;
 
-    Task IDurableObjectStore.WriteAsync(IReadOnlyList<KeyValuePair<string, string?>> changes)
+    void IDurableObjectStore.Apply(IReadOnlyList<KeyValuePair<string, string?>> changes)
     {
-        if (changes.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
-
         for (var i = 0; i < changes.Count; i++)
         {
             var (key, value) = changes[i];
@@ -349,9 +344,9 @@ public sealed partial class DurableObjectGrain(
                 Stored.Storage[key] = value;
             }
         }
-
-        return WriteStateAsync();
     }
+
+    Task IDurableObjectStore.PersistAsync() => WriteStateAsync();
 
     // Writes are serialized: interleaved calls must not race on the state's ETag. Grain code runs
     // one turn at a time, so reading and swapping _lastWrite before the first await is safe.

@@ -13,7 +13,22 @@ internal interface IDurableObjectStore
 
     IEnumerable<KeyValuePair<string, string>> ReadAll();
 
-    Task WriteAsync(IReadOnlyList<KeyValuePair<string, string?>> changes);
+    /// <summary>Makes the changes what reads see now; <see cref="PersistAsync"/> stores them.</summary>
+    void Apply(IReadOnlyList<KeyValuePair<string, string?>> changes);
+
+    /// <summary>Stores every change applied so far, in one write.</summary>
+    Task PersistAsync();
+
+    Task WriteAsync(IReadOnlyList<KeyValuePair<string, string?>> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        Apply(changes);
+        return PersistAsync();
+    }
 }
 
 /// <summary>

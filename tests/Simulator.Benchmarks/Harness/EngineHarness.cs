@@ -87,7 +87,9 @@ public static class EngineHarness
 
         public IEnumerable<KeyValuePair<string, string>> ReadAll() => _values;
 
-        public Task WriteAsync(IReadOnlyList<KeyValuePair<string, string?>> changes)
+        public Task PersistAsync() => Task.CompletedTask;
+
+        public void Apply(IReadOnlyList<KeyValuePair<string, string?>> changes)
         {
             foreach (var (key, value) in changes)
             {
@@ -100,8 +102,6 @@ public static class EngineHarness
                     _values[key] = value;
                 }
             }
-
-            return Task.CompletedTask;
         }
     }
 

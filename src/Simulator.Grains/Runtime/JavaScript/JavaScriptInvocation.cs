@@ -35,11 +35,22 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     // Host operations the current turn started, to begin once it has released the engine.
     private List<Action>? _afterTurn;
 
+    // The store this turn changed, to persist once it has released the engine.
+    private IDurableObjectStore? _changed;
+
     public void AfterTurn(Action start) => (_afterTurn ??= []).Add(start);
+
+    public void PersistAfterTurn(IDurableObjectStore store) => _changed = store;
 
     /// <summary>Begins what the turn that just ended started (on <see cref="Scheduler"/>, outside the engine).</summary>
     public void RunAfterTurn()
     {
+        if (_changed is { } store)
+        {
+            _changed = null;
+            HoldResponseFor(store.PersistAsync());
+        }
+
         if (_afterTurn is { } starts)
         {
             _afterTurn = null;

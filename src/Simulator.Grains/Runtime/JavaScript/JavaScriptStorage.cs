@@ -104,8 +104,16 @@ internal sealed class JavaScriptStorage
     }
 
     // As the platform's output gate: the put resolves at once, and the response waits for the write.
-    private void Write(JavaScriptDurableObject owner, IReadOnlyList<KeyValuePair<string, string?>> changes) =>
-        _current()!.HoldResponseFor(owner.Store.WriteAsync(changes));
+    // The writes of one turn are stored together when it ends (the platform coalesces writes
+    // made without an await between them), outside the engine.
+    private void Write(JavaScriptDurableObject owner, List<KeyValuePair<string, string?>> changes)
+    {
+        if (changes.Count > 0)
+        {
+            owner.Store.Apply(changes);
+            _current()!.PersistAfterTurn(owner.Store);
+        }
+    }
 
     private static JavaScriptDurableObject? OwnerOf(JsValue storage) =>
         storage is ObjectInstance js && js.Get(StoreKey) is StoreObject store ? store.Owner : null;
