@@ -215,6 +215,9 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
                   missing: await outcome(() => s.get("nothing")),
                   many: await outcome(async () => Object.fromEntries(await s.get(["o", "nothing"]))),
                   rejectsNotThrows: (() => { try { s.put("k", cyclic).catch(() => {}); return "rejects"; } catch { return "throws"; } })(),
+                  tooLarge: await outcome(() => s.put("big", "é".repeat(70000))),
+                  large: await outcome(async () => { await s.put("large", "a".repeat(100000)); return (await s.get("large")).length; }),
+                  toJsonCalls: await (async () => { let n = 0; await s.put("t", { toJSON() { n++; return "x".repeat(50000); } }); return n; })(),
                   sawHeader: request.headers.get("x-probe"),
                 };
                 return new Response(JSON.stringify(result), { status: 202, headers: [["set-cookie", "a=1"], ["Set-Cookie", "b=2"], ["x-multi", "1"], ["X-Multi", "2"], ["content-type", "application/json"]] });
@@ -252,6 +255,9 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
         Assert.Equal("undefined", body.GetProperty("missing").GetString());
         Assert.Equal("""{"o":{"a":[1,"two"],"n":null}}""", body.GetProperty("many").GetString());
         Assert.Equal("rejects", body.GetProperty("rejectsNotThrows").GetString());
+        Assert.Equal("RangeError", body.GetProperty("tooLarge").GetString());
+        Assert.Equal("100000", body.GetProperty("large").GetString());
+        Assert.Equal(1, body.GetProperty("toJsonCalls").GetInt32());
         Assert.Equal("seen", body.GetProperty("sawHeader").GetString());
         Assert.Equal(string.Empty, body.GetProperty("undefinedBody").GetString());
         Assert.Equal("201,application/json", body.GetProperty("created").GetString());
@@ -286,6 +292,33 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
         Assert.Equal(names.Order(StringComparer.Ordinal), names);
         Assert.Equal("2, 3", result.Response.Headers.Single(h => h.Key == "x-a").Value);
         Assert.Equal(["c=1", "d=2"], result.Response.Headers.Where(h => h.Key == "set-cookie").Select(h => h.Value));
+    }
+
+    [Fact]
+    public async Task A_response_returned_at_once_is_read_after_its_microtasks_and_misuse_gets_a_javascript_error()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
+            import { DurableObject } from "cloudflare:workers";
+            export class Counter extends DurableObject { fetch() { return new Response("counted"); } }
+            export default {
+              fetch(request, env) {
+                const stub = env.COUNTER.get(env.COUNTER.idFromName("x"));
+                const { fetch } = stub;
+                const response = new Response(String(Object.create(Response.prototype).headers), { status: 201 });
+                fetch("https://x/").then(() => "accepted", (e) => e.name).then((outcome) => response.headers.set("x-detached", outcome));
+                queueMicrotask(() => response.headers.set("x-late", "set in a microtask"));
+                return response;
+              },
+            };
+            """, JavaScriptWorkers.CounterConfig));
+
+        var result = await worker.FetchAsync("/");
+
+        Assert.True(result.Response.Status == 201, result.Error + result.Response.Text);
+        Assert.Equal("undefined", result.Response.Text);
+        Assert.Equal("set in a microtask", result.Response.Headers.Single(h => h.Key == "x-late").Value);
+        Assert.Equal("TypeError", result.Response.Headers.Single(h => h.Key == "x-detached").Value);
     }
 
     [Fact]

@@ -74,7 +74,8 @@ internal sealed class JavaScriptEngine : IDisposable
         host.Set("newUniqueId", Function("newUniqueId", (_, _) => DurableObjectId.NewUnique()));
         host.Set("fetchObject", Function("fetchObject", (_, a) => FetchObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3))));
         host.Set("fetchService", Function("fetchService", (_, a) => FetchService(a.At(0).AsString(), a.At(1))));
-        host.Set("headers", Function("headers", (_, a) => _objects!.Headers(((HostHeaders)a.At(0)).Pairs)));
+        host.Set("headers", Function("headers", (_, a) => a.At(0) is HostHeaders pairs ? _objects!.Headers(pairs.Pairs)
+            : throw new JavaScriptException(_engine.Intrinsics.TypeError, "Illegal invocation: headers of an object that is not a Request or Response.")));
         _engine.SetValue("__host", host);
         _engine.Execute(Prelude.Source, "dosim:prelude");
         _dosim = _engine.GetValue("__dosim").AsObject();
@@ -203,6 +204,12 @@ internal sealed class JavaScriptEngine : IDisposable
             _engine.Constraints.Reset();
             run();
             _engine.Advanced.ProcessTasks();
+            if (invocation.Returned is { } returned)
+            {
+                invocation.Returned = null;
+                Settle(invocation, returned);
+                _engine.Advanced.ProcessTasks();
+            }
         }
         catch (Exception ex)
         {
@@ -247,13 +254,14 @@ internal sealed class JavaScriptEngine : IDisposable
     }
 
     // What the handler returned, settled: a promise (an async handler's) is followed with the
-    // original Promise.prototype.then, a Response is read now, and anything else (a thenable)
-    // goes through Promise.resolve as the platform's runtime does.
+    // original Promise.prototype.then; a Response (or a value that is not an object) is read when
+    // the microtasks queued before it have run, as through Promise.resolve; any other object (a
+    // thenable) goes through Promise.resolve itself.
     private void Await(JavaScriptInvocation invocation, JsValue result)
     {
-        if (!result.IsPromise() && !(result is ObjectInstance o && o.Get("then").IsCallable()))
+        if (!result.IsPromise() && (result is not ObjectInstance || _objects.IsResponse(result)))
         {
-            Settle(invocation, result);
+            invocation.Returned = result;
             return;
         }
 

@@ -24,6 +24,9 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     /// <summary>Host operations started and not yet resumed (changed only under the engine's gate).</summary>
     public int PendingOperations { get; set; }
 
+    /// <summary>What the handler returned at once (not a promise), read when its turn's microtasks have run.</summary>
+    public Jint.Native.JsValue? Returned { get; set; }
+
     /// <summary>Whether the call has its answer (published or not yet).</summary>
     public bool Settled { get; private set; }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using Jint;
 using Jint.Native;
 using Jint.Native.Json;
@@ -20,7 +21,8 @@ internal sealed class JavaScriptStorage
 {
     private static readonly JsString StoreKey = new("_store");
 
-    // The prelude's limits on the checks it skips: longer keys and values are measured in UTF-8 there.
+    // Keys and values this long or shorter are within the limits whatever their characters; the
+    // prelude measures longer keys in UTF-8, and Put measures longer values.
     private const int KeyCharsAlwaysValid = 682;
     private const int ValueCharsAlwaysValid = 43690;
 
@@ -30,6 +32,7 @@ internal sealed class JavaScriptStorage
     private readonly JsValue _promise;
     private readonly JsValue _resolve;
     private readonly JsValue _reject;
+    private readonly JsValue _rangeError;
     private readonly JsonParser _parser;
 
     public JavaScriptStorage(Engine engine, ObjectInstance dosim, Func<JavaScriptInvocation?> current)
@@ -39,6 +42,7 @@ internal sealed class JavaScriptStorage
         _promise = engine.GetValue("Promise");
         _resolve = _promise.Get("resolve");
         _reject = _promise.Get("reject");
+        _rangeError = engine.GetValue("RangeError");
         _parser = new JsonParser(engine);
 
         _methods = new JsObject(engine);
@@ -93,9 +97,16 @@ internal sealed class JavaScriptStorage
                 return _reject.Call(_promise, [ex.Error]);
             }
 
-            if (json is JsString text && text.Length <= ValueCharsAlwaysValid)
+            // A value JSON cannot hold goes to the prelude, which names the error (a DataCloneError).
+            if (json is JsString text)
             {
-                Write(owner, [new(key.ToString(), text.ToString())]);
+                var value = text.ToString();
+                if (value.Length > ValueCharsAlwaysValid && Encoding.UTF8.GetByteCount(value) > DurableObjectStorage.MaxValueBytes)
+                {
+                    return _reject.Call(_promise, [_engine.Construct(_rangeError, $"Values cannot be larger than {DurableObjectStorage.MaxValueBytes} bytes (the value for '{key}').")]);
+                }
+
+                Write(owner, [new(key.ToString(), value)]);
                 return _resolve.Call(_promise, [JsValue.Undefined]);
             }
         }

@@ -105,6 +105,9 @@ internal sealed class PreludeObjects
         return NewHeaders(map);
     }
 
+    /// <summary>Whether this is a Response of the prelude's own class (not a subclass).</summary>
+    public bool IsResponse(JsValue value) => value is ObjectInstance response && response.Prototype == _response;
+
     /// <summary>What a handler returned, as the host's response; a value that is not a Response throws the prelude's TypeError.</summary>
     public WorkerResponse ReadResponse(JsValue value)
     {

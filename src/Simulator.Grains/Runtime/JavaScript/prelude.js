@@ -270,7 +270,7 @@
     }
     get url() { return this._url; }
     get method() { return this._method; }
-    get headers() { if (this._headers === undefined) { this._headers = host.headers(this._pairs); this._pairs = null; } return this._headers; }
+    get headers() { if (this._headers === undefined && this._pairs != null) { this._headers = host.headers(this._pairs); this._pairs = null; } return this._headers; }
     get cf() { return this._cf; }
     get redirect() { return 'follow'; }
     get signal() { return undefined; }
@@ -303,7 +303,7 @@
     get status() { return this._status; }
     get statusText() { return this._statusText ?? ''; }
     get ok() { return this._status >= 200 && this._status < 300; }
-    get headers() { if (this._headers === undefined) { this._headers = host.headers(this._pairs); this._pairs = null; } return this._headers; }
+    get headers() { if (this._headers === undefined && this._pairs != null) { this._headers = host.headers(this._pairs); this._pairs = null; } return this._headers; }
     get redirected() { return false; }
     get type() { return 'default'; }
     get url() { return ''; }
@@ -403,7 +403,10 @@
   });
   class DurableObjectStub {
     constructor(className, id) { this._class = className; this.id = id; this.name = id.name; }
-    async fetch(input, init) { return host.fetchObject(this._class, String(this.id), this.id.name ?? null, toRequest(input, init)); }
+    async fetch(input, init) {
+      if (!(this instanceof DurableObjectStub)) throw new TypeError('Illegal invocation: call fetch() on the stub (stub.fetch(request)), not detached from it.');
+      return host.fetchObject(this._class, String(this.id), this.id.name ?? null, toRequest(input, init));
+    }
   }
   Object.setPrototypeOf(DurableObjectStub.prototype, refuseRpc);
   const stubFor = (className, id) => new DurableObjectStub(className, id);
