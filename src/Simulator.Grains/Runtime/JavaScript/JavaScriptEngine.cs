@@ -476,8 +476,7 @@ internal sealed class JavaScriptEngine : IDisposable
     {
         foreach (var level in new[] { "log", "info", "debug", "warn", "error", "trace" })
         {
-            var prelude = console.Get(level);
-            console.Set(level, Function(level, (self, a) => a.Length == 1 && a[0].IsString() ? Log(level, a[0].AsString()) : prelude.Call(self, a)));
+            PreludeObjects.Replace(console, level, 0, (self, a, prelude) => a.Length == 1 && a[0].IsString() ? Log(level, a[0].AsString()) : prelude.Call(self, a));
         }
     }
 }

@@ -4,7 +4,6 @@ using Jint.Native;
 using Jint.Native.Json;
 using Jint.Native.Object;
 using Jint.Runtime;
-using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
 using Simulator.Contracts;
 
@@ -64,8 +63,8 @@ internal sealed class JavaScriptStorage
         }));
 
         var prototype = dosim.Get("DurableObjectStorage").Get("prototype").AsObject();
-        Override(prototype, "get", Get);
-        Override(prototype, "put", Put);
+        PreludeObjects.Replace(prototype, "get", 1, Get);
+        PreludeObjects.Replace(prototype, "put", 2, Put);
     }
 
     /// <summary>The store object of one Durable Object's <c>ctx.storage</c>.</summary>
@@ -147,12 +146,6 @@ internal sealed class JavaScriptStorage
         }
 
         return owner;
-    }
-
-    private void Override(ObjectInstance prototype, string name, Func<JsValue, JsValue[], JsValue, JsValue> body)
-    {
-        var prelude = prototype.Get(name);
-        prototype.DefineOwnProperty(name, new PropertyDescriptor(new ClrFunction(_engine, name, (self, a) => body(self, a, prelude), 1), writable: true, enumerable: false, configurable: true));
     }
 
     private sealed class StoreObject(Engine engine, JavaScriptDurableObject owner) : ObjectInstance(engine)

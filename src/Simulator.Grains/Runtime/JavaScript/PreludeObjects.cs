@@ -51,9 +51,20 @@ internal sealed class PreludeObjects
         _jsonHeaders.PreventExtensions();
 
         // Response.json(data) and Response.json(data, { status }): the common answers of a Worker.
-        var response = dosim.Get("Response").AsObject();
-        var json = response.Get("json");
-        response.DefineOwnProperty("json", new PropertyDescriptor(new ClrFunction(engine, "json", (self, a) => Json(self, a, json), 1), writable: true, enumerable: false, configurable: true));
+        Replace(dosim.Get("Response").AsObject(), "json", 1, Json);
+    }
+
+    /// <summary>
+    /// Puts a host function in place of the prelude's function <paramref name="name"/> of
+    /// <paramref name="target"/>, with the same property attributes; the host function gets the
+    /// prelude's, for what it leaves to it.
+    /// </summary>
+    internal static void Replace(ObjectInstance target, string name, int length, Func<JsValue, JsValue[], JsValue, JsValue> body)
+    {
+        var property = target.GetOwnProperty(name);
+        var prelude = property.Value;
+        var host = new ClrFunction(target.Engine, name, (self, a) => body(self, a, prelude), length);
+        target.DefineOwnProperty(name, new PropertyDescriptor(host, property.Writable, property.Enumerable, property.Configurable));
     }
 
     /// <summary>The host's request, as the code sees it; its headers become a <c>Headers</c> only if the code reads them.</summary>
