@@ -228,7 +228,13 @@ internal sealed class PreludeObjects
             }
         }
 
-        return [.. grouped.SelectMany(g => g.Key == "set-cookie" ? g.Value.Select(v => new KeyValuePair<string, string>(g.Key, v)) : [new(g.Key, string.Join(", ", g.Value))])];
+        var listed = ImmutableArray.CreateBuilder<KeyValuePair<string, string>>(grouped.Count);
+        foreach (var (name, values) in grouped)
+        {
+            AddListed(listed, name, values);
+        }
+
+        return listed.ToImmutable();
     }
 
     private JsObject NewHeaders(JsMap map)
@@ -238,7 +244,7 @@ internal sealed class PreludeObjects
         return js;
     }
 
-    // As Headers' own iteration: names sorted, each set-cookie apart, other repeated values joined.
+    // As Headers' own iteration: names sorted, then each name's values listed (AddListed).
     private static ImmutableArray<KeyValuePair<string, string>> Pairs(JsMap map)
     {
         var names = new List<string>(map.Size);
@@ -256,20 +262,29 @@ internal sealed class PreludeObjects
             {
                 pairs.Add(new(name, list[0].AsString()));
             }
-            else if (name == "set-cookie")
-            {
-                for (var i = 0u; i < list.Length; i++)
-                {
-                    pairs.Add(new(name, list[i].AsString()));
-                }
-            }
             else
             {
-                pairs.Add(new(name, string.Join(", ", Enumerable.Range(0, (int)list.Length).Select(i => list[i].AsString()))));
+                AddListed(pairs, name, [.. Enumerable.Range(0, (int)list.Length).Select(i => list[i].AsString())]);
             }
         }
 
         return pairs.ToImmutable();
+    }
+
+    // A name's values as Headers lists them: each set-cookie apart, any other name's joined.
+    private static void AddListed(ImmutableArray<KeyValuePair<string, string>>.Builder pairs, string name, List<string> values)
+    {
+        if (name == "set-cookie")
+        {
+            foreach (var value in values)
+            {
+                pairs.Add(new(name, value));
+            }
+        }
+        else
+        {
+            pairs.Add(new(name, string.Join(", ", values)));
+        }
     }
 
     // Text that is valid UTF-8 is a string; anything else bytes (a Uint8Array).
