@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Simulator.Contracts;
+using Simulator.Core;
 
 namespace Simulator.Grains.Tests;
 
@@ -269,6 +270,73 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
         Assert.Equal("a=1;b=2", body.GetProperty("answerCookies").GetString());
         Assert.Equal(["a=1", "b=2"], result.Response.Headers.Where(h => h.Key == "set-cookie").Select(h => h.Value));
         Assert.Equal("1, 2", result.Response.Headers.Single(h => h.Key == "x-multi").Value);
+    }
+
+    [Fact]
+    public async Task Namespace_and_stub_calls_the_host_answers_itself_behave_as_the_preludes_code()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
+            import { DurableObject } from "cloudflare:workers";
+            export class Counter extends DurableObject {
+              async fetch(request) {
+                return Response.json({ name: this.ctx.id.name ?? null, id: this.ctx.id.toString(), url: request.url, method: request.method, probe: request.headers.get("x-probe") });
+              }
+            }
+            export default {
+              async fetch(request, env) {
+                const ns = env.COUNTER;
+                const { idFromName } = ns;
+                const a = ns.idFromName("n1"), b = idFromName("n1"), c = ns.idFromName(42);
+                const stub = ns.get(a);
+                const ask = async (p) => { try { return await (await p).json(); } catch (e) { return e.name; } };
+                const custom = ns.idFromName("n2");
+                custom.toString = () => ns.idFromName("n3").toString();
+                return Response.json({
+                  keys: Object.keys(ns).join(), frozen: Object.isFrozen(ns),
+                  sameId: a.toString() === b.toString() && a.equals(b), name: a.name, numberName: c.name,
+                  numberId: c.toString() === ns.idFromName("42").toString(),
+                  idClass: Object.getPrototypeOf(a) === Object.getPrototypeOf(ns.idFromString(a.toString())),
+                  stubName: stub.name, stubId: stub.id === a, stubKeys: Object.keys(stub).join(),
+                  promise: stub.fetch(request) instanceof Promise,
+                  direct: await ask(stub.fetch(request)),
+                  byUrl: await ask(stub.fetch("https://elsewhere.example/path?q=1")),
+                  withInit: await ask(stub.fetch(request, { method: "POST", body: "x" })),
+                  customToString: await ask(ns.get(custom).fetch(request)), n3: ns.idFromName("n3").toString(),
+                  noId: await ask(Promise.resolve().then(() => ns.get(undefined))),
+                  rpc: (() => { try { stub.hello(); return "called"; } catch (e) { return e.name; } })(),
+                });
+              },
+            };
+            """, JavaScriptWorkers.CounterConfig));
+
+        var result = await worker.FetchAsync("/asked", ("X-Probe", "seen"));
+
+        Assert.True(result.Response.Status == 200, result.Error + result.Response.Text);
+        var body = JsonDocument.Parse(result.Response.Text).RootElement;
+        Assert.Equal("idFromName,idFromString,newUniqueId,get,getByName,jurisdiction", body.GetProperty("keys").GetString());
+        Assert.True(body.GetProperty("frozen").GetBoolean());
+        Assert.True(body.GetProperty("sameId").GetBoolean());
+        Assert.Equal("n1", body.GetProperty("name").GetString());
+        Assert.Equal("42", body.GetProperty("numberName").GetString());
+        Assert.True(body.GetProperty("numberId").GetBoolean());
+        Assert.True(body.GetProperty("idClass").GetBoolean());
+        Assert.Equal("n1", body.GetProperty("stubName").GetString());
+        Assert.True(body.GetProperty("stubId").GetBoolean());
+        Assert.Equal("_class,id,name", body.GetProperty("stubKeys").GetString());
+        Assert.True(body.GetProperty("promise").GetBoolean());
+        var direct = body.GetProperty("direct");
+        Assert.Equal("n1", direct.GetProperty("name").GetString());
+        Assert.Equal(DurableObjectId.FromName("Counter", "n1"), direct.GetProperty("id").GetString());
+        Assert.EndsWith("/asked", direct.GetProperty("url").GetString());
+        Assert.Equal("seen", direct.GetProperty("probe").GetString());
+        Assert.Equal("https://elsewhere.example/path?q=1", body.GetProperty("byUrl").GetProperty("url").GetString());
+        Assert.Equal("POST", body.GetProperty("withInit").GetProperty("method").GetString());
+        var custom = body.GetProperty("customToString");
+        Assert.Equal(body.GetProperty("n3").GetString(), custom.GetProperty("id").GetString());
+        Assert.Equal("n2", custom.GetProperty("name").GetString());
+        Assert.Equal("TypeError", body.GetProperty("noId").GetString());
+        Assert.Equal("Error", body.GetProperty("rpc").GetString());
     }
 
     [Fact]

@@ -30,10 +30,11 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly JsValue _env;
     private readonly PreludeObjects _objects;
     private readonly JavaScriptStorage _storage;
+    private readonly JavaScriptBindings _bindings;
     private readonly JsValue _settle;
     private readonly JsValue _then;
     private readonly JsValue _makeState;
-    private readonly JsValue _executionContext;
+    private readonly ObjectInstance _executionContext;
     private readonly TimeProvider _time;
     private readonly IGrainFactory _grains;
     private readonly string _workerName;
@@ -72,6 +73,7 @@ internal sealed class JavaScriptEngine : IDisposable
         }));
         host.Set("idFromName", Function("idFromName", (_, a) => DurableObjectId.FromName(a.At(0).AsString(), a.At(1).AsString())));
         host.Set("newUniqueId", Function("newUniqueId", (_, _) => DurableObjectId.NewUnique()));
+        host.Set("namespace", Function("namespace", (_, a) => _bindings!.Namespace(a.At(0).AsString(), a.At(1).AsObject())));
         host.Set("fetchObject", Function("fetchObject", (_, a) => FetchObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3))));
         host.Set("fetchService", Function("fetchService", (_, a) => FetchService(a.At(0).AsString(), a.At(1))));
         host.Set("headers", Function("headers", (_, a) => a.At(0) is HostHeaders pairs ? _objects!.Headers(pairs.Pairs)
@@ -87,11 +89,12 @@ internal sealed class JavaScriptEngine : IDisposable
 
         _objects = new PreludeObjects(_engine, _dosim);
         _storage = new JavaScriptStorage(_engine, _dosim, () => _current);
+        _bindings = new JavaScriptBindings(_engine, _dosim, FetchObject);
         NativeConsole(_dosim.Get("console").AsObject());
         _settle = _engine.Evaluate("(value, ok, err) => Promise.resolve(value).then(ok, err)");
         _then = _engine.GetValue("Promise").Get("prototype").Get("then");
         _makeState = _dosim.Get("makeState");
-        _executionContext = _dosim.Get("executionContext");
+        _executionContext = _dosim.Get("ExecutionContext").Get("prototype").AsObject();
         try
         {
             _env = _engine.Invoke(_dosim.Get("makeEnv"), EnvSpec(version, code));
@@ -171,7 +174,7 @@ internal sealed class JavaScriptEngine : IDisposable
         _ = TurnAsync(invocation, () =>
         {
             var handler = _exports.Get("default");
-            var ctx = _engine.Invoke(_executionContext);
+            var ctx = new JsObject(_engine) { Prototype = _executionContext };
             var js = _objects.Request(request);
             // A default export that is a function is a class (WorkerEntrypoint); an object has fetch() itself.
             if (handler.IsCallable())
@@ -384,36 +387,21 @@ internal sealed class JavaScriptEngine : IDisposable
     private JsObject ParseUrl(string input, string? relativeTo)
     {
         // .NET takes "/path" for a file URI on Unix; the URL standard wants a scheme.
-        if (!HasScheme(relativeTo ?? input))
+        if (!UrlParts.HasScheme(relativeTo ?? input))
         {
             throw new JavaScriptException(_engine.Intrinsics.TypeError, $"Invalid URL: '{relativeTo ?? input}' has no scheme (e.g. https://).");
         }
 
-        Uri? uri;
-        if (relativeTo is null ? !Uri.TryCreate(input, UriKind.Absolute, out uri) : !(Uri.TryCreate(relativeTo, UriKind.Absolute, out var baseUri) && Uri.TryCreate(baseUri, input, out uri)))
+        if (!UrlParts.TryParse(input, relativeTo, out var url))
         {
             throw new JavaScriptException(_engine.Intrinsics.TypeError, $"Invalid URL: '{input}'{(relativeTo is null ? string.Empty : $" against '{relativeTo}'")}.");
         }
 
-        var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-        var (user, password) = colon < 0 ? (uri.UserInfo, string.Empty) : (uri.UserInfo[..colon], uri.UserInfo[(colon + 1)..]);
-        var port = uri.IsDefaultPort ? string.Empty : uri.Port.ToString(CultureInfo.InvariantCulture);
-        return JsObject.Create(_engine, UrlParts, [
-            uri.Scheme + ":", user, password, uri.IdnHost, port, uri.AbsolutePath,
-            uri.Query.Length > 1 ? uri.Query : string.Empty, uri.Fragment.Length > 1 ? uri.Fragment : string.Empty, uri.AbsoluteUri,
-        ]);
+        return JsObject.Create(_engine, UrlLayout, [url.Protocol, url.Username, url.Password, url.Hostname, url.Port, url.Pathname, url.Search, url.Hash, url.Href]);
     }
 
     // The parts of a parsed URL, as the prelude's URL reads them; one layout, so they share one shape.
-    private static readonly JsObjectLayout UrlParts = new("protocol", "username", "password", "hostname", "port", "pathname", "search", "hash", "href");
-
-    private static bool HasScheme(string url)
-    {
-        var colon = url.IndexOf(':', StringComparison.Ordinal);
-        return colon > 0 && char.IsAsciiLetter(url[0]) && url.AsSpan(0, colon).ContainsAnyExcept(SchemeChars) is false;
-    }
-
-    private static readonly System.Buffers.SearchValues<char> SchemeChars = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+    private static readonly JsObjectLayout UrlLayout = new("protocol", "username", "password", "hostname", "port", "pathname", "search", "hash", "href");
 
     private JsObject EnvSpec(WorkerVersion version, WorkerCode code)
     {

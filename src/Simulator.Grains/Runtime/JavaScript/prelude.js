@@ -422,7 +422,8 @@
     const env = {};
     for (const [k, v] of Object.entries(spec.vars)) env[k] = spec.json.includes(k) ? JSON.parse(v) : v;
     for (const [k, v] of Object.entries(spec.secrets)) env[k] = v;
-    for (const [k, cls] of Object.entries(spec.durableObjects)) env[k] = namespace(cls);
+    // The host answers the common calls of a namespace itself, and the prelude's own functions the rest.
+    for (const [k, cls] of Object.entries(spec.durableObjects)) env[k] = host.namespace(cls, namespace(cls));
     for (const [k, worker] of Object.entries(spec.services)) {
       env[k] = new Proxy({}, {
         get: (_, p) => {
@@ -493,7 +494,6 @@
     waitUntil(p) { Promise.resolve(p).catch(e => console.error('waitUntil:', e)); }
     passThroughOnException() {}
   }
-  const executionContext = () => new ExecutionContext();
 
   class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
   class WorkerEntrypoint { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
@@ -511,8 +511,8 @@
   // What the host uses (never user code: it is gone from globalThis once the modules load).
   globalThis.__dosim = {
     cloudflareWorkers: { DurableObject, WorkerEntrypoint },
-    makeEnv, makeState, executionContext,
-    Request, Response, Headers, DurableObjectStorage, console, wireRequest,
+    makeEnv, makeState,
+    Request, Response, Headers, DurableObjectStorage, DurableObjectId, DurableObjectStub, ExecutionContext, console, wireRequest,
     response: (r) => {
       if (!(r instanceof Response)) throw new TypeError(`The handler returned ${r === undefined ? 'undefined' : typeof r === 'object' ? (r?.constructor?.name ?? 'an object') : typeof r}, not a Response.`);
       const raw = r._raw();

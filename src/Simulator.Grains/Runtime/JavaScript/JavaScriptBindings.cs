@@ -1,0 +1,116 @@
+using Jint;
+using Jint.Native;
+using Jint.Native.Object;
+using Jint.Native.Symbol;
+using Jint.Runtime;
+using Jint.Runtime.Interop;
+using Simulator.Core;
+
+namespace Simulator.Grains.Runtime.JavaScript;
+
+/// <summary>
+/// The Worker's side of a Durable Object call as the host answers it: a namespace's
+/// <c>idFromName(name)</c> and <c>get(id)</c>, and a stub's <c>fetch(request)</c>, each building or
+/// reading the prelude's own objects (same prototypes and fields, see prelude.js) rather than
+/// running the prelude's JavaScript for them. Anything else (a name that is not a string, a stub
+/// fetch with init or a URL, an id or stub the code changed) goes to the prelude's functions.
+/// </summary>
+internal sealed class JavaScriptBindings
+{
+    private static readonly JsString ClassKey = new("_class");
+    private static readonly JsString IdKey = new("id");
+    private static readonly JsString NameKey = new("name");
+    private static readonly JsString HexKey = new("_hex");
+    private static readonly JsString ToStringKey = new("toString");
+
+    private readonly Engine _engine;
+    private readonly ObjectInstance _idPrototype;
+    private readonly ObjectInstance _stubPrototype;
+    private readonly ObjectInstance _requestPrototype;
+    private readonly JsValue _idToString;
+    private readonly JsValue _freeze;
+    private readonly JsValue _promise;
+    private readonly JsValue _reject;
+    private readonly Func<string, string, string?, JsValue, JsValue> _fetchObject;
+
+    // fetchObject: the host's call to an object (class, id, name, request), a promise of its response.
+    public JavaScriptBindings(Engine engine, ObjectInstance dosim, Func<string, string, string?, JsValue, JsValue> fetchObject)
+    {
+        (_engine, _fetchObject) = (engine, fetchObject);
+        _idPrototype = dosim.Get("DurableObjectId").Get("prototype").AsObject();
+        _stubPrototype = dosim.Get("DurableObjectStub").Get("prototype").AsObject();
+        _requestPrototype = dosim.Get("Request").Get("prototype").AsObject();
+        _idToString = _idPrototype.Get(ToStringKey);
+        // Read before the Worker's modules run, which could replace the globals.
+        _freeze = engine.Intrinsics.Object.Get("freeze");
+        _promise = engine.GetValue("Promise");
+        _reject = _promise.Get("reject");
+        PreludeObjects.Replace(_stubPrototype, "fetch", 2, Fetch);
+    }
+
+    /// <summary>
+    /// A namespace binding of <paramref name="className"/>: the prelude's own (<paramref name="prelude"/>),
+    /// its properties in the same order and frozen, with idFromName and get answered here first.
+    /// </summary>
+    public JsValue Namespace(string className, ObjectInstance prelude)
+    {
+        var binding = new JsObject(_engine);
+        foreach (var key in prelude.GetOwnPropertyKeys())
+        {
+            var original = prelude.Get(key);
+            binding.FastSetDataProperty(key.AsString(), key.AsString() switch
+            {
+                "idFromName" => new ClrFunction(_engine, "idFromName", (self, a) => a.At(0) is JsString name ? NewId(DurableObjectId.FromName(className, name.ToString()), name) : original.Call(self, a), 1),
+                "get" => new ClrFunction(_engine, "get", (self, a) => a.At(0) is ObjectInstance id ? NewStub(className, id) : original.Call(self, a), 1),
+                _ => original,
+            });
+        }
+
+        return _freeze.Call(JsValue.Undefined, [binding]);
+    }
+
+    // As `new DurableObjectId(hex, name)`.
+    private JsObject NewId(string hex, JsString name)
+    {
+        var id = new JsObject(_engine) { Prototype = _idPrototype };
+        id.FastSetDataProperty("_hex", hex);
+        id.FastSetDataProperty("name", name);
+        return id;
+    }
+
+    // As `new DurableObjectStub(className, id)`: its name is read from the id, as the constructor reads it.
+    private JsObject NewStub(string className, ObjectInstance id)
+    {
+        var name = id.Get(NameKey);
+        var stub = new JsObject(_engine) { Prototype = _stubPrototype };
+        stub.FastSetDataProperty("_class", className);
+        stub.FastSetDataProperty("id", id);
+        stub.FastSetDataProperty("name", name);
+        return stub;
+    }
+
+    // stub.fetch(request) with a Request the code has (the one it got, or one it made): the call
+    // the prelude's fetch makes, with its id as String(id) gives it.
+    private JsValue Fetch(JsValue self, JsValue[] arguments, JsValue prelude)
+    {
+        if (arguments.At(1).IsUndefined() && arguments.At(0) is ObjectInstance request && request.Prototype == _requestPrototype
+            && self is ObjectInstance stub && stub.Prototype == _stubPrototype
+            && stub.Get(ClassKey) is JsString className
+            && stub.Get(IdKey) is ObjectInstance id && id.Prototype == _idPrototype && id.Get(HexKey) is JsString hex
+            && id.Get(ToStringKey) == _idToString && id.Get(GlobalSymbolRegistry.ToPrimitive).IsUndefined()
+            && id.Get(NameKey) is var name && (name.IsString() || name.IsNull() || name.IsUndefined()))
+        {
+            try
+            {
+                return _fetchObject(className.ToString(), hex.ToString(), name.IsString() ? name.AsString() : null, request);
+            }
+            catch (JavaScriptException ex)
+            {
+                // fetch() is async: what reading the request throws rejects its promise.
+                return _reject.Call(_promise, [ex.Error]);
+            }
+        }
+
+        return prelude.Call(self, arguments);
+    }
+}
