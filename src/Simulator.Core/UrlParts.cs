@@ -118,9 +118,15 @@ public sealed record UrlParts(string Protocol, string Username, string Password,
     }
 
     // Labels of lower-case letters, digits and inner hyphens, the last starting with a letter (so
-    // never an IPv4 address, which Uri rewrites), none punycode (Uri checks and may rewrite those).
+    // never an IPv4 address, which Uri rewrites), none punycode (Uri checks and may rewrite those),
+    // and not "loopback", which Uri names localhost.
     private static bool IsHostName(ReadOnlySpan<char> host)
     {
+        if (host.SequenceEqual("loopback"))
+        {
+            return false;
+        }
+
         foreach (var range in host.Split('.'))
         {
             var label = host[range];

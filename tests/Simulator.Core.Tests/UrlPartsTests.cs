@@ -9,7 +9,7 @@ public sealed class UrlPartsTests
     // default ports, addresses, punycode, characters it escapes) mixed in.
     private static readonly Gen<string> Label = Gen.Frequency(
         (6, Gen.Select(Gen.Char["abcxyz"], Gen.Char["abcxyz019-"].Array[0, 6]).Select((first, rest) => first + new string(rest))),
-        (1, Gen.OneOfConst("localhost", "counter", "xn--bcher-kva", "Example", "127", "0x7f", "a-", "-a", string.Empty, "1a")));
+        (1, Gen.OneOfConst("localhost", "loopback", "counter", "xn--bcher-kva", "Example", "127", "0x7f", "a-", "-a", string.Empty, "1a")));
 
     private static readonly Gen<string> Host = Label.Array[1, 3].Select(labels => string.Join('.', labels));
 
@@ -63,6 +63,8 @@ public sealed class UrlPartsTests
     [InlineData("http://gw.localhost", false)]
     [InlineData("http://gw.localhost/a/../b", false)]
     [InlineData("http://GW.localhost/", false)]
+    [InlineData("http://loopback/x", false)]
+    [InlineData("http://loopback.example/x", true)]
     public void Urls_in_canonical_form_take_the_shortcut_and_the_rest_go_to_uri(string url, bool canonical)
     {
         Assert.Equal(canonical, UrlParts.TryParseCanonical(url, out _));

@@ -305,6 +305,11 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
                   customToString: await ask(ns.get(custom).fetch(request)), n3: ns.idFromName("n3").toString(),
                   noId: await ask(Promise.resolve().then(() => ns.get(undefined))),
                   rpc: (() => { try { stub.hello(); return "called"; } catch (e) { return e.name; } })(),
+                  getterThrows: (() => {
+                    const s = ns.get(ns.idFromName("a"));
+                    Object.defineProperty(s.id, "name", { get() { throw new Error("x"); } });
+                    try { s.fetch(request).catch(() => {}); return "rejects"; } catch { return "throws"; }
+                  })(),
                 });
               },
             };
@@ -337,6 +342,7 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
         Assert.Equal("n2", custom.GetProperty("name").GetString());
         Assert.Equal("TypeError", body.GetProperty("noId").GetString());
         Assert.Equal("Error", body.GetProperty("rpc").GetString());
+        Assert.Equal("rejects", body.GetProperty("getterThrows").GetString());
     }
 
     [Fact]

@@ -14,6 +14,9 @@ namespace Simulator.Grains.Runtime.JavaScript;
 /// reading the prelude's own objects (same prototypes and fields, see prelude.js) rather than
 /// running the prelude's JavaScript for them. Anything else (a name that is not a string, a stub
 /// fetch with init or a URL, an id or stub the code changed) goes to the prelude's functions.
+/// Ids and stubs get their fields as own data properties, as the constructors' assignments make
+/// them unless the code puts setters for those names on their prototypes; a stub's fetch reads
+/// the id once, where the prelude reads it twice (only a getter could tell).
 /// </summary>
 internal sealed class JavaScriptBindings
 {
@@ -90,25 +93,25 @@ internal sealed class JavaScriptBindings
     }
 
     // stub.fetch(request) with a Request the code has (the one it got, or one it made): the call
-    // the prelude's fetch makes, with its id as String(id) gives it.
+    // the prelude's fetch makes, with its id as String(id) gives it. As an async method does, what
+    // throws while the stub, its id and the request are read rejects the promise.
     private JsValue Fetch(JsValue self, JsValue[] arguments, JsValue prelude)
     {
-        if (arguments.At(1).IsUndefined() && arguments.At(0) is ObjectInstance request && request.Prototype == _requestPrototype
-            && self is ObjectInstance stub && stub.Prototype == _stubPrototype
-            && stub.Get(ClassKey) is JsString className
-            && stub.Get(IdKey) is ObjectInstance id && id.Prototype == _idPrototype && id.Get(HexKey) is JsString hex
-            && id.Get(ToStringKey) == _idToString && id.Get(GlobalSymbolRegistry.ToPrimitive).IsUndefined()
-            && id.Get(NameKey) is var name && (name.IsString() || name.IsNull() || name.IsUndefined()))
+        try
         {
-            try
+            if (arguments.At(1).IsUndefined() && arguments.At(0) is ObjectInstance request && request.Prototype == _requestPrototype
+                && self is ObjectInstance stub && stub.Prototype == _stubPrototype
+                && stub.Get(ClassKey) is JsString className
+                && stub.Get(IdKey) is ObjectInstance id && id.Prototype == _idPrototype && id.Get(HexKey) is JsString hex
+                && id.Get(ToStringKey) == _idToString && id.Get(GlobalSymbolRegistry.ToPrimitive).IsUndefined()
+                && id.Get(NameKey) is var name && (name.IsString() || name.IsNull() || name.IsUndefined()))
             {
                 return _fetchObject(className.ToString(), hex.ToString(), name.IsString() ? name.AsString() : null, request);
             }
-            catch (JavaScriptException ex)
-            {
-                // fetch() is async: what reading the request throws rejects its promise.
-                return _reject.Call(_promise, [ex.Error]);
-            }
+        }
+        catch (JavaScriptException ex)
+        {
+            return _reject.Call(_promise, [ex.Error]);
         }
 
         return prelude.Call(self, arguments);
