@@ -14,7 +14,9 @@ public sealed class JavaScriptSandboxTests(ClusterFixture fixture)
         { "deeply nested JSON", "export default { fetch() { return Response.json(JSON.parse('['.repeat(100000) + ']'.repeat(100000))); } };", "depth", "exception" },
         { "a memory bomb", "export default { fetch() { const a = []; while (true) a.push('x'.repeat(100000)); } };", "Worker exceeded memory limit", "exceededMemory" },
         { "a promise that never settles", "export default { fetch() { return new Promise(() => {}); } };", "will never generate a response", "exception" },
+        { "an async handler awaiting a promise that never settles", "export default { async fetch() { await new Promise(() => {}); return new Response('x'); } };", "will never generate a response", "exception" },
         { "a handler that returns no Response", "export default { fetch() { return 42; } };", "not a Response", "exception" },
+        { "an async handler that returns no Response", "export default { async fetch() { await 0; return 42; } };", "not a Response", "exception" },
         { "a runaway regular expression", "export default { fetch() { return new Response(String(/(a+)+$/.test('a'.repeat(40) + 'b'))); } };", "regular expression", "exceededCpu" },
     };
 

@@ -210,7 +210,7 @@ internal sealed class JavaScriptEngine : IDisposable
             if (invocation.Returned is { } returned)
             {
                 invocation.Returned = null;
-                Settle(invocation, returned);
+                SettleReturned(invocation, returned);
                 _engine.Advanced.ProcessTasks();
             }
         }
@@ -256,18 +256,56 @@ internal sealed class JavaScriptEngine : IDisposable
         }
     }
 
-    // What the handler returned, settled: a promise (an async handler's) is followed with the
-    // original Promise.prototype.then; a Response (or a value that is not an object) is read when
-    // the microtasks queued before it have run, as through Promise.resolve; any other object (a
-    // thenable) goes through Promise.resolve itself.
+    // What the handler returned is read when the turn's microtasks have run, as through
+    // Promise.resolve: a Response, a value that is not an object, or a promise (an async handler's).
+    // Any other object (a thenable) goes through Promise.resolve itself at once.
     private void Await(JavaScriptInvocation invocation, JsValue result)
     {
-        if (!result.IsPromise() && (result is not ObjectInstance || _objects.IsResponse(result)))
+        if (result.IsPromise() || result is not ObjectInstance || _objects.IsResponse(result))
         {
             invocation.Returned = result;
             return;
         }
 
+        Follow(invocation, result);
+    }
+
+    // A promise that has settled by the end of its first turn (an object's fetch that awaited only
+    // storage) is read at once, without the reaction and the two functions following it would cost;
+    // one still waiting for a host operation is followed with the original Promise.prototype.then.
+    private void SettleReturned(JavaScriptInvocation invocation, JsValue returned)
+    {
+        if (!returned.IsPromise())
+        {
+            Settle(invocation, returned);
+        }
+        else if (invocation.PendingOperations > 0)
+        {
+            Follow(invocation, returned);
+        }
+        else
+        {
+            try
+            {
+                Settle(invocation, returned.UnwrapIfPromise(Cancelled));
+            }
+            catch (PromiseRejectedException rejected)
+            {
+                invocation.Fail(FromJsError(rejected.RejectedValue));
+            }
+            catch (OperationCanceledException)
+            {
+                // Still pending with nothing that could settle it: the turn fails the call.
+            }
+        }
+    }
+
+    // Unwrapping with it reads a settled promise and never waits for a pending one.
+    private static readonly CancellationToken Cancelled = new(canceled: true);
+
+    // Settles the call when the promise (or thenable) does, in whichever turn that is.
+    private void Follow(JavaScriptInvocation invocation, JsValue result)
+    {
         var ok = Function("ok", (_, a) =>
         {
             Settle(invocation, a.At(0));
