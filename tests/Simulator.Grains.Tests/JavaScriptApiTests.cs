@@ -346,6 +346,58 @@ public sealed class JavaScriptApiTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Objects_the_host_makes_are_ordinary_objects_of_the_preludes_classes()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
+            import { DurableObject } from "cloudflare:workers";
+            export class Counter extends DurableObject {}
+            const fields = (o) => Reflect.ownKeys(o).map((k) => {
+              const d = Object.getOwnPropertyDescriptor(o, k);
+              return `${String(k)}:${+d.writable}${+d.enumerable}${+d.configurable}`;
+            }).join();
+            export default {
+              async fetch(request, env) {
+                const json = Response.json({ a: 1 });
+                const id = env.COUNTER.idFromName("x");
+                const stub = env.COUNTER.get(id);
+                const before = { request: fields(request), json: fields(json), id: fields(id), stub: fields(stub) };
+                const classes = request instanceof Request && json instanceof Response
+                  && Object.getPrototypeOf(request) === Request.prototype && Object.getPrototypeOf(json) === Response.prototype;
+                const probe = request.headers.get("x-probe");
+                request.extra = 1;
+                delete json._status;
+                Object.setPrototypeOf(id, null);
+                return Response.json({
+                  before, classes, probe, status: json.status, text: await json.text(),
+                  afterRequest: fields(request), afterJson: fields(json), idProto: Object.getPrototypeOf(id), stubId: stub.id === id,
+                });
+              },
+            };
+            """, JavaScriptWorkers.CounterConfig));
+
+        var result = await worker.FetchAsync("/made", ("X-Probe", "seen"));
+
+        Assert.True(result.Response.Status == 200, result.Error + result.Response.Text);
+        var body = JsonDocument.Parse(result.Response.Text).RootElement;
+        var before = body.GetProperty("before");
+        Assert.Equal("_body:111,_url:111,_method:111,_pairs:111", before.GetProperty("request").GetString());
+        Assert.Equal("_body:111,_status:111,_pairs:111", before.GetProperty("json").GetString());
+        Assert.Equal("_hex:111,name:111", before.GetProperty("id").GetString());
+        Assert.Equal("_class:111,id:111,name:111", before.GetProperty("stub").GetString());
+        Assert.True(body.GetProperty("classes").GetBoolean());
+        Assert.Equal("seen", body.GetProperty("probe").GetString());
+        // A field read or added later, or deleted, behaves as on any object (a Response without its status has none).
+        Assert.StartsWith("_body:111,_url:111,_method:111,_pairs:111,", body.GetProperty("afterRequest").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith(",extra:111", body.GetProperty("afterRequest").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("_status", body.GetProperty("afterJson").GetString(), StringComparison.Ordinal);
+        Assert.False(body.TryGetProperty("status", out _));
+        Assert.Equal("{\"a\":1}", body.GetProperty("text").GetString());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("idProto").ValueKind);
+        Assert.True(body.GetProperty("stubId").GetBoolean());
+    }
+
+    [Fact]
     public async Task An_answer_passed_on_unread_lists_its_headers_as_a_Headers_does()
     {
         var backend = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());

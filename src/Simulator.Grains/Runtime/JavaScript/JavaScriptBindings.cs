@@ -73,24 +73,18 @@ internal sealed class JavaScriptBindings
     }
 
     // As `new DurableObjectId(hex, name)`.
-    private JsObject NewId(string hex, JsString name)
-    {
-        var id = new JsObject(_engine) { Prototype = _idPrototype };
-        id.FastSetDataProperty("_hex", hex);
-        id.FastSetDataProperty("name", name);
-        return id;
-    }
+    private JsObject NewId(string hex, JsString name) => PreludeObjects.Make(_engine, IdLayout, _idPrototype, [hex, name]);
 
     // As `new DurableObjectStub(className, id)`: its name is read from the id, as the constructor reads it.
     private JsObject NewStub(string className, ObjectInstance id)
     {
         var name = id.Get(NameKey);
-        var stub = new JsObject(_engine) { Prototype = _stubPrototype };
-        stub.FastSetDataProperty("_class", className);
-        stub.FastSetDataProperty("id", id);
-        stub.FastSetDataProperty("name", name);
-        return stub;
+        return PreludeObjects.Make(_engine, StubLayout, _stubPrototype, [className, id, name]);
     }
+
+    // The constructors' fields, in their order (see PreludeObjects.Make).
+    private static readonly JsObjectLayout IdLayout = new("_hex", "name");
+    private static readonly JsObjectLayout StubLayout = new("_class", "id", "name");
 
     // stub.fetch(request) with a Request the code has (the one it got, or one it made): the call
     // the prelude's fetch makes, with its id as String(id) gives it. As an async method does, what

@@ -81,12 +81,7 @@ internal sealed class PreludeObjects
             }
         }
 
-        var js = new JsObject(_engine) { Prototype = _request };
-        js.FastSetDataProperty("_body", Body(request.Body));
-        js.FastSetDataProperty("_url", request.Url);
-        js.FastSetDataProperty("_method", request.Method);
-        js.FastSetDataProperty("_pairs", new HostHeaders(_engine, headers));
-        return js;
+        return Make(_engine, RequestLayout, _request, [Body(request.Body), request.Url, request.Method, new HostHeaders(_engine, headers)]);
     }
 
     /// <summary>
@@ -180,12 +175,20 @@ internal sealed class PreludeObjects
         return NewResponse(json.IsString() ? json : JsValue.Null, status, _jsonHeaders);
     }
 
-    private JsObject NewResponse(JsValue body, int status, HostHeaders headers)
+    private JsObject NewResponse(JsValue body, int status, HostHeaders headers) => Make(_engine, ResponseLayout, _response, [body, status, headers]);
+
+    // The fields of the host's objects, in the order the prelude's constructors assign them. An
+    // object made from a layout holds its fields in one shared hidden class, not a property
+    // dictionary of its own (a third of the bytes); it is then given its class's prototype, as
+    // Object.setPrototypeOf would, and stays an ordinary object (a field added later is added as usual).
+    private static readonly JsObjectLayout RequestLayout = new("_body", "_url", "_method", "_pairs");
+    private static readonly JsObjectLayout ResponseLayout = new("_body", "_status", "_pairs");
+    private static readonly JsObjectLayout HeadersLayout = new("_map");
+
+    internal static JsObject Make(Engine engine, JsObjectLayout layout, ObjectInstance prototype, ReadOnlySpan<JsValue?> fields)
     {
-        var js = new JsObject(_engine) { Prototype = _response };
-        js.FastSetDataProperty("_body", body);
-        js.FastSetDataProperty("_status", status);
-        js.FastSetDataProperty("_pairs", headers);
+        var js = JsObject.Create(engine, layout, fields);
+        js.Prototype = prototype;
         return js;
     }
 
@@ -237,12 +240,7 @@ internal sealed class PreludeObjects
         return listed.ToImmutable();
     }
 
-    private JsObject NewHeaders(JsMap map)
-    {
-        var js = new JsObject(_engine) { Prototype = _headers };
-        js.FastSetDataProperty("_map", map);
-        return js;
-    }
+    private JsObject NewHeaders(JsMap map) => Make(_engine, HeadersLayout, _headers, [map]);
 
     // As Headers' own iteration: names sorted, then each name's values listed (AddListed).
     private static ImmutableArray<KeyValuePair<string, string>> Pairs(JsMap map)
