@@ -10,7 +10,7 @@ namespace Simulator.Grains.Runtime.JavaScript;
 
 /// <summary>
 /// The Worker's side of a Durable Object call as the host answers it: a namespace's
-/// <c>idFromName(name)</c> and <c>get(id)</c>, and a stub's <c>fetch(request)</c>, each building or
+/// <c>idFromName(name)</c> and <c>get(id)</c>, a stub's <c>fetch(request)</c> and an id's <c>toString()</c>, each building or
 /// reading the prelude's own objects (same prototypes and fields, see prelude.js) rather than
 /// running the prelude's JavaScript for them. Anything else (a name that is not a string, a stub
 /// fetch with init or a URL, an id or stub the code changed) goes to the prelude's functions.
@@ -43,6 +43,8 @@ internal sealed class JavaScriptBindings
         _idPrototype = dosim.Get("DurableObjectId").Get("prototype").AsObject();
         _stubPrototype = dosim.Get("DurableObjectStub").Get("prototype").AsObject();
         _requestPrototype = dosim.Get("Request").Get("prototype").AsObject();
+        // An id's toString, the most called method of a Durable Object's code (String(id), `${id}`).
+        PreludeObjects.Replace(_idPrototype, "toString", 0, (self, arguments, prelude) => self is ObjectInstance id ? id.Get(HexKey) : prelude.Call(self, arguments));
         _idToString = _idPrototype.Get(ToStringKey);
         // Read before the Worker's modules run, which could replace the globals.
         _freeze = engine.Intrinsics.Object.Get("freeze");

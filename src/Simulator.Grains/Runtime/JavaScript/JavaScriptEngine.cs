@@ -39,6 +39,10 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly IGrainFactory _grains;
     private readonly string _workerName;
 
+    // The two kinds of first turn, made once rather than as a closure per call.
+    private readonly Action<JavaScriptInvocation> _runObjectFetch;
+    private readonly Action<JavaScriptInvocation> _runWorkerFetch;
+
     // The invocation whose turn is running (set and cleared under the gate).
     private JavaScriptInvocation? _current;
 
@@ -46,6 +50,7 @@ internal sealed class JavaScriptEngine : IDisposable
     {
         var code = version.Code ?? throw new ArgumentException("The version has no JavaScript.", nameof(version));
         (_time, _grains, _workerName) = (time, grains, workerName);
+        (_runObjectFetch, _runWorkerFetch) = (RunObjectFetch, RunWorkerFetch);
         var loader = new BundleModuleLoader(code.Modules);
         _engine = new Engine(options =>
         {
@@ -87,8 +92,9 @@ internal sealed class JavaScriptEngine : IDisposable
             export class RpcTarget { constructor() { throw new Error('RpcTarget (JS RPC) is not simulated by dosim: use fetch().'); } }
             """);
 
-        _objects = new PreludeObjects(_engine, _dosim);
-        _storage = new JavaScriptStorage(_engine, _dosim, () => _current);
+        var json = new HostJson(_engine);
+        _objects = new PreludeObjects(_engine, _dosim, json);
+        _storage = new JavaScriptStorage(_engine, _dosim, json, () => _current);
         _bindings = new JavaScriptBindings(_engine, _dosim, FetchObject);
         NativeConsole(_dosim.Get("console").AsObject());
         _settle = _engine.Evaluate("(value, ok, err) => Promise.resolve(value).then(ok, err)");
@@ -132,20 +138,26 @@ internal sealed class JavaScriptEngine : IDisposable
     /// </summary>
     public Task<WorkerResponse> FetchObjectAsync(JavaScriptDurableObject target, WorkerRequest request)
     {
-        var invocation = new JavaScriptInvocation(target.Context, TaskScheduler.Current) { Owner = target };
-        _ = TurnAsync(invocation, () =>
-        {
-            var instance = target.Instance ??= Construct(target);
-            var fetch = instance.Get("fetch");
-            if (!fetch.IsCallable())
-            {
-                throw new ScriptException($"Durable Object class {target.ClassName} has no fetch() method: add `async fetch(request) {{ … }}` (JS RPC methods are not simulated).");
-            }
-
-            Await(invocation, _engine.Invoke(fetch, instance, [_objects.Request(request)]));
-        });
+        var invocation = new JavaScriptInvocation(target.Context, TaskScheduler.Current) { Owner = target, Request = request };
+        _ = TurnAsync(invocation, _runObjectFetch);
         return invocation.GatedResponseAsync();
     }
+
+    private void RunObjectFetch(JavaScriptInvocation invocation)
+    {
+        var target = invocation.Owner!;
+        var instance = target.Instance ??= Construct(target);
+        var fetch = instance.Get(FetchKey);
+        if (!fetch.IsCallable())
+        {
+            throw new ScriptException($"Durable Object class {target.ClassName} has no fetch() method: add `async fetch(request) {{ … }}` (JS RPC methods are not simulated).");
+        }
+
+        Await(invocation, _engine.Call(fetch, instance, [_objects.Request(invocation.Request!)]));
+    }
+
+    private static readonly JsString FetchKey = new("fetch");
+    private static readonly JsString DefaultKey = new("default");
 
     private ObjectInstance Construct(JavaScriptDurableObject target)
     {
@@ -170,26 +182,28 @@ internal sealed class JavaScriptEngine : IDisposable
     /// <summary>Runs the Worker's default export: <c>export default { fetch }</c> or a <c>WorkerEntrypoint</c> class.</summary>
     public Task<WorkerResponse> FetchWorkerAsync(WorkerRequest request, InvocationContext context)
     {
-        var invocation = new JavaScriptInvocation(context, TaskScheduler.Current);
-        _ = TurnAsync(invocation, () =>
-        {
-            var handler = _exports.Get("default");
-            var ctx = new JsObject(_engine) { Prototype = _executionContext };
-            var js = _objects.Request(request);
-            // A default export that is a function is a class (WorkerEntrypoint); an object has fetch() itself.
-            if (handler.IsCallable())
-            {
-                var entrypoint = _engine.Construct(handler, ctx, _env);
-                var fetch = entrypoint.Get("fetch");
-                Await(invocation, fetch.IsCallable() ? _engine.Invoke(fetch, entrypoint, [js]) : throw NoFetch());
-            }
-            else
-            {
-                var fetch = handler.IsObject() ? handler.Get("fetch") : JsValue.Undefined;
-                Await(invocation, fetch.IsCallable() ? _engine.Invoke(fetch, handler, [js, _env, ctx]) : throw NoFetch());
-            }
-        });
+        var invocation = new JavaScriptInvocation(context, TaskScheduler.Current) { Request = request };
+        _ = TurnAsync(invocation, _runWorkerFetch);
         return invocation.Response;
+    }
+
+    private void RunWorkerFetch(JavaScriptInvocation invocation)
+    {
+        var handler = _exports.Get(DefaultKey);
+        var ctx = new JsObject(_engine) { Prototype = _executionContext };
+        var js = _objects.Request(invocation.Request!);
+        // A default export that is a function is a class (WorkerEntrypoint); an object has fetch() itself.
+        if (handler.IsCallable())
+        {
+            var entrypoint = _engine.Construct(handler, ctx, _env);
+            var fetch = entrypoint.Get(FetchKey);
+            Await(invocation, fetch.IsCallable() ? _engine.Call(fetch, entrypoint, [js]) : throw NoFetch());
+        }
+        else
+        {
+            var fetch = handler.IsObject() ? handler.Get(FetchKey) : JsValue.Undefined;
+            Await(invocation, fetch.IsCallable() ? _engine.Call(fetch, handler, [js, _env, ctx]) : throw NoFetch());
+        }
     }
 
     private static ScriptException NoFetch() =>
@@ -198,14 +212,14 @@ internal sealed class JavaScriptEngine : IDisposable
     // One turn: the JS and the microtasks it queues, holding the gate; then, if the invocation has
     // nothing left that could settle it, it never will. The gate is awaited, never blocked on: a
     // call that finds the engine busy yields its thread and resumes on its own grain's scheduler.
-    internal async Task TurnAsync(JavaScriptInvocation invocation, Action run)
+    internal async Task TurnAsync(JavaScriptInvocation invocation, Action<JavaScriptInvocation> run)
     {
         await _gate.WaitAsync();
         try
         {
             _current = invocation;
             _engine.Constraints.Reset();
-            run();
+            run(invocation);
             _engine.Advanced.ProcessTasks();
             if (invocation.Returned is { } returned)
             {
@@ -371,7 +385,7 @@ internal sealed class JavaScriptEngine : IDisposable
             }
 
             task.ContinueWith(
-                done => TurnAsync(invocation, () =>
+                done => TurnAsync(invocation, _ =>
                 {
                     invocation.PendingOperations--;
                     if (done.IsCompletedSuccessfully)

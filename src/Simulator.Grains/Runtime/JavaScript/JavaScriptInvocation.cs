@@ -17,6 +17,9 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     /// <summary>The Durable Object the call runs on; null for a Worker's fetch.</summary>
     public JavaScriptDurableObject? Owner { get; init; }
 
+    /// <summary>The request its first turn hands to the handler.</summary>
+    public WorkerRequest? Request { get; init; }
+
     public InvocationContext Context { get; } = context;
 
     public TaskScheduler Scheduler { get; } = scheduler;
@@ -112,7 +115,11 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
         try
         {
             var response = await _response.Task;
-            if (_writes is { } writes)
+            if (_writes is [var write])
+            {
+                await write;
+            }
+            else if (_writes is { } writes)
             {
                 await Task.WhenAll(writes);
             }

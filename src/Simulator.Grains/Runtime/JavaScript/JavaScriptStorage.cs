@@ -33,10 +33,11 @@ internal sealed class JavaScriptStorage
     private readonly JsValue _reject;
     private readonly JsValue _rangeError;
     private readonly JsonParser _parser;
+    private readonly HostJson _json;
 
-    public JavaScriptStorage(Engine engine, ObjectInstance dosim, Func<JavaScriptInvocation?> current)
+    public JavaScriptStorage(Engine engine, ObjectInstance dosim, HostJson json, Func<JavaScriptInvocation?> current)
     {
-        (_engine, _current) = (engine, current);
+        (_engine, _json, _current) = (engine, json, current);
         // Read before the Worker's modules run, which could replace the global.
         _promise = engine.GetValue("Promise");
         _resolve = _promise.Get("resolve");
@@ -88,7 +89,7 @@ internal sealed class JavaScriptStorage
             JsValue json;
             try
             {
-                json = new JsonSerializer(_engine).Serialize(arguments.At(1));
+                json = _json.Serialize(arguments.At(1));
             }
             catch (JavaScriptException ex)
             {

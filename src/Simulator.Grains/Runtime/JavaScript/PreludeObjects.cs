@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Text;
 using Jint;
 using Jint.Native;
-using Jint.Native.Json;
 using Jint.Native.Object;
 using Jint.Runtime;
 using Jint.Runtime.Descriptors;
@@ -37,10 +36,11 @@ internal sealed class PreludeObjects
     private readonly JsValue _toResponse;
     private readonly JsValue _wireRequest;
     private readonly HostHeaders _jsonHeaders;
+    private readonly HostJson _json;
 
-    public PreludeObjects(Engine engine, ObjectInstance dosim)
+    public PreludeObjects(Engine engine, ObjectInstance dosim, HostJson json)
     {
-        _engine = engine;
+        (_engine, _json) = (engine, json);
         _request = dosim.Get("Request").Get("prototype").AsObject();
         _response = dosim.Get("Response").Get("prototype").AsObject();
         _headers = dosim.Get("Headers").Get("prototype").AsObject();
@@ -171,7 +171,7 @@ internal sealed class PreludeObjects
             return prelude.Call(self, arguments);
         }
 
-        var json = new JsonSerializer(_engine).Serialize(arguments.At(0));
+        var json = _json.Serialize(arguments.At(0));
         return NewResponse(json.IsString() ? json : JsValue.Null, status, _jsonHeaders);
     }
 
@@ -209,7 +209,7 @@ internal sealed class PreludeObjects
         var normal = true;
         for (var i = 0; i < pairs.Length && normal; i++)
         {
-            normal = !pairs[i].Key.Any(char.IsAsciiLetterUpper) && (i == 0 || string.CompareOrdinal(pairs[i - 1].Key, pairs[i].Key) < 0);
+            normal = !pairs[i].Key.AsSpan().ContainsAnyInRange('A', 'Z') && (i == 0 || string.CompareOrdinal(pairs[i - 1].Key, pairs[i].Key) < 0);
         }
 
         if (normal)
