@@ -4,6 +4,7 @@ using Simulator.Contracts;
 using Simulator.Core;
 using Simulator.Grains.Runtime;
 using Simulator.Grains.Runtime.JavaScript;
+using Simulator.Workers;
 
 namespace Simulator.Benchmarks.Harness;
 
@@ -12,38 +13,18 @@ namespace Simulator.Benchmarks.Harness;
 /// (examples/counter) on one object, and the same fetch on a new instance each time, whose
 /// difference is what building an instance at a reset costs. It isolates what the interpreter
 /// does per call from the cluster's own work, which the --javascript harness measures with it.
+/// With --variants, it compares versions of a Worker's code instead (CompareAsync).
 /// </summary>
 public static class EngineHarness
 {
     public static async Task RunAsync(int calls, int rounds)
     {
-        var draft = JavaScriptHarness.ExampleCounter().Draft("A");
-        var version = new WorkerVersion { Id = Guid.NewGuid(), Number = 1, CreatedOn = DateTimeOffset.UtcNow, Script = draft.Script, Code = draft.Code, Source = VersionSource.Upload, Vars = draft.Vars, DurableObjectClasses = draft.DurableObjectClasses };
-        using var engine = new JavaScriptEngine(version, "enginebench", new JavaScriptLimits(), DispatchProxy.Create<IGrainFactory, NoGrains>(), TimeProvider.System);
+        using var engine = NewEngine(JavaScriptHarness.ExampleCounter());
         var store = new MemoryStore();
         var context = new InvocationContext(null, TimeProvider.System);
-        var request = WorkerRequest.Get("https://bench.localhost/t");
         JavaScriptDurableObject NewObject() => new(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", store, 0, context);
         var warm = NewObject();
-
-        async Task<(double Micros, long Bytes)> Measure(Func<JavaScriptDurableObject> target)
-        {
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < calls; i++)
-            {
-                var response = await target().FetchAsync(request);
-                if (response.Status != 200)
-                {
-                    throw new InvalidOperationException($"The counter answered {response.Status}.");
-                }
-
-                // As the object's grain does after each call: its trace event takes the console's lines.
-                context.Console.Drain();
-            }
-
-            return (clock.Elapsed.TotalMicroseconds / calls, (GC.GetAllocatedBytesForCurrentThread() - before) / calls);
-        }
+        Task<(double Micros, long Bytes)> Measure(Func<JavaScriptDurableObject> target) => MeasureAsync(target, context, calls);
 
         await Measure(() => warm);
         await Measure(NewObject);
@@ -75,6 +56,88 @@ public static class EngineHarness
         fresh.Sort();
         var (s, f) = (LoadHarness.Median(same), LoadHarness.Median(fresh));
         Console.WriteLine($"JavaScript counter fetch on one thread, no Orleans: {s:0.0} µs median; building the instance at a reset adds {f - s:0.0} µs (target 20 µs or less)");
+    }
+
+    /// <summary>
+    /// Variants of a Worker (directories with an index.js exporting a Durable Object class
+    /// <c>Counter</c>, and a wrangler.toml), each on an engine of its own in this process, in
+    /// alternating rounds: what one line of a Durable Object's fetch costs, within one run.
+    /// </summary>
+    public static async Task CompareAsync(IReadOnlyList<string> directories, int calls, int rounds)
+    {
+        var context = new InvocationContext(null, TimeProvider.System);
+        var variants = directories.Select(dir =>
+        {
+            var project = WorkerProject.Load([Path.Combine(dir, "index.js")], Path.Combine(dir, "wrangler.toml"));
+            var engine = NewEngine(project);
+            return (Name: Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), Engine: engine,
+                Object: new JavaScriptDurableObject(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", new MemoryStore(), 0, context));
+        }).ToList();
+        try
+        {
+            var times = variants.ToDictionary(v => v.Name, _ => new List<double>());
+            var bytes = new Dictionary<string, long>();
+            // Round 0 warms every variant up and is not counted.
+            for (var round = 0; round <= rounds; round++)
+            {
+                foreach (var variant in round % 2 == 0 ? variants : Enumerable.Reverse(variants))
+                {
+                    var (micros, allocated) = await MeasureAsync(() => variant.Object, context, calls);
+                    if (round > 0)
+                    {
+                        times[variant.Name].Add(micros);
+                        bytes[variant.Name] = allocated;
+                    }
+                }
+            }
+
+            var baseline = Median(times[variants[0].Name]);
+            foreach (var (name, list) in times)
+            {
+                Console.WriteLine($"  {name}: {Median(list):0.00} µs median (fastest round {list.Min():0.00}), {bytes[name]:N0} B; {Median(list) - baseline:+0.00;-0.00;0.00} µs against {variants[0].Name}");
+            }
+        }
+        finally
+        {
+            foreach (var variant in variants)
+            {
+                variant.Engine.Dispose();
+            }
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return LoadHarness.Median(values);
+    }
+
+    private static JavaScriptEngine NewEngine(WorkerProject project)
+    {
+        var draft = project.Draft("A");
+        var version = new WorkerVersion { Id = Guid.NewGuid(), Number = 1, CreatedOn = DateTimeOffset.UtcNow, Script = draft.Script, Code = draft.Code, Source = VersionSource.Upload, Vars = draft.Vars, DurableObjectClasses = draft.DurableObjectClasses };
+        return new JavaScriptEngine(version, "enginebench", new JavaScriptLimits(), DispatchProxy.Create<IGrainFactory, NoGrains>(), TimeProvider.System);
+    }
+
+    // Calls of the object's fetch in a row: µs and bytes allocated per call.
+    private static async Task<(double Micros, long Bytes)> MeasureAsync(Func<JavaScriptDurableObject> target, InvocationContext context, int calls)
+    {
+        var request = WorkerRequest.Get("https://bench.localhost/t");
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < calls; i++)
+        {
+            var response = await target().FetchAsync(request);
+            if (response.Status != 200)
+            {
+                throw new InvalidOperationException($"The counter answered {response.Status}.");
+            }
+
+            // As the object's grain does after each call: its trace event takes the console's lines.
+            context.Console.Drain();
+        }
+
+        return (clock.Elapsed.TotalMicroseconds / calls, (GC.GetAllocatedBytesForCurrentThread() - before) / calls);
     }
 
     private sealed class MemoryStore : IDurableObjectStore

@@ -41,6 +41,20 @@ public static class LoadHarness
 
         if (args.Contains("--javascript-engine"))
         {
+            if (Array.IndexOf(args, "--variants") is var at and >= 0)
+            {
+                var directories = at + 1 < args.Length ? args[at + 1].Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+                var missing = directories.FirstOrDefault(d => !File.Exists(Path.Combine(d, "index.js")) || !File.Exists(Path.Combine(d, "wrangler.toml")));
+                if (directories.Length == 0 || missing is not null)
+                {
+                    await Console.Error.WriteLineAsync($"--variants takes directories separated by commas, each with an index.js and a wrangler.toml{(missing is null ? "" : $" ('{missing}' has not both)")}: e.g. --variants examples/counter,/tmp/counter-without-log");
+                    return 2;
+                }
+
+                await EngineHarness.CompareAsync(directories, Option(args, "--calls", 20_000), rounds);
+                return 0;
+            }
+
             await EngineHarness.RunAsync(Option(args, "--calls", 20_000), rounds);
             return 0;
         }
