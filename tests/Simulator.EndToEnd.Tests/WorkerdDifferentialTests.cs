@@ -18,7 +18,7 @@ public sealed class WorkerdDifferentialTests
         ("GET", "/list/lister", null, null),
         ("GET", "/echo?a=1&b=two&b=three", null, "hello"), ("POST", "/echo", "posted body é", null),
         ("POST", "/bytes", "\u0000\u0001\u00fe binary", null),
-        ("GET", "/redirect", null, null), ("GET", "/status", null, null), ("GET", "/apis", null, null), ("GET", "/nowhere", null, null),
+        ("GET", "/redirect", null, null), ("GET", "/status", null, null), ("GET", "/late", null, null), ("GET", "/apis", null, null), ("GET", "/nowhere", null, null),
     ];
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class JavaScriptSandboxTests(ClusterFixture fixture)
         { "a promise that never settles", "export default { fetch() { return new Promise(() => {}); } };", "will never generate a response", "exception" },
         { "an async handler awaiting a promise that never settles", "export default { async fetch() { await new Promise(() => {}); return new Response('x'); } };", "will never generate a response", "exception" },
         { "a handler that returns no Response", "export default { fetch() { return 42; } };", "not a Response", "exception" },
+        { "an async handler that throws an object without a prototype", "export default { async fetch() { await 0; throw Object.assign(Object.create(null), { name: 'HttpError', message: 'boom' }); } };", "HttpError: boom", "exception" },
         { "an async handler that returns no Response", "export default { async fetch() { await 0; return 42; } };", "not a Response", "exception" },
         { "a runaway regular expression", "export default { fetch() { return new Response(String(/(a+)+$/.test('a'.repeat(40) + 'b'))); } };", "regular expression", "exceededCpu" },
     };

@@ -61,6 +61,12 @@ export default {
         return Response.redirect("https://example.com/elsewhere?x=1", 307);
       case "status":
         return new Response("gone fishing\n", { status: 404, headers: { "x-reason": "fishing" } });
+      case "late": {
+        // A header set by microtasks still running when the handler returns.
+        const response = new Response("late\n", { status: 202 });
+        (async () => { await null; await null; response.headers.set("x-reason", "set after return"); })();
+        return response;
+      }
       case "apis": {
         const encoded = new TextEncoder().encode("héllo, wörld €");
         return Response.json({
@@ -77,7 +83,7 @@ export default {
         });
       }
       default:
-        return new Response("routes: /count/<name>, /list/<name>, /echo, /bytes, /redirect, /status, /apis\n", { status: 400 });
+        return new Response("routes: /count/<name>, /list/<name>, /echo, /bytes, /redirect, /status, /late, /apis\n", { status: 400 });
     }
   },
 };

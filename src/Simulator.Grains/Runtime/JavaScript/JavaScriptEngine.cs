@@ -145,7 +145,8 @@ internal sealed class JavaScriptEngine : IDisposable
 
     private void RunObjectFetch(JavaScriptInvocation invocation)
     {
-        var target = invocation.Owner!;
+        var (target, request) = (invocation.Owner!, invocation.Request!);
+        invocation.Request = null;
         var instance = target.Instance ??= Construct(target);
         var fetch = instance.Get(FetchKey);
         if (!fetch.IsCallable())
@@ -153,7 +154,7 @@ internal sealed class JavaScriptEngine : IDisposable
             throw new ScriptException($"Durable Object class {target.ClassName} has no fetch() method: add `async fetch(request) {{ … }}` (JS RPC methods are not simulated).");
         }
 
-        Await(invocation, _engine.Call(fetch, instance, [_objects.Request(invocation.Request!)]));
+        Await(invocation, _engine.Call(fetch, instance, [_objects.Request(request)]));
     }
 
     private static readonly JsString FetchKey = new("fetch");
@@ -189,9 +190,10 @@ internal sealed class JavaScriptEngine : IDisposable
 
     private void RunWorkerFetch(JavaScriptInvocation invocation)
     {
+        var js = _objects.Request(invocation.Request!);
+        invocation.Request = null;
         var handler = _exports.Get(DefaultKey);
         var ctx = new JsObject(_engine) { Prototype = _executionContext };
-        var js = _objects.Request(invocation.Request!);
         // A default export that is a function is a class (WorkerEntrypoint); an object has fetch() itself.
         if (handler.IsCallable())
         {
@@ -270,9 +272,9 @@ internal sealed class JavaScriptEngine : IDisposable
         }
     }
 
-    // What the handler returned is read when the turn's microtasks have run, as through
-    // Promise.resolve: a Response, a value that is not an object, or a promise (an async handler's).
-    // Any other object (a thenable) goes through Promise.resolve itself at once.
+    // What the handler returned is read once the turn's microtasks have run, as the platform's
+    // runtime takes it from its event loop: a Response, a value that is not an object, or a promise
+    // (an async handler's). Any other object (a thenable) goes through Promise.resolve at once.
     private void Await(JavaScriptInvocation invocation, JsValue result)
     {
         if (result.IsPromise() || result is not ObjectInstance || _objects.IsResponse(result))
@@ -284,9 +286,10 @@ internal sealed class JavaScriptEngine : IDisposable
         Follow(invocation, result);
     }
 
-    // A promise that has settled by the end of its first turn (an object's fetch that awaited only
-    // storage) is read at once, without the reaction and the two functions following it would cost;
-    // one still waiting for a host operation is followed with the original Promise.prototype.then.
+    // A promise fulfilled by the end of its first turn (an object's fetch that awaited only
+    // storage) is read at once, without the reaction and the two functions following it would cost.
+    // One still waiting for a host operation, and a rejected one, are followed with the original
+    // Promise.prototype.then, whose rejection handler reads the reason as it is.
     private void SettleReturned(JavaScriptInvocation invocation, JsValue returned)
     {
         if (!returned.IsPromise())
@@ -303,9 +306,10 @@ internal sealed class JavaScriptEngine : IDisposable
             {
                 Settle(invocation, returned.UnwrapIfPromise(Cancelled));
             }
-            catch (PromiseRejectedException rejected)
+            catch (Exception ex) when (ex is PromiseRejectedException or JavaScriptException)
             {
-                invocation.Fail(FromJsError(rejected.RejectedValue));
+                // Rejected (Jint's exception turns the reason into a string, which may itself throw).
+                Follow(invocation, returned);
             }
             catch (OperationCanceledException)
             {

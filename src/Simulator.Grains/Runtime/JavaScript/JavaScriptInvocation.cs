@@ -17,8 +17,8 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     /// <summary>The Durable Object the call runs on; null for a Worker's fetch.</summary>
     public JavaScriptDurableObject? Owner { get; init; }
 
-    /// <summary>The request its first turn hands to the handler.</summary>
-    public WorkerRequest? Request { get; init; }
+    /// <summary>The request its first turn hands to the handler (then let go of).</summary>
+    public WorkerRequest? Request { get; set; }
 
     public InvocationContext Context { get; } = context;
 

@@ -63,7 +63,8 @@ internal sealed class PreludeObjects
     {
         var property = target.GetOwnProperty(name);
         var prelude = property.Value;
-        var host = new ClrFunction(target.Engine, name, (self, a) => body(self, a, prelude), length);
+        // Its length is configurable, as a class method's is.
+        var host = new ClrFunction(target.Engine, name, (self, a) => body(self, a, prelude), length, PropertyFlag.Configurable);
         target.DefineOwnProperty(name, new PropertyDescriptor(host, property.Writable, property.Enumerable, property.Configurable));
     }
 
