@@ -81,3 +81,29 @@ public sealed class WorkerNotDeployedException : Exception
     {
     }
 }
+
+/// <summary>
+/// The platform's error for a call through a stub that was connected to an object before the
+/// object reset: the stub is broken; a new stub reaches the new code.
+/// </summary>
+[GenerateSerializer, Alias("dosim.DurableObjectStubBrokenException")]
+public sealed class DurableObjectStubBrokenException : Exception
+{
+    /// <summary>The platform's exact message.</summary>
+    public const string PlatformMessage = "Durable Object connection closed because the object was reset.";
+
+    public DurableObjectStubBrokenException()
+        : base(PlatformMessage)
+    {
+    }
+
+    public DurableObjectStubBrokenException(string message)
+        : base(message)
+    {
+    }
+
+    public DurableObjectStubBrokenException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -92,6 +92,10 @@ public interface IDurableObjectGrain : IGrainWithStringKey
     [Alias("Fetch")]
     Task<DurableObjectAnswer> Fetch(WorkerRequest request);
 
+    /// <summary>A JS RPC call: a method of the object's class, or one of its getters read.</summary>
+    [Alias("Invoke")]
+    Task<RpcAnswer> Invoke(RpcCall rpc);
+
     /// <summary>Re-reads this silo's copy of the deployment and resets at once if the object's version changed.</summary>
     [Alias("Refresh"), AlwaysInterleave]
     Task Refresh();

@@ -14,7 +14,7 @@ public sealed record TraceEvent
     [Id(1)] public required TraceScriptVersion ScriptVersion { get; init; }
     [Id(2)] public required long EventTimestampMs { get; init; }
 
-    /// <summary>"fetch" for a Worker invocation or a Durable Object request.</summary>
+    /// <summary>"fetch" for a Worker invocation or a Durable Object request, "rpc" for a JS RPC call to an object.</summary>
     [Id(3)] public string EventType { get; init; } = "fetch";
 
     /// <summary>"ok" or "exception", as on the platform.</summary>
@@ -23,7 +23,7 @@ public sealed record TraceEvent
     /// <summary>The Durable Object class for a Durable Object request; null for the Worker itself.</summary>
     [Id(5)] public string? Entrypoint { get; init; }
 
-    [Id(6)] public required TraceFetchEvent Event { get; init; }
+    [Id(6)] public required TraceEventInfo Event { get; init; }
     [Id(7)] public ImmutableArray<TraceException> Exceptions { get; init; } = [];
     [Id(8)] public ImmutableArray<TraceLog> Logs { get; init; } = [];
 
@@ -37,10 +37,12 @@ public sealed record TraceScriptVersion(
     [property: Id(1), JsonPropertyName("message")] string? Message,
     [property: Id(2), JsonPropertyName("tag")] string? Tag);
 
-[GenerateSerializer, Immutable, Alias("dosim.TraceFetchEvent")]
-public sealed record TraceFetchEvent(
-    [property: Id(0), JsonPropertyName("request")] TraceRequest Request,
-    [property: Id(1), JsonPropertyName("response")] TraceResponse? Response);
+/// <summary>What triggered the invocation: a fetch's request and response, or an RPC call's method, as the platform's tail events name them.</summary>
+[GenerateSerializer, Immutable, Alias("dosim.TraceEventInfo")]
+public sealed record TraceEventInfo(
+    [property: Id(0), JsonPropertyName("request"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TraceRequest? Request,
+    [property: Id(1), JsonPropertyName("response"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TraceResponse? Response,
+    [property: Id(2), JsonPropertyName("rpcMethod"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RpcMethod = null);
 
 [GenerateSerializer, Immutable, Alias("dosim.TraceRequest")]
 public sealed record TraceRequest(

@@ -103,22 +103,11 @@ public sealed partial class DurableObjectGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         _objectName ??= request.Header(DurableObjectHeaders.Name);
-        var snapshot = await silo.Cache.GetAsync(_workerName);
-        if (snapshot.Ranges is null)
-        {
-            throw new WorkerNotDeployedException($"Worker '{_workerName}' has no deployment, so its Durable Objects cannot run.");
-        }
-
+        var snapshot = await CurrentSnapshotAsync();
         using var activity = SimulatorTelemetry.Source.StartActivity("durable_object fetch");
         await ApplyAsync(snapshot);
         var (instance, version, console) = (_instance!, _version!, _console!);
-        if (activity is not null)
-        {
-            SimulatorTelemetry.TagVersion(activity, _workerName, version);
-            activity.SetTag(SimulatorTelemetry.Tags.Class, _className);
-            activity.SetTag(SimulatorTelemetry.Tags.ObjectId, _objectId);
-        }
-
+        Tag(activity, version);
         var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, request, _className);
         var startedMs = silo.Telemetry.Now();
         var started = Stopwatch.GetTimestamp();
@@ -126,43 +115,107 @@ public sealed partial class DurableObjectGrain(
         {
             _requestsSinceBuilt++;
             var misbehaviour = SimulationVars.Of(version);
-            var work = misbehaviour.None ? instance.FetchAsync(request) : MisbehaveThenFetchAsync(misbehaviour, instance, request);
-            if (!work.IsCompleted)
-            {
-                var reset = (_reset = NewResetSignal()).Task;
-                var first = await Task.WhenAny(work, reset);
-                if (ReferenceEquals(_reset?.Task, reset))
-                {
-                    _reset = null;
-                }
-
-                if (first == reset)
-                {
-                    // The old code's call is abandoned, as the platform abandons it; observe its outcome.
-                    _ = work.ContinueWith(static t => t.Exception, TaskScheduler.Default);
-                    throw new DurableObjectResetException();
-                }
-            }
-
-            var response = await work;
+            var response = await UnlessResetAsync(misbehaviour.None ? instance.FetchAsync(request) : MisbehaveThenAsync(misbehaviour, () => instance.FetchAsync(request)));
             silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), response.Status, null, console.Drain());
             activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "ok");
             return new DurableObjectAnswer(response, version.Id, Stored.ResetCount);
         }
         catch (Exception ex)
         {
-            silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), 500, ex, console.Drain());
-            activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "exception");
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            Failed(activity, invocation, startedMs, started, ex, console);
             throw;
         }
     }
 
+    public async Task<RpcAnswer> Invoke(RpcCall rpc)
+    {
+        ArgumentNullException.ThrowIfNull(rpc);
+        _objectName ??= rpc.ObjectName;
+        var snapshot = await CurrentSnapshotAsync();
+        using var activity = SimulatorTelemetry.Source.StartActivity("durable_object rpc");
+        await ApplyAsync(snapshot);
+
+        // A stub that reached this object before its last reset is broken, as on the platform.
+        if (rpc.ResetsSeen is { } seen && seen != Stored.ResetCount)
+        {
+            throw new DurableObjectStubBrokenException();
+        }
+
+        var (instance, version, console) = (_instance!, _version!, _console!);
+        Tag(activity, version);
+        activity?.SetTag(SimulatorTelemetry.Tags.RpcMethod, rpc.Member);
+        var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, null, _className, rpc.Member);
+        var startedMs = silo.Telemetry.Now();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            _requestsSinceBuilt++;
+            var misbehaviour = SimulationVars.Of(version);
+            var outcome = await UnlessResetAsync(misbehaviour.None ? instance.CallAsync(rpc) : MisbehaveThenAsync(misbehaviour, () => instance.CallAsync(rpc)));
+            var thrown = outcome.Error is { } error ? new Runtime.JavaScript.UncaughtJavaScriptException(error) : null;
+            silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), thrown is null ? 200 : 500, thrown, console.Drain());
+            activity?.SetTag(SimulatorTelemetry.Tags.Outcome, thrown is null ? "ok" : "exception");
+            return new RpcAnswer(outcome.Value, outcome.Threw, version.Id, Stored.ResetCount);
+        }
+        catch (Exception ex)
+        {
+            Failed(activity, invocation, startedMs, started, ex, console);
+            throw;
+        }
+    }
+
+    private async ValueTask<DeploymentSnapshot> CurrentSnapshotAsync()
+    {
+        var snapshot = await silo.Cache.GetAsync(_workerName);
+        return snapshot.Ranges is null
+            ? throw new WorkerNotDeployedException($"Worker '{_workerName}' has no deployment, so its Durable Objects cannot run.")
+            : snapshot;
+    }
+
+    private void Tag(Activity? activity, WorkerVersion version)
+    {
+        if (activity is not null)
+        {
+            SimulatorTelemetry.TagVersion(activity, _workerName, version);
+            activity.SetTag(SimulatorTelemetry.Tags.Class, _className);
+            activity.SetTag(SimulatorTelemetry.Tags.ObjectId, _objectId);
+        }
+    }
+
+    private void Failed(Activity? activity, in Invocation invocation, long startedMs, long started, Exception ex, WorkerConsole console)
+    {
+        silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), 500, ex, console.Drain());
+        activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "exception");
+        activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+    }
+
+    // The old code's work, unless the object resets first: then the call fails with the platform's
+    // reset error and the work is abandoned, as the platform abandons it.
+    private Task<T> UnlessResetAsync<T>(Task<T> work) => work.IsCompleted ? work : WaitUnlessResetAsync(work);
+
+    private async Task<T> WaitUnlessResetAsync<T>(Task<T> work)
+    {
+        var reset = (_reset = NewResetSignal()).Task;
+        var first = await Task.WhenAny(work, reset);
+        if (ReferenceEquals(_reset?.Task, reset))
+        {
+            _reset = null;
+        }
+
+        if (first == reset)
+        {
+            _ = work.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            throw new DurableObjectResetException();
+        }
+
+        return await work;
+    }
+
     // The version's SIM_* vars act here as in the Worker: its code misbehaves wherever it runs.
-    private async Task<WorkerResponse> MisbehaveThenFetchAsync(Misbehaviour misbehaviour, IDurableObject instance, WorkerRequest request)
+    private async Task<T> MisbehaveThenAsync<T>(Misbehaviour misbehaviour, Func<Task<T>> work)
     {
         await misbehaviour.ApplyAsync(silo.Random, silo.Time, $"Durable Object class {_className}");
-        return await instance.FetchAsync(request);
+        return await work();
     }
 
     public async Task Refresh()

@@ -77,8 +77,8 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
             Response = response,
             VersionId = version.Id,
             Reason = (SelectionReasonCode)selection.Reason,
-            DurableObjectVersionId = context.LastDurableObjectAnswer?.VersionId,
-            DurableObjectResets = context.LastDurableObjectAnswer?.ResetCount,
+            DurableObjectVersionId = context.LastDurableObject?.VersionId,
+            DurableObjectResets = context.LastDurableObject?.ResetCount,
             Error = error,
         };
     }

@@ -74,8 +74,17 @@ public sealed class DurableObjectStub
         request = request with { Headers = headers };
 
         var answer = await _grain.Fetch(request);
-        _context.LastDurableObjectAnswer = answer;
+        _context.LastDurableObject = (answer.VersionId, answer.ResetCount);
         return answer.Response;
+    }
+
+    /// <summary>A JS RPC call to the object (its arguments and answer encoded by the JavaScript runtime).</summary>
+    public async Task<RpcAnswer> CallAsync(RpcCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var answer = await _grain.Invoke(call);
+        _context.LastDurableObject = (answer.VersionId, answer.ResetCount);
+        return answer;
     }
 }
 

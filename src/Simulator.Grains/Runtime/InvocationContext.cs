@@ -11,7 +11,8 @@ internal sealed class InvocationContext(WorkerRequest? incoming, TimeProvider ti
 {
     public WorkerConsole Console { get; } = new(time);
 
-    public DurableObjectAnswer? LastDurableObjectAnswer { get; set; }
+    /// <summary>The version and reset count of the last Durable Object that answered a call of this invocation.</summary>
+    public (Guid VersionId, int ResetCount)? LastDurableObject { get; set; }
 
     /// <summary>The subrequest with the incoming version key and overrides added where it sets none.</summary>
     public WorkerRequest PassVersionHeaders(WorkerRequest subrequest)

@@ -20,6 +20,23 @@ public interface IWorker
 public interface IDurableObject
 {
     Task<WorkerResponse> FetchAsync(WorkerRequest request);
+
+    /// <summary>
+    /// A JS RPC call (<c>stub.method(...args)</c>). Only JavaScript classes that extend
+    /// <c>DurableObject</c> answer it; a C# class refuses it as the platform refuses a class that
+    /// does not support RPC.
+    /// </summary>
+    Task<RpcOutcome> CallAsync(RpcCall rpc) => Task.FromResult(RpcOutcome.Refused(
+        "TypeError", $"The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`. (It is the C# class {GetType().Name}: dosim's JS RPC reaches JavaScript classes only.)"));
+}
+
+/// <summary>What an RPC call gave: the encoded value, or the encoded error and its text (<see cref="Error"/>) when it threw.</summary>
+public readonly record struct RpcOutcome(byte[] Value, string? Error)
+{
+    public bool Threw => Error is not null;
+
+    /// <summary>The runtime's own refusal of a call, as an error of a standard type.</summary>
+    public static RpcOutcome Refused(string name, string message) => new(JavaScript.StructuredClone.Error(name, message), $"{name}: {message}");
 }
 
 /// <summary>The version metadata binding: the version the code runs.</summary>

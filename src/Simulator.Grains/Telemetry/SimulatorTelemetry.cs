@@ -35,6 +35,7 @@ public static class SimulatorTelemetry
         public const string Kind = "dosim.invocation";
         public const string Class = "dosim.durable_object.class";
         public const string ObjectId = "dosim.durable_object.id";
+        public const string RpcMethod = "dosim.rpc.method";
         public const string FromVersion = "dosim.reset.from_version";
         public const string ToVersion = "dosim.reset.to_version";
         public const string Deployment = "dosim.deployment.id";

@@ -11,8 +11,11 @@ using Simulator.Grains.Hosting;
 
 namespace Simulator.Grains.Telemetry;
 
-/// <summary>What an invocation was: a Worker's fetch, or a request to one of its Durable Objects.</summary>
-public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest Request, string? ClassName);
+/// <summary>
+/// What an invocation was: a Worker's fetch, a request to one of its Durable Objects, or (with
+/// <see cref="RpcMethod"/> and no request) a JS RPC call to one.
+/// </summary>
+public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest? Request, string? ClassName, string? RpcMethod = null);
 
 /// <summary>
 /// A silo's record of every invocation: exact counts per worker, deployment and version (for
@@ -110,8 +113,11 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             ScriptVersion = ScriptVersions.GetValue(version, static v => new TraceScriptVersion(v.Id, v.Message, v.Tag)),
             EventTimestampMs = startedMs,
             Outcome = outcome,
+            EventType = invocation.RpcMethod is null ? "fetch" : "rpc",
             Entrypoint = invocation.ClassName,
-            Event = new TraceFetchEvent(new TraceRequest(invocation.Request.Url, invocation.Request.Method), exception is null ? Response(status) : null),
+            Event = invocation.Request is { } request
+                ? new TraceEventInfo(new TraceRequest(request.Url, request.Method), exception is null ? Response(status) : null)
+                : new TraceEventInfo(null, null, invocation.RpcMethod),
             Exceptions = exception is null ? [] : [new TraceException(exception.GetType().Name, exception.Message, Now(), (exception.GetBaseException() as Runtime.JavaScript.UncaughtJavaScriptException)?.JavaScriptStack)],
             Logs = logs,
             Sequence = Interlocked.Increment(ref _sequence),

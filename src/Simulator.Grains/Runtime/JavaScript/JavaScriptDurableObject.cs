@@ -26,4 +26,6 @@ internal sealed class JavaScriptDurableObject(
     public JsValue? Instance { get; set; }
 
     public Task<WorkerResponse> FetchAsync(WorkerRequest request) => engine.FetchObjectAsync(this, request);
+
+    public Task<RpcOutcome> CallAsync(RpcCall rpc) => engine.CallObjectAsync(this, rpc);
 }

@@ -5,6 +5,7 @@ using Jint;
 using Jint.Native;
 using Jint.Native.Object;
 using Jint.Runtime;
+using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
 using Simulator.Contracts;
 using Simulator.Core;
@@ -35,12 +36,17 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly JsValue _then;
     private readonly JsValue _makeState;
     private readonly ObjectInstance _executionContext;
+    private readonly ObjectInstance _durableObjectPrototype;
+    private readonly StructuredClone _clone;
+    private readonly JsValue _promise;
+    private readonly JsValue _reject;
     private readonly TimeProvider _time;
     private readonly IGrainFactory _grains;
     private readonly string _workerName;
 
-    // The two kinds of first turn, made once rather than as a closure per call.
+    // The kinds of first turn, made once rather than as a closure per call.
     private readonly Action<JavaScriptInvocation> _runObjectFetch;
+    private readonly Action<JavaScriptInvocation> _runObjectCall;
     private readonly Action<JavaScriptInvocation> _runWorkerFetch;
 
     // The invocation whose turn is running (set and cleared under the gate).
@@ -50,7 +56,7 @@ internal sealed class JavaScriptEngine : IDisposable
     {
         var code = version.Code ?? throw new ArgumentException("The version has no JavaScript.", nameof(version));
         (_time, _grains, _workerName) = (time, grains, workerName);
-        (_runObjectFetch, _runWorkerFetch) = (RunObjectFetch, RunWorkerFetch);
+        (_runObjectFetch, _runObjectCall, _runWorkerFetch) = (RunObjectFetch, RunObjectCall, RunWorkerFetch);
         var loader = new BundleModuleLoader(code.Modules);
         _engine = new Engine(options =>
         {
@@ -81,15 +87,15 @@ internal sealed class JavaScriptEngine : IDisposable
         host.Set("namespace", Function("namespace", (_, a) => _bindings!.Namespace(a.At(0).AsString(), a.At(1).AsObject())));
         host.Set("fetchObject", Function("fetchObject", (_, a) => FetchObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3))));
         host.Set("fetchService", Function("fetchService", (_, a) => FetchService(a.At(0).AsString(), a.At(1))));
+        host.Set("callObject", Function("callObject", (_, a) => CallObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3).AsString(), a.At(4), a.At(5))));
         host.Set("headers", Function("headers", (_, a) => a.At(0) is HostHeaders pairs ? _objects!.Headers(pairs.Pairs)
             : throw new JavaScriptException(_engine.Intrinsics.TypeError, "Illegal invocation: headers of an object that is not a Request or Response.")));
         _engine.SetValue("__host", host);
         _engine.Execute(Prelude.Source, "dosim:prelude");
         _dosim = _engine.GetValue("__dosim").AsObject();
         _engine.Modules.Add("cloudflare:workers", """
-            const { DurableObject, WorkerEntrypoint } = globalThis.__dosim.cloudflareWorkers;
-            export { DurableObject, WorkerEntrypoint };
-            export class RpcTarget { constructor() { throw new Error('RpcTarget (JS RPC) is not simulated by dosim: use fetch().'); } }
+            const { DurableObject, WorkerEntrypoint, RpcTarget } = globalThis.__dosim.cloudflareWorkers;
+            export { DurableObject, WorkerEntrypoint, RpcTarget };
             """);
 
         var json = new HostJson(_engine);
@@ -101,6 +107,19 @@ internal sealed class JavaScriptEngine : IDisposable
         _then = _engine.GetValue("Promise").Get("prototype").Get("then");
         _makeState = _dosim.Get("makeState");
         _executionContext = _dosim.Get("ExecutionContext").Get("prototype").AsObject();
+        _durableObjectPrototype = _dosim.Get("cloudflareWorkers").Get("DurableObject").Get("prototype").AsObject();
+        var stubPrototype = _dosim.Get("DurableObjectStub").Get("prototype");
+        var requestPrototype = _dosim.Get("Request").Get("prototype");
+        var responsePrototype = _dosim.Get("Response").Get("prototype");
+        var rpcTargetPrototype = _dosim.Get("cloudflareWorkers").Get("RpcTarget").Get("prototype").AsObject();
+        _clone = new StructuredClone(_engine, o =>
+            ReferenceEquals(o.Prototype, stubPrototype) ? "Durable Object stub"
+            : ReferenceEquals(o.Prototype, requestPrototype) ? "Request"
+            : ReferenceEquals(o.Prototype, responsePrototype) ? "Response"
+            : InheritsFrom(o, rpcTargetPrototype) ? "RpcTarget"
+            : null);
+        _promise = _engine.GetValue("Promise");
+        _reject = _promise.Get("reject");
         try
         {
             _env = _engine.Invoke(_dosim.Get("makeEnv"), EnvSpec(version, code));
@@ -151,11 +170,106 @@ internal sealed class JavaScriptEngine : IDisposable
         var fetch = instance.Get(FetchKey);
         if (!fetch.IsCallable())
         {
-            throw new ScriptException($"Durable Object class {target.ClassName} has no fetch() method: add `async fetch(request) {{ … }}` (JS RPC methods are not simulated).");
+            throw new ScriptException($"Durable Object class {target.ClassName} has no fetch() method: add `async fetch(request) {{ … }}` or call its methods over JS RPC (stub.method()).");
         }
 
         Await(invocation, _engine.Call(fetch, instance, [_objects.Request(request)]));
     }
+
+    /// <summary>
+    /// Runs a JS RPC call on a Durable Object: a method of its class called with the call's
+    /// arguments, or a getter read. What the method throws, and the runtime's refusals, end the
+    /// call as a thrown value, as the platform sends them back to the caller.
+    /// </summary>
+    public Task<RpcOutcome> CallObjectAsync(JavaScriptDurableObject target, RpcCall call)
+    {
+        var invocation = new JavaScriptInvocation(target.Context, TaskScheduler.Current, rpc: true) { Owner = target, Call = call };
+        _ = TurnAsync(invocation, _runObjectCall);
+        return invocation.GatedValueAsync();
+    }
+
+    // Reserved on every Durable Object class: the platform's own entry points and the stub's methods.
+    private static readonly HashSet<string> ReservedMembers = new(StringComparer.Ordinal)
+    {
+        "dup", "constructor", "fetch", "connect", "alarm", "webSocketMessage", "webSocketClose", "webSocketError",
+    };
+
+    private void RunObjectCall(JavaScriptInvocation invocation)
+    {
+        var (target, call) = (invocation.Owner!, invocation.Call!);
+        invocation.Call = null;
+        var instance = (target.Instance ??= Construct(target)).AsObject();
+        if (!InheritsFrom(instance, _durableObjectPrototype))
+        {
+            Refuse(invocation, "TypeError", "The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`. In order to enable RPC, make sure your class extends the special class `DurableObject`, which can be imported from the module \"cloudflare:workers\".");
+            return;
+        }
+
+        if (ReservedMembers.Contains(call.Member))
+        {
+            Refuse(invocation, "TypeError", $"'{call.Member}' is a reserved method and cannot be called over RPC.");
+            return;
+        }
+
+        // Visible: what the class declares (methods and getters on its prototypes), never an
+        // instance's own properties or what Object.prototype has.
+        var key = new JsString(call.Member);
+        PropertyDescriptor? member = null;
+        for (var prototype = instance.Prototype; prototype is not null && !ReferenceEquals(prototype, _engine.Intrinsics.Object.PrototypeObject); prototype = prototype.Prototype)
+        {
+            var own = prototype.GetOwnProperty(key);
+            if (own != PropertyDescriptor.Undefined)
+            {
+                member = own;
+                break;
+            }
+        }
+
+        if (member is null)
+        {
+            Refuse(invocation, "TypeError", $"The RPC receiver does not implement the method \"{call.Member}\".");
+            return;
+        }
+
+        var value = member.IsAccessorDescriptor() ? (member.Get is { } getter && !getter.IsUndefined() ? _engine.Call(getter, instance, []) : JsValue.Undefined) : member.Value;
+        if (call.Arguments is null)
+        {
+            Await(invocation, value.IsCallable()
+                ? throw new JavaScriptException(_engine.Intrinsics.Error, $"Reading the method \"{call.Member}\" without calling it (a function stub) is not simulated by dosim: call stub.{call.Member}(...).")
+                : value);
+            return;
+        }
+
+        if (!value.IsCallable())
+        {
+            Refuse(invocation, "TypeError", $"The RPC receiver does not implement the method \"{call.Member}\".");
+            return;
+        }
+
+        var arguments = _clone.Read(call.Arguments).AsArray();
+        var values = new JsValue[(int)arguments.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = arguments.Get((uint)i);
+        }
+
+        Await(invocation, _engine.Call(value, instance, values));
+    }
+
+    private static bool InheritsFrom(ObjectInstance instance, ObjectInstance prototype)
+    {
+        for (var p = instance.Prototype; p is not null; p = p.Prototype)
+        {
+            if (ReferenceEquals(p, prototype))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void Refuse(JavaScriptInvocation invocation, string name, string message) => invocation.Complete(RpcOutcome.Refused(name, message));
 
     private static readonly JsString FetchKey = new("fetch");
     private static readonly JsString DefaultKey = new("default");
@@ -232,7 +346,15 @@ internal sealed class JavaScriptEngine : IDisposable
         }
         catch (Exception ex)
         {
-            invocation.Fail(Translate(ex));
+            if (invocation.IsRpc && ex is JavaScriptException thrown)
+            {
+                Reject(invocation, thrown.Error);
+            }
+            else
+            {
+                invocation.Fail(Translate(ex));
+            }
+
             _engine.Advanced.ResetCallStack();
             DrainAfterFailure();
         }
@@ -277,7 +399,7 @@ internal sealed class JavaScriptEngine : IDisposable
     // (an async handler's). Any other object (a thenable) goes through Promise.resolve at once.
     private void Await(JavaScriptInvocation invocation, JsValue result)
     {
-        if (result.IsPromise() || result is not ObjectInstance || _objects.IsResponse(result))
+        if (result.IsPromise() || result is not ObjectInstance || (invocation.IsRpc ? !result.Get(ThenKey).IsCallable() : _objects.IsResponse(result)))
         {
             invocation.Returned = result;
             return;
@@ -332,7 +454,7 @@ internal sealed class JavaScriptEngine : IDisposable
         });
         var err = Function("err", (_, a) =>
         {
-            invocation.Fail(FromJsError(a.At(0)));
+            Reject(invocation, a.At(0));
             PublishIfOthers(invocation);
             return JsValue.Undefined;
         });
@@ -360,13 +482,51 @@ internal sealed class JavaScriptEngine : IDisposable
     {
         try
         {
-            invocation.Complete(_objects.ReadResponse(response));
+            if (invocation.IsRpc)
+            {
+                invocation.Complete(new RpcOutcome(_clone.Write(response), null));
+            }
+            else
+            {
+                invocation.Complete(_objects.ReadResponse(response));
+            }
+        }
+        catch (JavaScriptException ex) when (invocation.IsRpc)
+        {
+            // A value the platform cannot clone fails the call with the clone's error.
+            Reject(invocation, ex.Error);
         }
         catch (Exception ex)
         {
             invocation.Fail(Translate(ex));
         }
     }
+
+    // What the code threw (or a promise rejected with): an RPC call sends it back as a value; a
+    // fetch fails with it.
+    private void Reject(JavaScriptInvocation invocation, JsValue reason)
+    {
+        if (!invocation.IsRpc)
+        {
+            invocation.Fail(FromJsError(reason));
+            return;
+        }
+
+        var text = FromJsError(reason).Message;
+        byte[] encoded;
+        try
+        {
+            encoded = _clone.Write(reason);
+        }
+        catch (JavaScriptException)
+        {
+            encoded = StructuredClone.Error("Error", text);
+        }
+
+        invocation.Complete(new RpcOutcome(encoded, text));
+    }
+
+    private static readonly JsString ThenKey = new("then");
 
     // A host operation: a promise for the script now, settled in a later turn on the caller's
     // scheduler. The operation itself starts when this turn has released the engine, so a grain
@@ -392,15 +552,24 @@ internal sealed class JavaScriptEngine : IDisposable
                 done => TurnAsync(invocation, _ =>
                 {
                     invocation.PendingOperations--;
-                    if (done.IsCompletedSuccessfully)
+                    if (!done.IsCompletedSuccessfully)
                     {
-                        resolve(toJs(done.Result));
+                        reject(HostError(done.Exception?.GetBaseException() ?? new TaskCanceledException()));
+                        return;
                     }
-                    else
+
+                    JsValue value;
+                    try
                     {
-                        var error = done.Exception?.GetBaseException() ?? new TaskCanceledException();
-                        reject(_engine.Intrinsics.Error.Construct(error.Message));
+                        value = toJs(done.Result);
                     }
+                    catch (JavaScriptException thrown)
+                    {
+                        reject(thrown.Error);
+                        return;
+                    }
+
+                    resolve(value);
                 }),
                 CancellationToken.None,
                 TaskContinuationOptions.None,
@@ -421,6 +590,62 @@ internal sealed class JavaScriptEngine : IDisposable
         var stub = new DurableObjectNamespace(_grains, context, _workerName, className).Get(new DurableObjectIdHandle(id, name));
         var subrequest = _objects.ReadRequest(request);
         return Start(() => stub.FetchAsync(subrequest), _objects.Response);
+    }
+
+    // A failed host operation as the code sees it: an Error with the platform's flags, where the
+    // platform sets them (a reset, a stub broken by one).
+    private ObjectInstance HostError(Exception error)
+    {
+        var js = _engine.Intrinsics.Error.Construct(error.Message);
+        if (error is DurableObjectResetException or DurableObjectStubBrokenException)
+        {
+            js.Set(DurableObjectResetKey, JsBoolean.True);
+            js.Set(RetryableKey, JsBoolean.True);
+        }
+
+        return js;
+    }
+
+    private static readonly JsString DurableObjectResetKey = new("durableObjectReset");
+    private static readonly JsString RetryableKey = new("retryable");
+    private static readonly JsString RemoteKey = new("remote");
+    private static readonly JsString ResetsSeenKey = new("_resets");
+
+    // stub.member(...args) (args an array) or await stub.member (args undefined): the arguments are
+    // cloned now, in the caller's turn, as the platform serializes them when the call is made.
+    private JsValue CallObject(string className, string id, string? name, string member, JsValue arguments, JsValue stubValue)
+    {
+        var context = _current!.Context;
+        var stub = stubValue as ObjectInstance;
+        byte[]? encoded;
+        try
+        {
+            encoded = arguments.IsUndefined() ? null : _clone.Write(arguments);
+        }
+        catch (JavaScriptException ex)
+        {
+            return _reject.Call(_promise, [ex.Error]);
+        }
+
+        int? seen = stub?.Get(ResetsSeenKey) is JsNumber resets ? (int)resets.AsNumber() : null;
+        var target = new DurableObjectNamespace(_grains, context, _workerName, className).Get(new DurableObjectIdHandle(id, name));
+        var call = new RpcCall(member, encoded, name, seen);
+        return Start(() => target.CallAsync(call), answer =>
+        {
+            stub?.Set(ResetsSeenKey, answer.ResetCount);
+            var value = _clone.Read(answer.Value);
+            if (!answer.Threw)
+            {
+                return value;
+            }
+
+            if (value is ObjectInstance error)
+            {
+                error.Set(RemoteKey, JsBoolean.True);
+            }
+
+            throw new JavaScriptException(value);
+        });
     }
 
     private JsValue FetchService(string workerName, JsValue request)

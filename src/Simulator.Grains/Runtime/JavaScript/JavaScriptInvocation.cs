@@ -4,14 +4,17 @@ namespace Simulator.Grains.Runtime.JavaScript;
 
 /// <summary>
 /// One call into a version's JavaScript: the scheduler its host operations resume on (the calling
-/// grain's), how many of them are still pending, and the response it ends with.
+/// grain's), how many of them are still pending, and the response (or, for an RPC call, the
+/// value) it ends with.
 /// </summary>
-internal sealed class JavaScriptInvocation(InvocationContext context, TaskScheduler scheduler)
+internal sealed class JavaScriptInvocation(InvocationContext context, TaskScheduler scheduler, bool rpc = false)
 {
     // The caller's continuation runs where the result is published (see Publish): on the caller's
-    // own scheduler, never inside a turn of the engine.
-    private readonly TaskCompletionSource<WorkerResponse> _response = new();
+    // own scheduler, never inside a turn of the engine. One of the two, by the kind of call.
+    private readonly TaskCompletionSource<WorkerResponse>? _response = rpc ? null : new();
+    private readonly TaskCompletionSource<RpcOutcome>? _value = rpc ? new() : null;
     private WorkerResponse? _result;
+    private RpcOutcome _outcome;
     private Exception? _error;
 
     /// <summary>The Durable Object the call runs on; null for a Worker's fetch.</summary>
@@ -19,6 +22,12 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
 
     /// <summary>The request its first turn hands to the handler (then let go of).</summary>
     public WorkerRequest? Request { get; set; }
+
+    /// <summary>The RPC call its first turn makes (then let go of).</summary>
+    public RpcCall? Call { get; set; }
+
+    /// <summary>Whether it is an RPC call: it ends with a value, and what its code throws is a value too.</summary>
+    public bool IsRpc => _value is not null;
 
     public InvocationContext Context { get; } = context;
 
@@ -33,7 +42,7 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     /// <summary>Whether the call has its answer (published or not yet).</summary>
     public bool Settled { get; private set; }
 
-    public Task<WorkerResponse> Response => _response.Task;
+    public Task<WorkerResponse> Response => _response!.Task;
 
     // Storage writes the response waits for (the platform's output gate).
     private List<Task>? _writes;
@@ -75,6 +84,14 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
         }
     }
 
+    public void Complete(RpcOutcome outcome)
+    {
+        if (!Settled)
+        {
+            (Settled, _outcome) = (true, outcome);
+        }
+    }
+
     public void Fail(Exception error)
     {
         if (!Settled)
@@ -92,11 +109,15 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     {
         if (_error is { } error)
         {
-            _response.TrySetException(error);
+            _ = _response?.TrySetException(error) ?? _value!.TrySetException(error);
         }
         else if (_result is { } result)
         {
-            _response.TrySetResult(result);
+            _response!.TrySetResult(result);
+        }
+        else if (_outcome.Value is not null)
+        {
+            _value!.TrySetResult(_outcome);
         }
     }
 
@@ -110,11 +131,16 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     }
 
     /// <summary>The response, once every write it was held for is stored.</summary>
-    public async Task<WorkerResponse> GatedResponseAsync()
+    public Task<WorkerResponse> GatedResponseAsync() => GatedAsync(_response!.Task);
+
+    /// <summary>The RPC call's outcome, once every write it was held for is stored.</summary>
+    public Task<RpcOutcome> GatedValueAsync() => GatedAsync(_value!.Task);
+
+    private async Task<T> GatedAsync<T>(Task<T> answer)
     {
         try
         {
-            var response = await _response.Task;
+            var response = await answer;
             if (_writes is [var write])
             {
                 await write;

@@ -395,11 +395,18 @@
     equals(other) { return String(other) === this._hex; }
   }
   const idObject = (hex, name) => new DurableObjectId(hex, name);
-  // A stub's fetch() is on its prototype; any other property is JS RPC, which dosim does not
-  // simulate: the prototype's own prototype answers those with the error (and 'then' with nothing,
-  // so a stub is not a thenable). One class for every stub: a Proxy per stub costs a trap per read.
-  const refuseRpc = new Proxy({}, {
-    get: (_, p) => (p === 'then' || typeof p === 'symbol' ? undefined : () => notSimulated(`JS RPC on Durable Object stubs (stub.${String(p)}())`, 'use stub.fetch()')),
+  // A stub's fetch() is on its prototype; any other property is a JS RPC member, answered by the
+  // prototype's own prototype: calling it calls the object's method, awaiting it reads the
+  // object's property ('then' and symbols are not members, so a stub is not a thenable). One class
+  // for every stub: a Proxy per stub costs a trap per read.
+  const rpcMember = (stub, name) => {
+    const target = () => [stub._class, String(stub.id), stub.id.name ?? null];
+    const member = (...args) => { const [cls, hex, objectName] = target(); return host.callObject(cls, hex, objectName, name, args, stub); };
+    member.then = (ok, err) => { const [cls, hex, objectName] = target(); return host.callObject(cls, hex, objectName, name, undefined, stub).then(ok, err); };
+    return member;
+  };
+  const rpcMembers = new Proxy({}, {
+    get: (_, p, stub) => (p === 'then' || typeof p === 'symbol' ? undefined : rpcMember(stub, p)),
   });
   class DurableObjectStub {
     constructor(className, id) { this._class = className; this.id = id; this.name = id.name; }
@@ -408,7 +415,7 @@
       return host.fetchObject(this._class, String(this.id), this.id.name ?? null, toRequest(input, init));
     }
   }
-  Object.setPrototypeOf(DurableObjectStub.prototype, refuseRpc);
+  Object.setPrototypeOf(DurableObjectStub.prototype, rpcMembers);
   const stubFor = (className, id) => new DurableObjectStub(className, id);
   const namespace = (className) => Object.freeze({
     idFromName: (name) => idObject(host.idFromName(className, String(name)), String(name)),
@@ -497,6 +504,8 @@
 
   class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
   class WorkerEntrypoint { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }
+  // Passing one over RPC (by reference, as a stub) is refused by the host's structured clone.
+  class RpcTarget {}
 
   Object.assign(globalThis, {
     Headers, Request, Response, URL, URLSearchParams, TextEncoder, TextDecoder, DOMException, FormData, atob, btoa,
@@ -510,7 +519,7 @@
 
   // What the host uses (never user code: it is gone from globalThis once the modules load).
   globalThis.__dosim = {
-    cloudflareWorkers: { DurableObject, WorkerEntrypoint },
+    cloudflareWorkers: { DurableObject, WorkerEntrypoint, RpcTarget },
     makeEnv, makeState,
     Request, Response, Headers, DurableObjectStorage, DurableObjectId, DurableObjectStub, ExecutionContext, console, wireRequest,
     response: (r) => {
