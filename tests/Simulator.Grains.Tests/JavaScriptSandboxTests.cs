@@ -77,7 +77,7 @@ public sealed class JavaScriptSandboxTests(ClusterFixture fixture)
                   caches: () => caches.default,
                   outbound: () => fetch("https://example.com/"),
                   stream: () => new ReadableStream(),
-                  rpc: () => env.COUNTER.get(env.COUNTER.idFromName("x")).increment(),
+                  rpcFunction: () => env.COUNTER.get(env.COUNTER.idFromName("x")).increment(() => 1),
                 })) {
                   try { await run(); tried[name] = "no error"; } catch (e) { tried[name] = e.message; }
                 }
@@ -89,7 +89,7 @@ public sealed class JavaScriptSandboxTests(ClusterFixture fixture)
         var result = await worker.FetchAsync("/x");
 
         using var body = JsonDocument.Parse(result.Response.Text);
-        foreach (var name in new[] { "wasm", "caches", "outbound", "stream", "rpc" })
+        foreach (var name in new[] { "wasm", "caches", "outbound", "stream", "rpcFunction" })
         {
             Assert.Contains("not simulated by dosim", body.RootElement.GetProperty(name).GetString(), StringComparison.Ordinal);
         }
