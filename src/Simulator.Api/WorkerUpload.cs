@@ -79,7 +79,7 @@ public sealed record WorkerUpload
             ?? throw Invalid("The metadata has no 'main_module': name the module the Worker starts from (e.g. \"main_module\": \"index.js\").");
         var modules = Modules(parts, mainModule);
         var bindings = Bindings(metadata, workerName, latest);
-        var (migrationTag, migrationClasses) = Migrations(metadata);
+        var (migrationTag, migrationClasses, sqliteClasses) = Migrations(metadata);
         var strategy = metadata["code_update_strategy"] is { } update ? Strategy(update) : null;
 
         var annotations = metadata["annotations"] as JsonObject;
@@ -106,6 +106,7 @@ public sealed record WorkerUpload
                 Vars = bindings.Vars.ToImmutable(),
                 Secrets = bindings.Secrets.ToImmutable(),
                 DurableObjectClasses = [.. classes],
+                SqliteClasses = [.. sqliteClasses],
                 MigrationTag = migrationTag ?? latest?.MigrationTag,
                 UsesSmartPlacement = metadata["placement"] is JsonObject placement && String(placement, "mode") == "smart",
                 // wrangler retries a failed upload with the same form, so the same boundary: same bytes, same upload.
@@ -333,11 +334,11 @@ public sealed record WorkerUpload
         }
     }
 
-    private static (string? Tag, IEnumerable<string> Classes) Migrations(JsonObject metadata)
+    private static (string? Tag, IEnumerable<string> Classes, IEnumerable<string> SqliteClasses) Migrations(JsonObject metadata)
     {
         if (metadata["migrations"] is null)
         {
-            return (null, []);
+            return (null, [], []);
         }
 
         if (metadata["migrations"] is not JsonObject migrations || String(migrations, "new_tag") is not { Length: > 0 } tag)
@@ -346,6 +347,7 @@ public sealed record WorkerUpload
         }
 
         var classes = new SortedSet<string>(StringComparer.Ordinal);
+        var sqlite = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var step in migrations["steps"] as JsonArray ?? [])
         {
             if (step is not JsonObject migration)
@@ -358,12 +360,18 @@ public sealed record WorkerUpload
                 classes.UnionWith(Strings(migration[key], "migrations." + key));
             }
 
+            sqlite.UnionWith(Strings(migration["new_sqlite_classes"], "migrations.new_sqlite_classes"));
+
             foreach (var renamed in migration["renamed_classes"] as JsonArray ?? [])
             {
                 if (renamed is JsonObject pair && String(pair, "from") is { } from && String(pair, "to") is { } to)
                 {
                     classes.Remove(from);
                     classes.Add(to);
+                    if (sqlite.Remove(from))
+                    {
+                        sqlite.Add(to);
+                    }
                 }
             }
 
@@ -372,10 +380,12 @@ public sealed record WorkerUpload
                 throw ApiErrors.NotSimulatedBy("A transferred_classes migration");
             }
 
-            classes.ExceptWith(Strings(migration["deleted_classes"], "migrations.deleted_classes"));
+            var deleted = Strings(migration["deleted_classes"], "migrations.deleted_classes");
+            classes.ExceptWith(deleted);
+            sqlite.ExceptWith(deleted);
         }
 
-        return (tag, classes);
+        return (tag, classes, sqlite);
     }
 
     /// <summary>A string annotation, with an empty one read as none (wrangler sends "" for an omitted --message).</summary>

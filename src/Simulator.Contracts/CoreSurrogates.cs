@@ -34,6 +34,7 @@ public struct VersionDraftSurrogate
     [Id(9)] public WorkerCode? Code;
     [Id(10)] public ImmutableSortedDictionary<string, string> Secrets;
     [Id(11)] public string? UploadKey;
+    [Id(12)] public ImmutableSortedSet<string> SqliteClasses;
 }
 
 [RegisterConverter]
@@ -49,6 +50,7 @@ public sealed class VersionDraftConverter : IConverter<VersionDraft, VersionDraf
         UsesSmartPlacement = s.UsesSmartPlacement,
         MigrationTag = s.MigrationTag,
         DurableObjectClasses = s.DurableObjectClasses ?? ImmutableSortedSet<string>.Empty,
+        SqliteClasses = s.SqliteClasses ?? ImmutableSortedSet<string>.Empty,
         Code = s.Code,
         Secrets = s.Secrets ?? ImmutableSortedDictionary<string, string>.Empty,
         UploadKey = s.UploadKey,
@@ -65,6 +67,7 @@ public sealed class VersionDraftConverter : IConverter<VersionDraft, VersionDraf
         UsesSmartPlacement = value.UsesSmartPlacement,
         MigrationTag = value.MigrationTag,
         DurableObjectClasses = value.DurableObjectClasses,
+        SqliteClasses = value.SqliteClasses,
         Secrets = value.Secrets,
         UploadKey = value.UploadKey,
     };
@@ -230,6 +233,7 @@ public struct WorkerHistorySurrogate
     [Id(2)] public ImmutableList<Deployment> Deployments;
     [Id(4)] public ImmutableList<string> MigrationTags;
     [Id(5)] public ImmutableSortedSet<string> DurableObjectClasses;
+    [Id(6)] public ImmutableSortedSet<string> SqliteClasses;
 }
 
 [RegisterConverter]
@@ -242,6 +246,7 @@ public sealed class WorkerHistoryConverter : IConverter<WorkerHistory, WorkerHis
         Deployments = s.Deployments ?? [],
         MigrationTags = s.MigrationTags ?? [],
         DurableObjectClasses = s.DurableObjectClasses ?? ImmutableSortedSet<string>.Empty,
+        SqliteClasses = s.SqliteClasses ?? ImmutableSortedSet<string>.Empty,
     };
 
     public WorkerHistorySurrogate ConvertToSurrogate(in WorkerHistory value) => new()
@@ -251,6 +256,7 @@ public sealed class WorkerHistoryConverter : IConverter<WorkerHistory, WorkerHis
         Deployments = value.Deployments,
         MigrationTags = value.MigrationTags,
         DurableObjectClasses = value.DurableObjectClasses,
+        SqliteClasses = value.SqliteClasses,
     };
 }
 

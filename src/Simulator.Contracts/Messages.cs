@@ -106,6 +106,9 @@ public sealed record DeploymentSnapshot
     [Id(2)] public Deployment? Deployment { get; init; }
     [Id(3)] public ImmutableArray<WorkerVersion> Versions { get; init; } = [];
 
+    /// <summary>The Worker's SQLite-backed Durable Object classes; the others keep key-value storage.</summary>
+    [Id(4)] public ImmutableSortedSet<string> SqliteClasses { get; init; } = ImmutableSortedSet<string>.Empty;
+
     [NonSerialized]
     private VersionRanges? _ranges;
 
@@ -124,6 +127,7 @@ public sealed record DeploymentSnapshot
             Sequence = history.Deployments.Count,
             Deployment = deployment,
             Versions = deployment is null ? [] : [.. deployment.Versions.Select(s => history.GetVersion(s.VersionId))],
+            SqliteClasses = history.SqliteClasses,
         };
     }
 }

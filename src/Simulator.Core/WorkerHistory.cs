@@ -43,6 +43,9 @@ public sealed record WorkerHistory
     /// <summary>The Durable Object classes the Worker's objects belong to, as its last plain deploy set them.</summary>
     public ImmutableSortedSet<string> DurableObjectClasses { get; init; } = ImmutableSortedSet<string>.Empty;
 
+    /// <summary>The Durable Object classes that are SQLite-backed (created by <c>new_sqlite_classes</c>); the others keep key-value storage.</summary>
+    public ImmutableSortedSet<string> SqliteClasses { get; init; } = ImmutableSortedSet<string>.Empty;
+
     /// <summary>The Worker's current migration tag: the last one applied, or null.</summary>
     public string? MigrationTag => MigrationTags.IsEmpty ? null : MigrationTags[^1];
 
@@ -109,6 +112,11 @@ public sealed record WorkerHistory
             tags = tags.Add(tag);
         }
 
+        if (draft.SqliteClasses.Intersect(DurableObjectClasses).Except(SqliteClasses) is { Count: > 0 } converted)
+        {
+            throw Refuse(RuleError.InvalidInput, $"Durable Object class{(converted.Count == 1 ? string.Empty : "es")} {Quoted(converted)} of '{WorkerName}' {(converted.Count == 1 ? "has" : "have")} key-value storage (new_classes): an already-deployed class cannot be converted to SQLite (new_sqlite_classes). Create a new class with new_sqlite_classes instead.");
+        }
+
         var version = NewVersion(draft, VersionSource.Deploy, now);
         return this with
         {
@@ -116,6 +124,7 @@ public sealed record WorkerHistory
             Deployments = Deployments.Add(NewDeployment(DeploymentSource.Deploy, message, now, new VersionShare(version.Id, 100)) with { CodeUpdateStrategy = strategy }),
             MigrationTags = tags,
             DurableObjectClasses = version.DurableObjectClasses,
+            SqliteClasses = SqliteClasses.Union(draft.SqliteClasses).Intersect(version.DurableObjectClasses),
         };
     }
 

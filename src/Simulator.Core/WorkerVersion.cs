@@ -31,6 +31,12 @@ public sealed record VersionDraft
     /// <summary>The Durable Object classes the version's code exports (the silo fills these in from the script).</summary>
     public ImmutableSortedSet<string> DurableObjectClasses { get; init; } = ImmutableSortedSet<string>.Empty;
 
+    /// <summary>
+    /// The classes the version's migrations create SQLite-backed (<c>new_sqlite_classes</c>). A plain
+    /// deploy that applies them fixes their backend for the Worker, as on the platform.
+    /// </summary>
+    public ImmutableSortedSet<string> SqliteClasses { get; init; } = ImmutableSortedSet<string>.Empty;
+
     /// <summary>The tag the version's Durable Object migrations end at (wrangler's <c>new_tag</c>); null when it has none.</summary>
     public string? MigrationTag { get; init; }
 

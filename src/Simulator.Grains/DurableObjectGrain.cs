@@ -10,6 +10,13 @@ using Simulator.Grains.Telemetry;
 
 namespace Simulator.Grains;
 
+/// <summary>A SQLite-backed object's database, as the bytes of its file: stored apart from the object's metadata.</summary>
+[GenerateSerializer, Alias("dosim.SqliteImageState")]
+public sealed class SqliteImageState
+{
+    [Id(0)] public byte[]? Image { get; set; }
+}
+
 [GenerateSerializer, Alias("dosim.DurableObjectGrainState")]
 public sealed class DurableObjectGrainState
 {
@@ -20,7 +27,7 @@ public sealed class DurableObjectGrainState
     /// <summary>Null until the first reset: most objects never reset, and an empty list is 32 bytes of each.</summary>
     [Id(2)] public List<ResetRecord>? Resets { get; set; }
 
-    /// <summary>The object's durable key-value storage, values as JSON.</summary>
+    /// <summary>A key-value-backed object's durable storage, values as JSON (a SQLite-backed object's is its database).</summary>
     [Id(3)] public Dictionary<string, string> Storage { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The reset count the object index has acknowledged for this object; null until it has.</summary>
@@ -37,7 +44,7 @@ public sealed class DurableObjectGrainState
 [RandomPlacement]
 public sealed partial class DurableObjectGrain(
     DurableObjectServices silo,
-    IServiceProvider services) : Grain, IDurableObjectGrain, IDurableObjectStore
+    IServiceProvider services) : Grain, IDurableObjectGrain
 {
     // The object's state goes to the grain storage directly, not through IPersistentState: that
     // bridge completed every write asynchronously, even on the in-memory store (a turn on the
@@ -46,6 +53,17 @@ public sealed partial class DurableObjectGrain(
     // stored objects read back as before.
     private const string StateName = "object";
     private readonly GrainState<DurableObjectGrainState> _state = new(new DurableObjectGrainState());
+
+    // A SQLite-backed object's database and its stored image (read at activation when the class
+    // may be SQLite-backed; opened when an instance is first built on it).
+    private const string ImageName = "sqlite";
+    private readonly GrainState<SqliteImageState> _image = new(new SqliteImageState());
+    private SqliteObjectDatabase? _database;
+    private IDurableObjectStore? _store;
+
+    // A storage write failed: memory may be ahead of storage, so the next call starts again from
+    // what storage holds, on a new instance.
+    private bool _broken;
     private Task _lastWrite = Task.CompletedTask;
     private int _writes;
     private bool _deactivated;
@@ -79,6 +97,36 @@ public sealed partial class DurableObjectGrain(
     {
         await silo.Storage.ReadStateAsync(StateName, GrainContext.GrainId, _state);
         _state.State ??= new DurableObjectGrainState();
+        if (!silo.Cache.TryGet(_workerName, out var snapshot) || snapshot.SqliteClasses.Contains(_className))
+        {
+            await silo.Storage.ReadStateAsync(ImageName, GrainContext.GrainId, _image);
+            _image.State ??= new SqliteImageState();
+        }
+    }
+
+    // After a failed write: drop the instance and what memory holds, and read storage again.
+    private async Task RecoverAsync()
+    {
+        try
+        {
+            await _lastWrite;
+        }
+        catch (Exception)
+        {
+            // Its caller got the error.
+        }
+
+        _broken = false;
+        _generation++;
+        if (_instance is not null)
+        {
+            silo.Telemetry.InstanceChanged(_workerName, _className, _version!.Id, null);
+        }
+
+        (_instance, _store) = (null, null);
+        _database?.Dispose();
+        _database = null;
+        await ReadStateAsync();
     }
 
     private DurableObjectGrainState Stored => _state.State!;
@@ -91,6 +139,7 @@ public sealed partial class DurableObjectGrain(
     {
         _deactivated = true;
         silo.Active.Remove(_workerName, _className, _objectId);
+        _database?.Dispose();
         if (_instance is not null)
         {
             silo.Telemetry.InstanceChanged(_workerName, _className, _version!.Id, null);
@@ -103,6 +152,11 @@ public sealed partial class DurableObjectGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         _objectName ??= request.Header(DurableObjectHeaders.Name);
+        if (_broken)
+        {
+            await RecoverAsync();
+        }
+
         var snapshot = await CurrentSnapshotAsync();
         using var activity = SimulatorTelemetry.Source.StartActivity("durable_object fetch");
         await ApplyAsync(snapshot);
@@ -131,6 +185,11 @@ public sealed partial class DurableObjectGrain(
     {
         ArgumentNullException.ThrowIfNull(rpc);
         _objectName ??= rpc.ObjectName;
+        if (_broken)
+        {
+            await RecoverAsync();
+        }
+
         var snapshot = await CurrentSnapshotAsync();
         using var activity = SimulatorTelemetry.Source.StartActivity("durable_object rpc");
         await ApplyAsync(snapshot);
@@ -294,7 +353,7 @@ public sealed partial class DurableObjectGrain(
         // Build first: a version that cannot build this object changes nothing.
         var version = snapshot.Version(assigned);
         var generation = _generation + 1;
-        var (instance, console) = Build(version, generation);
+        var (instance, console) = Build(version, generation, StoreFor(snapshot));
 
         var wasActive = _instance is not null;
         var changed = Stored.VersionId is { } from && from != assigned;
@@ -368,50 +427,38 @@ public sealed partial class DurableObjectGrain(
         }
     }
 
-    private (IDurableObject Instance, WorkerConsole Console) Build(WorkerVersion version, int generation)
+    private (IDurableObject Instance, WorkerConsole Console) Build(WorkerVersion version, int generation, IDurableObjectStore store)
     {
         var script = silo.Scripts.For(version, _workerName);
         var context = new InvocationContext(null, silo.Time);
         var env = new WorkerEnv(version, script, GrainFactory, context, _workerName);
-        var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(this, generation));
+        var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(store, generation));
         return (script.CreateDurableObject(services, _className, objectState, env), context.Console);
     }
 
-    bool IDurableObjectStore.IsCurrent(int generation) => generation == _generation;
+    // The class's backend is fixed by the migration that made it: SQLite for new_sqlite_classes.
+    private IDurableObjectStore StoreFor(DeploymentSnapshot snapshot) => _store ??= snapshot.SqliteClasses.Contains(_className)
+        ? new SqliteObjectStore(_database ??= SqliteObjectDatabase.Open(_image.State?.Image), IsCurrent, WriteImageAsync)
+        : new KvObjectStore(() => Stored.Storage, IsCurrent, WriteStateAsync);
 
-    string? IDurableObjectStore.Read(string key) => Stored.Storage.GetValueOrDefault(key);
-
-    IEnumerable<KeyValuePair<string, string>> IDurableObjectStore.ReadAll() => Stored.Storage;
-
-    void IDurableObjectStore.Apply(IReadOnlyList<KeyValuePair<string, string?>> changes)
-    {
-        for (var i = 0; i < changes.Count; i++)
-        {
-            var (key, value) = changes[i];
-            if (value is null)
-            {
-                Stored.Storage.Remove(key);
-            }
-            else
-            {
-                Stored.Storage[key] = value;
-            }
-        }
-    }
-
-    Task IDurableObjectStore.PersistAsync() => WriteStateAsync();
+    private bool IsCurrent(int generation) => generation == _generation;
 
     // Writes are serialized: interleaved calls must not race on the state's ETag. Grain code runs
     // one turn at a time, so reading and swapping _lastWrite before the first await is safe.
-    private Task WriteStateAsync()
+    private Task WriteStateAsync() => Write(image: false);
+
+    // The image is taken when the write starts: it holds every turn's changes up to then.
+    private Task WriteImageAsync() => Write(image: true);
+
+    private Task Write(bool image)
     {
         var write = ++_writes;
-        var task = _lastWrite.IsCompleted ? WriteOnceAsync(write) : WriteAfterAsync(_lastWrite, write);
+        var task = _lastWrite.IsCompleted ? WriteOnceAsync(write, image) : WriteAfterAsync(_lastWrite, write, image);
         _lastWrite = task.IsCompleted ? Task.CompletedTask : task;
         return task;
     }
 
-    private async Task WriteAfterAsync(Task previous, int write)
+    private async Task WriteAfterAsync(Task previous, int write, bool image)
     {
         try
         {
@@ -422,22 +469,39 @@ public sealed partial class DurableObjectGrain(
             // That write's caller got its error; this write goes ahead with the current state.
         }
 
-        await WriteOnceAsync(write);
+        await WriteOnceAsync(write, image);
     }
 
     // A stale ETag means another activation wrote after this one read: every later write from this
     // state would fail too. The call fails, and this activation goes away, so the next call
     // activates the object again on what storage holds.
-    private async Task WriteOnceAsync(int write)
+    private async Task WriteOnceAsync(int write, bool image)
     {
         try
         {
-            await silo.Storage.WriteStateAsync(StateName, GrainContext.GrainId, _state);
+            if (image)
+            {
+                _image.State!.Image = _database!.Serialize();
+                await silo.Storage.WriteStateAsync(ImageName, GrainContext.GrainId, _image);
+            }
+            else
+            {
+                await silo.Storage.WriteStateAsync(StateName, GrainContext.GrainId, _state);
+            }
         }
         catch (InconsistentStateException ex)
         {
             LogConflict(silo.Logger, Key, ex.Message);
+            _broken = true;
             DeactivateOnIdle();
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // The platform's output gate: a write that did not commit breaks the instance, and
+            // nothing it held in memory is read again (the next call starts from storage).
+            LogWriteFailed(silo.Logger, Key, ex.Message);
+            _broken = true;
             throw;
         }
         finally
@@ -456,6 +520,9 @@ public sealed partial class DurableObjectGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} lost a storage race ({Reason}); deactivating so the next call re-reads its state")]
     private static partial void LogConflict(ILogger logger, string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} could not store its state ({Reason}); its next call starts again from what storage holds")]
+    private static partial void LogWriteFailed(ILogger logger, string key, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} keeps its version: {Reason}")]
     private static partial void LogCannotBuild(ILogger logger, string key, string reason);

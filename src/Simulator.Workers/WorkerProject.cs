@@ -19,6 +19,9 @@ public sealed record WorkerProject
 
     public ImmutableSortedSet<string> DurableObjectClasses { get; init; } = ImmutableSortedSet<string>.Empty;
 
+    /// <summary>The classes its migrations create with <c>new_sqlite_classes</c>.</summary>
+    public ImmutableSortedSet<string> SqliteClasses { get; init; } = ImmutableSortedSet<string>.Empty;
+
     /// <summary>The tag of the last migration; null when the configuration has none.</summary>
     public string? MigrationTag { get; init; }
 
@@ -35,6 +38,7 @@ public sealed record WorkerProject
         Message = message,
         Vars = Vars,
         DurableObjectClasses = DurableObjectClasses,
+        SqliteClasses = SqliteClasses,
         MigrationTag = MigrationTag,
         UsesSmartPlacement = UsesSmartPlacement,
         HasMtlsBinding = HasMtlsBinding,
@@ -78,6 +82,7 @@ public sealed record WorkerProject
             },
             Vars = config.Vars(),
             DurableObjectClasses = classes,
+            SqliteClasses = config.SqliteClasses(),
             MigrationTag = config.LastMigrationTag(),
             UsesSmartPlacement = config.UsesSmartPlacement(),
             HasMtlsBinding = config.HasMtlsBinding(),

@@ -114,6 +114,27 @@ public sealed class WranglerConfig
         return bindings.ToImmutable();
     }
 
+    /// <summary>The classes its migrations create SQLite-backed (<c>new_sqlite_classes</c>), followed through renames, less the deleted ones.</summary>
+    public ImmutableSortedSet<string> SqliteClasses()
+    {
+        var classes = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var migration in Migrations())
+        {
+            classes.UnionWith(Strings(migration.GetValueOrDefault("new_sqlite_classes")));
+            foreach (var renamed in Tables(migration.GetValueOrDefault("renamed_classes"), "migrations.renamed_classes"))
+            {
+                if (classes.Remove(Required(renamed, "from", "migrations.renamed_classes")))
+                {
+                    classes.Add(Required(renamed, "to", "migrations.renamed_classes"));
+                }
+            }
+
+            classes.ExceptWith(Strings(migration.GetValueOrDefault("deleted_classes")));
+        }
+
+        return [.. classes];
+    }
+
     /// <summary>The classes this Worker exports: those its bindings name and those its migrations create, less the deleted ones.</summary>
     public ImmutableSortedSet<string> DurableObjectClasses()
     {

@@ -3,9 +3,16 @@ using Simulator.Contracts;
 
 namespace Simulator.Grains.Runtime;
 
-/// <summary>Where a Durable Object's durable key-value data lives: the object's grain state.</summary>
+/// <summary>
+/// The storage seam of a Durable Object, shared by JavaScript and C# objects: the key-value API on
+/// either backend (<see cref="KvObjectStore"/>: the object's grain state; <see cref="SqliteObjectStore"/>:
+/// the <c>_cf_KV</c> table of its SQLite database), and the database itself when it has one.
+/// </summary>
 internal interface IDurableObjectStore
 {
+    /// <summary>The object's SQLite database; null for a key-value-backed class.</summary>
+    SqliteObjectDatabase? Sql { get; }
+
     /// <summary>Whether the instance with this generation is still the object's current one.</summary>
     bool IsCurrent(int generation);
 

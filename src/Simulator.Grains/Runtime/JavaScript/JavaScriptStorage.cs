@@ -63,6 +63,15 @@ internal sealed class JavaScriptStorage
             return JsValue.Undefined;
         }));
 
+        // The SQL API of a SQLite-backed object (see prelude.js's SqlStorage): what the code's
+        // statements and transactionSync do, on the object's database.
+        _methods.Set("sqlBacked", new ClrFunction(engine, "sqlBacked", (self, _) => Usable(self).Store.Sql is not null));
+        _methods.Set("sqlExec", new ClrFunction(engine, "sqlExec", (self, a) => Exec(Usable(self), a.At(0).AsString(), a.At(1).AsArray())));
+        _methods.Set("sqlSize", new ClrFunction(engine, "sqlSize", (self, _) => Database(Usable(self)).DatabaseSize));
+        _methods.Set("sqlBegin", new ClrFunction(engine, "sqlBegin", (self, _) => Transaction(Usable(self), static db => db.BeginSavepoint())));
+        _methods.Set("sqlRelease", new ClrFunction(engine, "sqlRelease", (self, _) => Transaction(Usable(self), static db => db.ReleaseSavepoint())));
+        _methods.Set("sqlRollback", new ClrFunction(engine, "sqlRollback", (self, _) => Transaction(Usable(self), static db => db.RollbackSavepoint())));
+
         var prototype = dosim.Get("DurableObjectStorage").Get("prototype").AsObject();
         PreludeObjects.Replace(prototype, "get", 1, Get);
         PreludeObjects.Replace(prototype, "put", 2, Put);
@@ -124,6 +133,88 @@ internal sealed class JavaScriptStorage
             owner.Store.Apply(changes);
             _current()!.PersistAfterTurn(owner.Store);
         }
+    }
+
+    private static SqliteObjectDatabase Database(JavaScriptDurableObject owner) =>
+        owner.Store.Sql ?? throw new InvalidOperationException("The SQL API of an object that is not SQLite-backed (the prelude checks first).");
+
+    // One statement list, run now: its rows and counts as a plain object the prelude's cursor reads.
+    // What wrote (a row, a table) is stored when the turn ends, with the turn's other writes.
+    private JsObject Exec(JavaScriptDurableObject owner, string query, JsArray arguments)
+    {
+        var database = Database(owner);
+        var bindings = new object?[(int)arguments.Length];
+        for (var i = 0; i < bindings.Length; i++)
+        {
+            var value = arguments.Get((uint)i);
+            bindings[i] = value.Type switch
+            {
+                Types.Null or Types.Undefined => null,
+                Types.String => value.AsString(),
+                Types.Number => value.AsNumber(),
+                _ when value.IsArrayBuffer() => (byte[])value.AsArrayBuffer()!.Clone(),
+                _ when value is JsTypedArray || value.IsDataView() => ViewBytes(value.AsObject()),
+                _ => throw new JavaScriptException(_engine.Intrinsics.TypeError, $"A SQL binding is null, a string, a number or an ArrayBuffer (or a view of one); binding {i + 1} is {(value.IsObject() ? "an object" : value.Type.ToString().ToLowerInvariant())}."),
+            };
+        }
+
+        var writes = database.Writes;
+        SqlResult result;
+        try
+        {
+            result = database.Exec(query, bindings);
+        }
+        catch (SqlStorageException ex)
+        {
+            throw new JavaScriptException(_engine.Intrinsics.Error, ex.Message);
+        }
+        finally
+        {
+            if (database.Writes != writes)
+            {
+                _current()!.PersistAfterTurn(owner.Store);
+            }
+        }
+
+        var rows = new JsValue[result.Rows.Count];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            var row = result.Rows[r];
+            var values = new JsValue[row.Length];
+            for (var c = 0; c < values.Length; c++)
+            {
+                values[c] = row[c] switch
+                {
+                    null => JsValue.Null,
+                    double number => number,
+                    string text => text,
+                    byte[] blob => _engine.Intrinsics.ArrayBuffer.Construct(blob),
+                    _ => JsValue.Undefined,
+                };
+            }
+
+            rows[r] = new JsArray(_engine, values);
+        }
+
+        var answer = new JsObject(_engine);
+        answer.Set("columns", new JsArray(_engine, [.. result.Columns.Select(c => (JsValue)c)]));
+        answer.Set("rows", new JsArray(_engine, rows));
+        answer.Set("rowsRead", result.RowsRead);
+        answer.Set("rowsWritten", result.RowsWritten);
+        return answer;
+    }
+
+    private static byte[] ViewBytes(ObjectInstance view)
+    {
+        var buffer = view.Get("buffer").AsArrayBuffer() ?? [];
+        return buffer.AsSpan((int)view.Get("byteOffset").AsNumber(), (int)view.Get("byteLength").AsNumber()).ToArray();
+    }
+
+    private JsValue Transaction(JavaScriptDurableObject owner, Action<SqliteObjectDatabase> step)
+    {
+        step(Database(owner));
+        _current()!.PersistAfterTurn(owner.Store);
+        return JsValue.Undefined;
     }
 
     private static JavaScriptDurableObject? OwnerOf(JsValue storage) =>

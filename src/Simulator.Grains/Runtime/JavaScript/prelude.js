@@ -483,10 +483,81 @@
     async deleteAll() { this._store.write(this._store.readAll().map(([k]) => [k, null])); }
     async transaction(fn) { return fn(this); }
     async sync() {}
+    // A SQLite-backed object's (new_sqlite_classes) APIs; a key-value-backed one gets the platform's errors.
+    get sql() {
+      if (!this._store.sqlBacked()) throw new Error('This Durable Object is not backed by SQLite storage, so the SQL API is not available. SQL can be enabled on a new Durable Object class by using the `new_sqlite_classes` instead of `new_classes` under `[[migrations]]` in your wrangler.toml, but an already-deployed class cannot be converted to SQLite (except by deleting the existing data).');
+      return this._sql ??= new SqlStorage(this._store);
+    }
+    get kv() {
+      if (!this._store.sqlBacked()) throw new Error('The storage.kv (synchronous KV) API is only available for SQLite-backed Durable Objects, but this object\'s namespace is not declared to use SQLite. You can use the older, asyncronous interface via methods of `storage` itself (e.g. `storage.get()`). SQLite can be enabled on a new Durable Object class by using the `new_sqlite_classes` instead of `new_classes` under `migrations` in your wrangler.jsonc or wrangler.toml, but an already-deployed class cannot be converted to SQLite (except by deleting the existing data).');
+      return this._kv ??= new SyncKvStorage(this._store);
+    }
+    transactionSync(fn) {
+      if (!this._store.sqlBacked()) throw new Error('Durable Object is not backed by SQL.');
+      if (typeof fn !== 'function') throw new TypeError('transactionSync() takes a function.');
+      this._store.sqlBegin();
+      let result;
+      try { result = fn(); } catch (e) { this._store.sqlRollback(); throw e; }
+      this._store.sqlRelease();
+      return result;
+    }
+    getCurrentBookmark() { notSimulated('Point-in-time recovery (storage.getCurrentBookmark)'); }
+    getBookmarkForTime() { notSimulated('Point-in-time recovery (storage.getBookmarkForTime)'); }
+    onNextSessionRestoreBookmark() { notSimulated('Point-in-time recovery (storage.onNextSessionRestoreBookmark)'); }
     async getAlarm() { notSimulated('Durable Object alarms (storage.getAlarm)'); }
     async setAlarm() { notSimulated('Durable Object alarms (storage.setAlarm)'); }
     async deleteAlarm() { notSimulated('Durable Object alarms (storage.deleteAlarm)'); }
-    get sql() { return notSimulated('SQLite storage (ctx.storage.sql)', 'use the key-value API'); }
+  }
+
+  // ctx.storage.sql: statements run when exec() is called; the cursor reads the rows they gave.
+  class SqlStorageCursor {
+    constructor(result) { this._columns = result.columns; this._rows = result.rows; this._at = 0; this.rowsRead = result.rowsRead; this.rowsWritten = result.rowsWritten; }
+    get columnNames() { return this._columns.slice(); }
+    _object(row) { const o = {}; for (let c = 0; c < this._columns.length; c++) o[this._columns[c]] = row[c]; return o; }
+    next() { return this._at < this._rows.length ? { done: false, value: this._object(this._rows[this._at++]) } : { done: true, value: undefined }; }
+    toArray() { const out = []; while (this._at < this._rows.length) out.push(this._object(this._rows[this._at++])); return out; }
+    one() {
+      const rest = this.toArray();
+      if (rest.length === 0) throw new Error('Expected exactly one result from SQL query, but got no results.');
+      if (rest.length > 1) throw new Error('Expected exactly one result from SQL query, but got multiple results.');
+      return rest[0];
+    }
+    raw() {
+      const cursor = this;
+      return {
+        next: () => (cursor._at < cursor._rows.length ? { done: false, value: cursor._rows[cursor._at++].slice() } : { done: true, value: undefined }),
+        toArray: () => { const out = []; while (cursor._at < cursor._rows.length) out.push(cursor._rows[cursor._at++].slice()); return out; },
+        columnNames: cursor._columns.slice(),
+        [Symbol.iterator]() { return this; },
+      };
+    }
+    [Symbol.iterator]() { return this; }
+  }
+  class SqlStorage {
+    constructor(store) { this._store = store; }
+    exec(query, ...bindings) {
+      if (typeof query !== 'string') throw new TypeError('sql.exec() takes the SQL as a string, then its bindings.');
+      return new SqlStorageCursor(this._store.sqlExec(query, bindings));
+    }
+    get databaseSize() { return this._store.sqlSize(); }
+    prepare() { notSimulated('sql.prepare() (experimental on the platform)', 'use sql.exec()'); }
+    ingest() { notSimulated('sql.ingest() (experimental on the platform)', 'use sql.exec()'); }
+  }
+  // ctx.storage.kv: the key-value API, synchronous, on the same table (_cf_KV) as the async one.
+  class SyncKvStorage {
+    constructor(store) { this._store = store; }
+    get(key) { return decode(this._store.read(checkKey(key))); }
+    put(key, value) { this._store.write([[checkKey(key), encodeValue(key, value)]]); }
+    delete(key) { const present = this._store.read(checkKey(key)); if (present === undefined || present === null) return false; this._store.write([[key, null]]); return true; }
+    list(options = {}) {
+      const { prefix = null, start = null, startAfter = null, end = null, limit = null, reverse = false } = options;
+      if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new TypeError('list({ limit }) takes a positive whole number.');
+      let entries = this._store.readAll().filter(([k]) => (prefix === null || k.startsWith(prefix)) && (start === null || k >= start) && (startAfter === null || k > startAfter) && (end === null || k < end));
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      if (reverse) entries.reverse();
+      if (limit !== null) entries = entries.slice(0, limit);
+      return entries.map(([k, v]) => [k, decode(v)])[Symbol.iterator]();
+    }
   }
   class DurableObjectState {
     constructor(hex, name, store) { this.id = idObject(hex, name); this.storage = new DurableObjectStorage(store); }
