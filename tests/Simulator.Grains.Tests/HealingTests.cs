@@ -69,6 +69,60 @@ public sealed class HealingTests
         }
     }
 
+    [Theory]
+    [InlineData("new_classes", "object")]
+    [InlineData("new_sqlite_classes", "sqlite")]
+    public async Task A_write_the_store_refused_fails_its_call_and_nothing_it_held_in_memory_is_read_again(string migration, string stateName)
+    {
+        var (cluster, storage) = await StartWithRivalsAsync();
+        await using var _ = cluster;
+        var worker = cluster.Worker("refused-" + stateName);
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
+            import { DurableObject } from "cloudflare:workers";
+            export class Counter extends DurableObject {
+              async fetch() {
+                const sqlite = this.env.BACKEND === "sqlite";
+                let n;
+                if (sqlite) {
+                  this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS c (n INTEGER)");
+                  n = (this.ctx.storage.sql.exec("SELECT max(n) AS n FROM c").one().n ?? 0) + 1;
+                  this.ctx.storage.sql.exec("INSERT INTO c VALUES (?)", n);
+                } else {
+                  n = ((await this.ctx.storage.get("n")) ?? 0) + 1;
+                  await this.ctx.storage.put("n", n);
+                }
+                return new Response(String(n));
+              }
+            }
+            export default { fetch: (request, env) => env.COUNTER.getByName("foo").fetch(request) };
+            """, $"""
+            name = "refused"
+            main = "index.js"
+            [vars]
+            BACKEND = "{stateName}"
+            [[durable_objects.bindings]]
+            name = "COUNTER"
+            class_name = "Counter"
+            [[migrations]]
+            tag = "v1"
+            {migration} = ["Counter"]
+            """));
+        Assert.Equal("1", (await worker.FetchAsync("/")).Response.Text);
+        Assert.Equal("2", (await worker.FetchAsync("/")).Response.Text);
+
+        // The third count is made in memory, then its write is refused: the call fails.
+        var key = DurableObjectKey.Format(worker.Name, "Counter", DurableObjectId.FromName("Counter", "foo"));
+        storage.FailNext(stateName, key);
+        var refused = await worker.FetchAsync("/");
+        Assert.Equal(500, refused.Response.Status);
+        Assert.Contains("The store refused the write", refused.Error, StringComparison.Ordinal);
+
+        // The next call starts from storage (2), never from the 3 that was not stored; its write sticks.
+        Assert.Equal("3", (await worker.FetchAsync("/")).Response.Text);
+        Assert.Equal("4", (await worker.FetchAsync("/")).Response.Text);
+        Assert.Equal(0, (await worker.ObjectAsync("Counter", "foo")).ResetCount);
+    }
+
     [Fact]
     public async Task A_deploy_that_lost_a_storage_race_decides_again_on_what_the_winner_wrote()
     {

@@ -6,11 +6,16 @@ namespace Simulator.Grains.Tests;
 /// <summary>
 /// Grain storage that, on command, lets a rival write a grain's state just before that grain's next
 /// write: what another activation of the grain does during a failure. The grain's own write then
-/// meets a stale ETag in the real store underneath and fails as it would in production.
+/// meets a stale ETag in the real store underneath and fails as it would in production. It can also
+/// fail a grain's next write outright, as a store that is down does.
 /// </summary>
 public sealed class RivalWriteStorage(IGrainStorage inner) : IGrainStorage
 {
     private readonly ConcurrentDictionary<(string StateName, string Key), Action<object>> _rivals = new();
+    private readonly ConcurrentDictionary<(string StateName, string Key), bool> _failures = new();
+
+    /// <summary>The next write of state <paramref name="stateName"/> of the grain keyed <paramref name="key"/> fails with an <see cref="IOException"/>, and stores nothing.</summary>
+    public void FailNext(string stateName, string key) => _failures[(stateName, key)] = true;
 
     /// <summary>Before the next write of state <paramref name="stateName"/> of the grain keyed <paramref name="key"/>, a rival changes it with <paramref name="change"/>.</summary>
     public void Before<TState>(string stateName, string key, Action<TState> change) =>
@@ -20,6 +25,11 @@ public sealed class RivalWriteStorage(IGrainStorage inner) : IGrainStorage
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (_failures.TryRemove((stateName, grainId.Key.ToString()!), out _))
+        {
+            throw new IOException($"The store refused the write of '{stateName}' (a test's command).");
+        }
+
         if (_rivals.TryRemove((stateName, grainId.Key.ToString()!), out var change))
         {
             var rival = new RivalState<T>();
