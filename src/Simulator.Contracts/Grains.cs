@@ -92,6 +92,14 @@ public interface IDurableObjectGrain : IGrainWithStringKey
     [Alias("Fetch")]
     Task<DurableObjectAnswer> Fetch(WorkerRequest request);
 
+    /// <summary>
+    /// Runs the object's alarm due at <paramref name="dueMs"/>, on the code of the version it is
+    /// assigned, with the platform's retries; returns when its alarm is due next (a retry, or one
+    /// its handler set), or null. An alarm that is not the object's current one does nothing.
+    /// </summary>
+    [Alias("RunAlarm")]
+    Task<long?> RunAlarm(long dueMs);
+
     /// <summary>A JS RPC call: a method of the object's class, or one of its getters read.</summary>
     [Alias("Invoke")]
     Task<RpcAnswer> Invoke(RpcCall rpc);

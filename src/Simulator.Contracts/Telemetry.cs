@@ -14,7 +14,7 @@ public sealed record TraceEvent
     [Id(1)] public required TraceScriptVersion ScriptVersion { get; init; }
     [Id(2)] public required long EventTimestampMs { get; init; }
 
-    /// <summary>"fetch" for a Worker invocation or a Durable Object request, "rpc" for a JS RPC call to an object.</summary>
+    /// <summary>"fetch" for a Worker invocation or a Durable Object request, "rpc" for a JS RPC call to an object, "alarm" for an object's alarm.</summary>
     [Id(3)] public string EventType { get; init; } = "fetch";
 
     /// <summary>"ok" or "exception", as on the platform.</summary>
@@ -42,7 +42,8 @@ public sealed record TraceScriptVersion(
 public sealed record TraceEventInfo(
     [property: Id(0), JsonPropertyName("request"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TraceRequest? Request,
     [property: Id(1), JsonPropertyName("response"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TraceResponse? Response,
-    [property: Id(2), JsonPropertyName("rpcMethod"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RpcMethod = null);
+    [property: Id(2), JsonPropertyName("rpcMethod"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RpcMethod = null,
+    [property: Id(3), JsonPropertyName("scheduledTime"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ScheduledTimeMs = null);
 
 [GenerateSerializer, Immutable, Alias("dosim.TraceRequest")]
 public sealed record TraceRequest(

@@ -80,14 +80,23 @@ public sealed partial class DeploymentResync(
 
     private async Task ResyncLoopAsync()
     {
+        // Alarm indexes whose silo went away (or that were never active since a restart) hold
+        // timers no one runs: this silo's start and every change of membership wake them.
+        var wakeAlarms = true;
         while (!_stopping.IsCancellationRequested)
         {
             try
             {
+                if (wakeAlarms)
+                {
+                    await WakeAlarmsAsync();
+                }
+
                 using var wake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
                 var timer = Task.Delay(options.ResyncInterval, time, wake.Token);
                 var changed = _membershipChanged.WaitAsync(wake.Token);
                 await Task.WhenAny(timer, changed);
+                wakeAlarms = changed.IsCompletedSuccessfully;
                 await wake.CancelAsync();
                 if (_stopping.IsCancellationRequested)
                 {
@@ -100,6 +109,18 @@ public sealed partial class DeploymentResync(
             {
                 return;
             }
+        }
+    }
+
+    private async Task WakeAlarmsAsync()
+    {
+        try
+        {
+            await grains.GetGrain<IAlarmRegistryGrain>(0).WakeAll();
+        }
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        {
+            LogFailed(logger, "(alarm indexes)", ex.Message);
         }
     }
 

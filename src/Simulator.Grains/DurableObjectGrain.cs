@@ -32,6 +32,12 @@ public sealed class DurableObjectGrainState
 
     /// <summary>The reset count the object index has acknowledged for this object; null until it has.</summary>
     [Id(4)] public int? IndexedResets { get; set; }
+
+    /// <summary>When the object's alarm is due (Unix ms on the simulated clock); null when it has none.</summary>
+    [Id(5)] public long? AlarmMs { get; set; }
+
+    /// <summary>How many times the due alarm has failed and been retried.</summary>
+    [Id(6)] public int AlarmRetries { get; set; }
 }
 
 /// <summary>
@@ -44,8 +50,13 @@ public sealed class DurableObjectGrainState
 [RandomPlacement]
 public sealed partial class DurableObjectGrain(
     DurableObjectServices silo,
-    IServiceProvider services) : Grain, IDurableObjectGrain
+    IServiceProvider services) : Grain, IDurableObjectGrain, IObjectAlarm
 {
+    /// <summary>The platform's alarm retries: 2 s, doubling, at most 6 (workerd's ALARM_RETRY_START_SECONDS and ALARM_RETRY_MAX_TRIES).</summary>
+    public const int AlarmRetryLimit = 6;
+
+    private const long AlarmRetryStartMs = 2_000;
+
     // The object's state goes to the grain storage directly, not through IPersistentState: that
     // bridge completed every write asynchronously, even on the in-memory store (a turn on the
     // activation's scheduler and four objects per write, measured in a reset storm). Writes are
@@ -223,6 +234,83 @@ public sealed partial class DurableObjectGrain(
         }
     }
 
+    public async Task<long?> RunAlarm(long dueMs)
+    {
+        if (Stored.AlarmMs != dueMs)
+        {
+            // Deleted or moved since the index fired it: the index learns what is due now.
+            return Stored.AlarmMs;
+        }
+
+        if (_broken)
+        {
+            await RecoverAsync();
+        }
+
+        var snapshot = await CurrentSnapshotAsync();
+        using var activity = SimulatorTelemetry.Source.StartActivity("durable_object alarm");
+        await ApplyAsync(snapshot);
+        var (instance, version, console) = (_instance!, _version!, _console!);
+        Tag(activity, version);
+        var retry = Stored.AlarmRetries;
+        var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, null, _className, EventType: "alarm", ScheduledTimeMs: dueMs);
+        var startedMs = silo.Telemetry.Now();
+        var started = Stopwatch.GetTimestamp();
+
+        // As on the platform, getAlarm() answers null while the handler runs, unless it sets a new alarm.
+        Stored.AlarmMs = null;
+        try
+        {
+            _requestsSinceBuilt++;
+            var misbehaviour = SimulationVars.Of(version);
+            var info = new AlarmInfo(retry);
+            await UnlessResetAsync(misbehaviour.None ? Done(instance.AlarmAsync(info)) : MisbehaveThenAsync(misbehaviour, () => Done(instance.AlarmAsync(info))));
+            Stored.AlarmRetries = 0;
+            silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), 200, null, console.Drain());
+            activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "ok");
+        }
+        catch (Exception ex)
+        {
+            Failed(activity, invocation, startedMs, started, ex, console);
+
+            // Retried with backoff (its new time replaces one the handler set), until the limit drops it.
+            if (retry < AlarmRetryLimit)
+            {
+                Stored.AlarmRetries = retry + 1;
+                Stored.AlarmMs = silo.Clock.UtcNow.ToUnixTimeMilliseconds() + (AlarmRetryStartMs << retry);
+            }
+            else
+            {
+                Stored.AlarmRetries = 0;
+            }
+        }
+
+        await WriteStateAsync();
+        return Stored.AlarmMs;
+    }
+
+    private static async Task<bool> Done(Task work)
+    {
+        await work;
+        return true;
+    }
+
+    long? IObjectAlarm.DueMs => Stored.AlarmMs;
+
+    async Task IObjectAlarm.SetAsync(long? dueMs)
+    {
+        Stored.AlarmMs = dueMs;
+        Stored.AlarmRetries = 0;
+        await WriteStateAsync();
+        if (silo.AlarmWorkers.TryAdd(_workerName, true))
+        {
+            await GrainFactory.GetGrain<IAlarmRegistryGrain>(0).Add(_workerName);
+        }
+
+        await GrainFactory.GetGrain<IAlarmIndexGrain>(AlarmIndex.Key(_workerName, AlarmIndex.PartitionOf(_objectId))).Schedule(Key, dueMs);
+    }
+
+
     private async ValueTask<DeploymentSnapshot> CurrentSnapshotAsync()
     {
         var snapshot = await silo.Cache.GetAsync(_workerName);
@@ -273,7 +361,7 @@ public sealed partial class DurableObjectGrain(
     // The version's SIM_* vars act here as in the Worker: its code misbehaves wherever it runs.
     private async Task<T> MisbehaveThenAsync<T>(Misbehaviour misbehaviour, Func<Task<T>> work)
     {
-        await misbehaviour.ApplyAsync(silo.Random, silo.Time, $"Durable Object class {_className}");
+        await misbehaviour.ApplyAsync(silo.Random, silo.Clock.Time, $"Durable Object class {_className}");
         return await work();
     }
 
@@ -361,7 +449,7 @@ public sealed partial class DurableObjectGrain(
         {
             var previous = Stored.VersionId!.Value;
             Stored.ResetCount++;
-            (Stored.Resets ??= []).Add(new ResetRecord(snapshot.Deployment!.Id, previous, assigned, silo.Time.GetUtcNow(), wasActive));
+            (Stored.Resets ??= []).Add(new ResetRecord(snapshot.Deployment!.Id, previous, assigned, silo.Clock.UtcNow, wasActive));
             silo.Telemetry.RecordReset(_workerName, _className, _objectId, previous, assigned, wasActive);
             Activity.Current?.AddEvent(new ActivityEvent("durable_object.reset", tags: new ActivityTagsCollection
             {
@@ -430,7 +518,7 @@ public sealed partial class DurableObjectGrain(
     private (IDurableObject Instance, WorkerConsole Console) Build(WorkerVersion version, int generation, IDurableObjectStore store)
     {
         var script = silo.Scripts.For(version, _workerName);
-        var context = new InvocationContext(null, silo.Time);
+        var context = new InvocationContext(null, silo.Clock.Time);
         var env = new WorkerEnv(version, script, GrainFactory, context, _workerName);
         var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(store, generation));
         return (script.CreateDurableObject(services, _className, objectState, env), context.Console);
@@ -438,8 +526,8 @@ public sealed partial class DurableObjectGrain(
 
     // The class's backend is fixed by the migration that made it: SQLite for new_sqlite_classes.
     private IDurableObjectStore StoreFor(DeploymentSnapshot snapshot) => _store ??= snapshot.SqliteClasses.Contains(_className)
-        ? new SqliteObjectStore(_database ??= SqliteObjectDatabase.Open(_image.State?.Image), IsCurrent, WriteImageAsync)
-        : new KvObjectStore(() => Stored.Storage, IsCurrent, WriteStateAsync);
+        ? new SqliteObjectStore(_database ??= SqliteObjectDatabase.Open(_image.State?.Image), IsCurrent, WriteImageAsync, this)
+        : new KvObjectStore(() => Stored.Storage, IsCurrent, WriteStateAsync, this);
 
     private bool IsCurrent(int generation) => generation == _generation;
 

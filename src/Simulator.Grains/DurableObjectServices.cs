@@ -17,7 +17,7 @@ public sealed class DurableObjectServices(
     ObjectIndexWriter index,
     ScriptCatalog scripts,
     VersionRandom random,
-    TimeProvider time,
+    Time.SimulatedClock clock,
     TelemetryRecorder telemetry,
     ILogger<DurableObjectGrain> logger,
     IServiceProvider services)
@@ -30,7 +30,11 @@ public sealed class DurableObjectServices(
     public ObjectIndexWriter Index { get; } = index;
     public ScriptCatalog Scripts { get; } = scripts;
     public VersionRandom Random { get; } = random;
-    public TimeProvider Time { get; } = time;
+    /// <summary>Simulated time: SIM_LATENCY_MS, reset timestamps, the objects' code and alarms.</summary>
+    public Time.SimulatedClock Clock { get; } = clock;
     public TelemetryRecorder Telemetry { get; } = telemetry;
     public ILogger<DurableObjectGrain> Logger { get; } = logger;
+
+    /// <summary>Workers this silo has told the alarm registry about (it needs to hear of each once).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, bool> AlarmWorkers { get; } = new(StringComparer.Ordinal);
 }

@@ -19,7 +19,7 @@ public sealed class WorkerGrain(IWorkerInvoker invoker) : Grain, IWorkerGrain
 /// Runs one request on the version Core's selector picks from this silo's copy of the deployment:
 /// override, then version key, then random.
 /// </summary>
-public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, VersionRandom random, IGrainFactory grains, IServiceProvider services, TelemetryRecorder telemetry, TimeProvider time) : IWorkerInvoker
+public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, VersionRandom random, IGrainFactory grains, IServiceProvider services, TelemetryRecorder telemetry, Time.SimulatedClock clock) : IWorkerInvoker
 {
     public async Task<InvocationResult> InvokeAsync(string workerName, WorkerRequest request)
     {
@@ -35,7 +35,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         var selection = random.Draw(r => VersionSelector.Select(workerName, ranges, overrides, key, r));
         var version = snapshot.Version(selection.VersionId);
         var script = scripts.For(version, workerName);
-        var context = new InvocationContext(request, time);
+        var context = new InvocationContext(request, clock.Time);
         var env = new WorkerEnv(version, script, grains, context, workerName);
 
         using var activity = SimulatorTelemetry.Source.StartActivity("worker fetch");
@@ -88,7 +88,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         var misbehaviour = SimulationVars.Of(version);
         if (!misbehaviour.None)
         {
-            await misbehaviour.ApplyAsync(random, time, "its Worker");
+            await misbehaviour.ApplyAsync(random, clock.Time, "its Worker");
         }
 
         return await script.CreateWorker(services).FetchAsync(request, env);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
+using Simulator.Contracts;
 using Simulator.Grains.Hosting;
 using Simulator.Grains.Storage;
 
@@ -47,6 +48,15 @@ public sealed class DurableObjectsTestCluster : IAsyncDisposable
 
     /// <summary>A handle on one Worker: deploy, upload, request, and read its objects.</summary>
     public WorkerHandle Worker(string name) => new(Client, name);
+
+    /// <summary>The cluster's simulated time (virtual when the silos were started with <c>VirtualClockStart</c>).</summary>
+    public Task<ClockReading> ClockAsync() => Client.GetGrain<IClockGrain>(0).Read();
+
+    /// <summary>
+    /// Moves the cluster's virtual time forward (e.g. <c>AdvanceAsync(TimeSpan.FromSeconds(9))</c>), from
+    /// one due timer or alarm to the next, and returns once what they started has finished.
+    /// </summary>
+    public Task<ClockReading> AdvanceAsync(TimeSpan by) => Client.GetGrain<IClockGrain>(0).Advance(by);
 
     public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
 }

@@ -50,6 +50,13 @@ public sealed class DurableObjectsSimulatorOptions
     /// <summary>A seed for the random version choice, so a run replays; null for a random seed.</summary>
     public int? RandomSeed { get; set; }
 
+    /// <summary>
+    /// When set, simulated time (JavaScript's Date and timers, alarms, SIM_LATENCY_MS, reset
+    /// timestamps) starts at this instant and moves only when the cluster's clock is advanced
+    /// (<c>dosim clock advance</c>, <c>AdvanceAsync</c>); null: simulated time is real time.
+    /// </summary>
+    public DateTimeOffset? VirtualClockStart { get; set; }
+
     /// <summary>The sandbox of versions' own JavaScript: CPU time, memory, recursion per turn (docs/runtime.md).</summary>
     public Runtime.JavaScript.JavaScriptLimits JavaScriptLimits { get; set; } = new();
 

@@ -41,6 +41,7 @@ public static class SiloBuilderExtensions
         }
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new Time.SimulatedClock(options.VirtualClockStart is { } start ? new Time.VirtualTimeProvider(start) : null));
         builder.Services.AddSingleton<Runtime.JavaScript.JavaScriptScripts>();
         builder.Services.AddSingleton(sp =>
         {

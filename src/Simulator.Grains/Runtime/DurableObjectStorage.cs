@@ -13,6 +13,9 @@ internal interface IDurableObjectStore
     /// <summary>The object's SQLite database; null for a key-value-backed class.</summary>
     SqliteObjectDatabase? Sql { get; }
 
+    /// <summary>The object's one alarm, kept with its metadata on either backend.</summary>
+    IObjectAlarm Alarm { get; }
+
     /// <summary>Whether the instance with this generation is still the object's current one.</summary>
     bool IsCurrent(int generation);
 

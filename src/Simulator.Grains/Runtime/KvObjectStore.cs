@@ -4,9 +4,11 @@ namespace Simulator.Grains.Runtime;
 /// A key-value-backed object's storage (a class from <c>new_classes</c>): its entries, values as
 /// JSON, held in the object's grain state and stored with it.
 /// </summary>
-internal sealed class KvObjectStore(Func<Dictionary<string, string>> entries, Func<int, bool> isCurrent, Func<Task> persist) : IDurableObjectStore
+internal sealed class KvObjectStore(Func<Dictionary<string, string>> entries, Func<int, bool> isCurrent, Func<Task> persist, IObjectAlarm alarm) : IDurableObjectStore
 {
     public SqliteObjectDatabase? Sql => null;
+
+    public IObjectAlarm Alarm => alarm;
 
     public bool IsCurrent(int generation) => isCurrent(generation);
 

@@ -5,9 +5,11 @@ namespace Simulator.Grains.Runtime;
 /// key-value API in the database's <c>_cf_KV</c> table, so both APIs see the same data. Persisting
 /// stores the database's image.
 /// </summary>
-internal sealed class SqliteObjectStore(SqliteObjectDatabase database, Func<int, bool> isCurrent, Func<Task> persist) : IDurableObjectStore
+internal sealed class SqliteObjectStore(SqliteObjectDatabase database, Func<int, bool> isCurrent, Func<Task> persist, IObjectAlarm alarm) : IDurableObjectStore
 {
     public SqliteObjectDatabase Sql => database;
+
+    public IObjectAlarm Alarm => alarm;
 
     SqliteObjectDatabase? IDurableObjectStore.Sql => database;
 

@@ -26,8 +26,17 @@ public interface IDurableObject
     /// <c>DurableObject</c> answer it; a C# class refuses it as the platform refuses a class that
     /// does not support RPC.
     /// </summary>
+    /// <summary>The object's alarm, when it is due. A class without a handler cannot set one (the runtime refuses setAlarm).</summary>
+    Task AlarmAsync(AlarmInfo info) => Task.FromException(new InvalidOperationException($"Durable Object class {GetType().Name} has no alarm() handler."));
+
     Task<RpcOutcome> CallAsync(RpcCall rpc) => Task.FromResult(RpcOutcome.Refused(
         "TypeError", $"The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`. (It is the C# class {GetType().Name}: dosim's JS RPC reaches JavaScript classes only.)"));
+}
+
+/// <summary>What an object's <c>alarm(alarmInfo)</c> handler is given: how many times this alarm has been retried.</summary>
+public readonly record struct AlarmInfo(int RetryCount)
+{
+    public bool IsRetry => RetryCount > 0;
 }
 
 /// <summary>What an RPC call gave: the encoded value, or the encoded error and its text (<see cref="Error"/>) when it threw.</summary>

@@ -15,7 +15,7 @@ namespace Simulator.Grains.Telemetry;
 /// What an invocation was: a Worker's fetch, a request to one of its Durable Objects, or (with
 /// <see cref="RpcMethod"/> and no request) a JS RPC call to one.
 /// </summary>
-public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest? Request, string? ClassName, string? RpcMethod = null);
+public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest? Request, string? ClassName, string? RpcMethod = null, string EventType = "fetch", long? ScheduledTimeMs = null);
 
 /// <summary>
 /// A silo's record of every invocation: exact counts per worker, deployment and version (for
@@ -113,11 +113,11 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             ScriptVersion = ScriptVersions.GetValue(version, static v => new TraceScriptVersion(v.Id, v.Message, v.Tag)),
             EventTimestampMs = startedMs,
             Outcome = outcome,
-            EventType = invocation.RpcMethod is null ? "fetch" : "rpc",
+            EventType = invocation.RpcMethod is null ? invocation.EventType : "rpc",
             Entrypoint = invocation.ClassName,
             Event = invocation.Request is { } request
                 ? new TraceEventInfo(new TraceRequest(request.Url, request.Method), exception is null ? Response(status) : null)
-                : new TraceEventInfo(null, null, invocation.RpcMethod),
+                : new TraceEventInfo(null, null, invocation.RpcMethod, invocation.ScheduledTimeMs),
             Exceptions = exception is null ? [] : [new TraceException(exception.GetType().Name, exception.Message, Now(), (exception.GetBaseException() as Runtime.JavaScript.UncaughtJavaScriptException)?.JavaScriptStack)],
             Logs = logs,
             Sequence = Interlocked.Increment(ref _sequence),

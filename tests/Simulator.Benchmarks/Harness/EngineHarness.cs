@@ -20,7 +20,7 @@ public static class EngineHarness
     public static async Task RunAsync(int calls, int rounds)
     {
         using var engine = NewEngine(JavaScriptHarness.ExampleCounter());
-        var store = new MemoryStore();
+        var store = NewStore();
         var context = new InvocationContext(null, TimeProvider.System);
         JavaScriptDurableObject NewObject() => new(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", store, 0, context);
         var warm = NewObject();
@@ -71,7 +71,7 @@ public static class EngineHarness
             var project = WorkerProject.Load([Path.Combine(dir, "index.js")], Path.Combine(dir, "wrangler.toml"));
             var engine = NewEngine(project);
             return (Name: Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), Engine: engine,
-                Object: new JavaScriptDurableObject(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", new MemoryStore(), 0, context));
+                Object: new JavaScriptDurableObject(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", NewStore(), 0, context));
         }).ToList();
         try
         {
@@ -116,7 +116,7 @@ public static class EngineHarness
     {
         var draft = project.Draft("A");
         var version = new WorkerVersion { Id = Guid.NewGuid(), Number = 1, CreatedOn = DateTimeOffset.UtcNow, Script = draft.Script, Code = draft.Code, Source = VersionSource.Upload, Vars = draft.Vars, DurableObjectClasses = draft.DurableObjectClasses };
-        return new JavaScriptEngine(version, "enginebench", new JavaScriptLimits(), DispatchProxy.Create<IGrainFactory, NoGrains>(), TimeProvider.System);
+        return new JavaScriptEngine(version, "enginebench", new JavaScriptLimits(), DispatchProxy.Create<IGrainFactory, NoGrains>(), new Simulator.Grains.Time.SimulatedClock(null));
     }
 
     // Calls of the object's fetch in a row: µs and bytes allocated per call.
@@ -140,32 +140,11 @@ public static class EngineHarness
         return (clock.Elapsed.TotalMicroseconds / calls, (GC.GetAllocatedBytesForCurrentThread() - before) / calls);
     }
 
-    private sealed class MemoryStore : IDurableObjectStore
+    // Storage in memory, never persisted: the engine's cost alone.
+    private static KvObjectStore NewStore()
     {
-        private readonly Dictionary<string, string> _values = [];
-
-        public bool IsCurrent(int generation) => true;
-
-        public string? Read(string key) => _values.GetValueOrDefault(key);
-
-        public IEnumerable<KeyValuePair<string, string>> ReadAll() => _values;
-
-        public Task PersistAsync() => Task.CompletedTask;
-
-        public void Apply(IReadOnlyList<KeyValuePair<string, string?>> changes)
-        {
-            foreach (var (key, value) in changes)
-            {
-                if (value is null)
-                {
-                    _values.Remove(key);
-                }
-                else
-                {
-                    _values[key] = value;
-                }
-            }
-        }
+        var values = new Dictionary<string, string>();
+        return new KvObjectStore(() => values, static _ => true, static () => Task.CompletedTask, new NoAlarm());
     }
 
     // The counter calls no other grain.
@@ -173,5 +152,13 @@ public static class EngineHarness
     {
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
             throw new NotSupportedException($"The engine harness has no cluster ({targetMethod?.Name}).");
+    }
+
+    // The counter sets no alarm.
+    private sealed class NoAlarm : IObjectAlarm
+    {
+        public long? DueMs => null;
+
+        public Task SetAsync(long? dueMs) => throw new NotSupportedException("The engine harness has no alarm index.");
     }
 }

@@ -28,4 +28,6 @@ internal sealed class JavaScriptDurableObject(
     public Task<WorkerResponse> FetchAsync(WorkerRequest request) => engine.FetchObjectAsync(this, request);
 
     public Task<RpcOutcome> CallAsync(RpcCall rpc) => engine.CallObjectAsync(this, rpc);
+
+    public Task AlarmAsync(AlarmInfo info) => engine.AlarmObjectAsync(this, info);
 }

@@ -40,23 +40,27 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly StructuredClone _clone;
     private readonly JsValue _promise;
     private readonly JsValue _reject;
-    private readonly TimeProvider _time;
+    private readonly Time.SimulatedClock _clock;
+    private readonly TurnTimeSystem _timeSystem = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, CancellationTokenSource> _timers = new();
     private readonly IGrainFactory _grains;
     private readonly string _workerName;
 
     // The kinds of first turn, made once rather than as a closure per call.
     private readonly Action<JavaScriptInvocation> _runObjectFetch;
     private readonly Action<JavaScriptInvocation> _runObjectCall;
+    private readonly Action<JavaScriptInvocation> _runObjectAlarm;
     private readonly Action<JavaScriptInvocation> _runWorkerFetch;
 
     // The invocation whose turn is running (set and cleared under the gate).
     private JavaScriptInvocation? _current;
 
-    public JavaScriptEngine(WorkerVersion version, string workerName, JavaScriptLimits limits, IGrainFactory grains, TimeProvider time)
+    public JavaScriptEngine(WorkerVersion version, string workerName, JavaScriptLimits limits, IGrainFactory grains, Time.SimulatedClock clock)
     {
         var code = version.Code ?? throw new ArgumentException("The version has no JavaScript.", nameof(version));
-        (_time, _grains, _workerName) = (time, grains, workerName);
-        (_runObjectFetch, _runObjectCall, _runWorkerFetch) = (RunObjectFetch, RunObjectCall, RunWorkerFetch);
+        (_clock, _grains, _workerName) = (clock, grains, workerName);
+        _timeSystem.Now = clock.UtcNow;
+        (_runObjectFetch, _runObjectCall, _runObjectAlarm, _runWorkerFetch) = (RunObjectFetch, RunObjectCall, RunObjectAlarm, RunWorkerFetch);
         var loader = new BundleModuleLoader(code.Modules);
         _engine = new Engine(options =>
         {
@@ -70,6 +74,8 @@ internal sealed class JavaScriptEngine : IDisposable
             options.Json.MaxParseDepth = limits.MaxJsonDepth;
             options.Strict = false;
             options.Interop.Enabled = false;
+            // Date is in UTC, and reads the simulated clock as it was when the turn began.
+            options.TimeSystem = _timeSystem;
         });
 
         var host = new JsObject(_engine);
@@ -79,8 +85,23 @@ internal sealed class JavaScriptEngine : IDisposable
         host.Set("parseUrl", Function("parseUrl", (_, a) => ParseUrl(a.At(0).AsString(), a.At(1).IsNull() ? null : a.At(1).AsString())));
         host.Set("timer", Function("timer", (_, a) =>
         {
-            var delay = TimeSpan.FromMilliseconds(a.At(0).AsNumber());
-            return Start(() => Wrap(Task.Delay(delay, _time)), _ => JsValue.Undefined);
+            var (delay, id) = (TimeSpan.FromMilliseconds(a.At(0).AsNumber()), (long)a.At(1).AsNumber());
+            return Start(() => DelayAsync(id, delay), fired => fired ? JsBoolean.True : JsBoolean.False, fired =>
+            {
+                if (fired)
+                {
+                    _clock.EndWork();
+                }
+            });
+        }));
+        host.Set("clearTimer", Function("clearTimer", (_, a) =>
+        {
+            if (_timers.TryRemove((long)a.At(0).AsNumber(), out var timer))
+            {
+                timer.Cancel();
+            }
+
+            return JsValue.Undefined;
         }));
         host.Set("idFromName", Function("idFromName", (_, a) => DurableObjectId.FromName(a.At(0).AsString(), a.At(1).AsString())));
         host.Set("newUniqueId", Function("newUniqueId", (_, _) => DurableObjectId.NewUnique()));
@@ -256,6 +277,35 @@ internal sealed class JavaScriptEngine : IDisposable
         Await(invocation, _engine.Call(value, instance, values));
     }
 
+    /// <summary>Runs a Durable Object's <c>alarm({ retryCount, isRetry })</c>; it fails if the handler throws or rejects.</summary>
+    public async Task AlarmObjectAsync(JavaScriptDurableObject target, AlarmInfo info)
+    {
+        var invocation = new JavaScriptInvocation(target.Context, TaskScheduler.Current, rpc: true) { Owner = target, Alarm = info };
+        _ = TurnAsync(invocation, _runObjectAlarm);
+        if ((await invocation.GatedValueAsync()).Error is { } error)
+        {
+            throw new UncaughtJavaScriptException(error);
+        }
+    }
+
+    private static readonly JsString AlarmKey = new("alarm");
+
+    private void RunObjectAlarm(JavaScriptInvocation invocation)
+    {
+        var (target, info) = (invocation.Owner!, invocation.Alarm!.Value);
+        var instance = (target.Instance ??= Construct(target)).AsObject();
+        var alarm = instance.Get(AlarmKey);
+        if (!alarm.IsCallable())
+        {
+            throw new ScriptException($"Durable Object class {target.ClassName} has no alarm() handler, but its alarm was due (the version that set it had one): add `async alarm(alarmInfo) {{ … }}`.");
+        }
+
+        var argument = new JsObject(_engine);
+        argument.Set("retryCount", info.RetryCount);
+        argument.Set("isRetry", info.IsRetry);
+        Await(invocation, _engine.Call(alarm, instance, [argument]));
+    }
+
     private static bool InheritsFrom(ObjectInstance instance, ObjectInstance prototype)
     {
         for (var p = instance.Prototype; p is not null; p = p.Prototype)
@@ -334,6 +384,7 @@ internal sealed class JavaScriptEngine : IDisposable
         try
         {
             _current = invocation;
+            _timeSystem.Now = _clock.UtcNow;
             _engine.Constraints.Reset();
             run(invocation);
             _engine.Advanced.ProcessTasks();
@@ -482,7 +533,12 @@ internal sealed class JavaScriptEngine : IDisposable
     {
         try
         {
-            if (invocation.IsRpc)
+            if (invocation.Alarm is not null)
+            {
+                // What an alarm handler returns goes nowhere.
+                invocation.Complete(new RpcOutcome([], null));
+            }
+            else if (invocation.IsRpc)
             {
                 invocation.Complete(new RpcOutcome(_clone.Write(response), null));
             }
@@ -531,7 +587,7 @@ internal sealed class JavaScriptEngine : IDisposable
     // A host operation: a promise for the script now, settled in a later turn on the caller's
     // scheduler. The operation itself starts when this turn has released the engine, so a grain
     // call's own work (copying the request, queuing the message) never holds it.
-    private JsValue Start<T>(Func<Task<T>> operation, Func<T, JsValue> toJs)
+    private JsValue Start<T>(Func<Task<T>> operation, Func<T, JsValue> toJs, Action<T>? ended = null)
     {
         var invocation = _current ?? throw new InvalidOperationException("A host operation outside a turn of JavaScript.");
         var (promise, resolve, reject) = _engine.Advanced.RegisterPromise();
@@ -549,7 +605,7 @@ internal sealed class JavaScriptEngine : IDisposable
             }
 
             task.ContinueWith(
-                done => TurnAsync(invocation, _ =>
+                done => ResumeAsync(done, invocation, _ =>
                 {
                     invocation.PendingOperations--;
                     if (!done.IsCompletedSuccessfully)
@@ -570,7 +626,7 @@ internal sealed class JavaScriptEngine : IDisposable
                     }
 
                     resolve(value);
-                }),
+                }, ended),
                 CancellationToken.None,
                 TaskContinuationOptions.None,
                 invocation.Scheduler);
@@ -578,10 +634,37 @@ internal sealed class JavaScriptEngine : IDisposable
         return promise;
     }
 
-    private static async Task<bool> Wrap(Task task)
+    // The turn that resumes the script after a host operation; then what the operation's starter
+    // wanted done once that turn has run (a timer's work counted as finished).
+    private async Task ResumeAsync<T>(Task<T> done, JavaScriptInvocation invocation, Action<JavaScriptInvocation> run, Action<T>? ended)
     {
-        await task;
-        return true;
+        await TurnAsync(invocation, run);
+        if (ended is not null && done.IsCompletedSuccessfully)
+        {
+            ended(done.Result);
+        }
+    }
+
+    // A timer on the simulated clock: true when it fired, false when clearTimeout cancelled it. The
+    // work it starts (the turn that runs its callback) is counted until that turn ends.
+    private async Task<bool> DelayAsync(long id, TimeSpan delay)
+    {
+        using var cancel = new CancellationTokenSource();
+        _timers[id] = cancel;
+        try
+        {
+            await Task.Delay(delay, _clock.Time, cancel.Token);
+            _clock.BeginWork();
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            _timers.TryRemove(new KeyValuePair<long, CancellationTokenSource>(id, cancel));
+        }
     }
 
     private JsValue FetchObject(string className, string id, string? name, JsValue request)

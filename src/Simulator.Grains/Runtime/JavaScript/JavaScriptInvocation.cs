@@ -23,6 +23,9 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     /// <summary>The request its first turn hands to the handler (then let go of).</summary>
     public WorkerRequest? Request { get; set; }
 
+    /// <summary>For an alarm: what its first turn passes the handler.</summary>
+    public AlarmInfo? Alarm { get; init; }
+
     /// <summary>The RPC call its first turn makes (then let go of).</summary>
     public RpcCall? Call { get; set; }
 

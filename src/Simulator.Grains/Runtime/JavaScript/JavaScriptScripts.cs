@@ -8,7 +8,7 @@ namespace Simulator.Grains.Runtime.JavaScript;
 /// This silo's compiled JavaScript versions: each version's modules are loaded into one engine the
 /// first time one of its objects or requests needs them, and kept while the silo runs.
 /// </summary>
-public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, DeploymentCache deployments, IGrainFactory grains, TimeProvider time) : IDisposable
+public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, DeploymentCache deployments, IGrainFactory grains, Time.SimulatedClock clock) : IDisposable
 {
     private readonly ConcurrentDictionary<Guid, Lazy<JavaScriptScript>> _versions = new();
 
@@ -21,7 +21,7 @@ public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, De
         }
 
         var script = _versions.GetOrAdd(version.Id, _ => new Lazy<JavaScriptScript>(() =>
-            new JavaScriptScript(version, () => new JavaScriptEngine(version, workerName, options.JavaScriptLimits, grains, time), options.JavaScriptLimits.EnginesPerVersion).Load()));
+            new JavaScriptScript(version, () => new JavaScriptEngine(version, workerName, options.JavaScriptLimits, grains, clock), options.JavaScriptLimits.EnginesPerVersion).Load()));
         try
         {
             return script.Value;
@@ -41,10 +41,10 @@ public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, De
     /// </summary>
     internal string? Check(VersionDraft draft, string workerName)
     {
-        var version = new WorkerVersion { Id = Guid.NewGuid(), Number = 0, CreatedOn = time.GetUtcNow(), Script = draft.Script, Code = draft.Code, Source = VersionSource.Upload, Vars = draft.Vars, DurableObjectClasses = draft.DurableObjectClasses };
+        var version = new WorkerVersion { Id = Guid.NewGuid(), Number = 0, CreatedOn = clock.UtcNow, Script = draft.Script, Code = draft.Code, Source = VersionSource.Upload, Vars = draft.Vars, DurableObjectClasses = draft.DurableObjectClasses };
         try
         {
-            using var engine = new JavaScriptEngine(version, workerName, options.JavaScriptLimits, grains, time);
+            using var engine = new JavaScriptEngine(version, workerName, options.JavaScriptLimits, grains, clock);
             var missing = draft.DurableObjectClasses.Where(c => !engine.Exports(c)).ToList();
             return missing.Count == 0 ? null
                 : $"The Worker's main module exports no class {string.Join(", ", missing)}, which its configuration binds or migrates (it exports: {string.Join(", ", engine.ExportNames)}).";

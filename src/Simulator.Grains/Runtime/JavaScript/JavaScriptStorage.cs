@@ -72,6 +72,21 @@ internal sealed class JavaScriptStorage
         _methods.Set("sqlRelease", new ClrFunction(engine, "sqlRelease", (self, _) => Transaction(Usable(self), static db => db.ReleaseSavepoint())));
         _methods.Set("sqlRollback", new ClrFunction(engine, "sqlRollback", (self, _) => Transaction(Usable(self), static db => db.RollbackSavepoint())));
 
+        // The object's one alarm: set now (getAlarm sees it at once), stored before the response leaves.
+        _methods.Set("getAlarm", new ClrFunction(engine, "getAlarm", (self, _) => Usable(self).Store.Alarm.DueMs is { } due ? due : JsValue.Null));
+        _methods.Set("setAlarm", new ClrFunction(engine, "setAlarm", (self, a) =>
+        {
+            var owner = Usable(self);
+            var due = a.At(0).IsNull() ? (long?)null : (long)a.At(0).AsNumber();
+            if (due is not null && owner.Instance is ObjectInstance instance && !instance.Get("alarm").IsCallable())
+            {
+                throw new JavaScriptException(_engine.Intrinsics.Error, "Your Durable Object class must have an alarm() handler in order to call setAlarm()");
+            }
+
+            _current()!.HoldResponseFor(owner.Store.Alarm.SetAsync(due));
+            return JsValue.Undefined;
+        }));
+
         var prototype = dosim.Get("DurableObjectStorage").Get("prototype").AsObject();
         PreludeObjects.Replace(prototype, "get", 1, Get);
         PreludeObjects.Replace(prototype, "put", 2, Put);

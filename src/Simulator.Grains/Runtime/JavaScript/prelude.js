@@ -320,18 +320,27 @@
   const toRequest = (input, init) => (input instanceof Request && init === undefined ? input : new Request(input, init));
 
   // --- timers, crypto, clone, console ------------------------------------------------------------
+  // Timers run on the simulated clock (virtual with --clock virtual); clearing one cancels the host's timer.
   let nextTimer = 0;
   const timers = new Map();
+  const delayOf = (ms) => Math.min(2147483647, Math.max(0, Number(ms) || 0));
   const setTimeout = (fn, ms = 0, ...args) => {
     if (typeof fn !== 'function') notSimulated('setTimeout with a string of code', 'pass a function');
     const id = ++nextTimer;
     timers.set(id, true);
     // As the platform: a delay beyond 2^31 - 1 ms (or not a number) is clamped, never an error.
-    host.timer(Math.min(2147483647, Math.max(0, Number(ms) || 0))).then(() => { if (timers.delete(id)) fn(...args); });
+    host.timer(delayOf(ms), id).then((fired) => { if (fired && timers.delete(id)) fn(...args); });
     return id;
   };
-  const clearTimeout = (id) => { timers.delete(id); };
-  const setInterval = () => notSimulated('setInterval', 'use setTimeout, or a Durable Object alarm');
+  const setInterval = (fn, ms = 0, ...args) => {
+    if (typeof fn !== 'function') notSimulated('setInterval with a string of code', 'pass a function');
+    const id = ++nextTimer;
+    timers.set(id, true);
+    const tick = () => host.timer(delayOf(ms), id).then((fired) => { if (fired && timers.has(id)) { tick(); fn(...args); } });
+    tick();
+    return id;
+  };
+  const clearTimeout = (id) => { if (timers.delete(id)) host.clearTimer(id); };
 
   const crypto = {
     randomUUID: () => host.uuid(),
@@ -504,9 +513,15 @@
     getCurrentBookmark() { notSimulated('Point-in-time recovery (storage.getCurrentBookmark)'); }
     getBookmarkForTime() { notSimulated('Point-in-time recovery (storage.getBookmarkForTime)'); }
     onNextSessionRestoreBookmark() { notSimulated('Point-in-time recovery (storage.onNextSessionRestoreBookmark)'); }
-    async getAlarm() { notSimulated('Durable Object alarms (storage.getAlarm)'); }
-    async setAlarm() { notSimulated('Durable Object alarms (storage.setAlarm)'); }
-    async deleteAlarm() { notSimulated('Durable Object alarms (storage.deleteAlarm)'); }
+    // One alarm per object, on the simulated clock; alarm({ retryCount, isRetry }) runs when it is due.
+    async getAlarm() { return this._store.getAlarm(); }
+    async setAlarm(time) {
+      const ms = time instanceof Date ? time.getTime() : Number(time);
+      if (!(ms > 0)) throw new TypeError('setAlarm() cannot be called with an alarm time <= 0');
+      // As workerd: a time already passed is due now.
+      this._store.setAlarm(Math.max(Math.floor(ms), Date.now()));
+    }
+    async deleteAlarm() { this._store.setAlarm(null); }
   }
 
   // ctx.storage.sql: statements run when exec() is called; the cursor reads the rows they gave.
