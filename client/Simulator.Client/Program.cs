@@ -12,6 +12,7 @@ root.Subcommands.Add(TrafficCommands.Request());
 root.Subcommands.Add(TrafficCommands.Traffic());
 root.Subcommands.Add(TrafficCommands.Objects());
 root.Subcommands.Add(TrafficCommands.Silos());
+root.Subcommands.Add(ClockCommands.Clock());
 root.Subcommands.Add(TelemetryCommands.Analytics());
 root.Subcommands.Add(TelemetryCommands.Tail());
 root.Subcommands.Add(ScenarioCommand.Create());

@@ -34,6 +34,12 @@ public sealed class SiloOptions
     public string? ApiToken { get; set; }
     public string? ApiLog { get; set; }
 
+    /// <summary>Simulated time: "real" (the default) or "virtual" (moves only with `dosim clock advance`).</summary>
+    public string? Clock { get; set; }
+
+    /// <summary>Where a virtual clock starts (an ISO 8601 instant); the silo's start time when not given.</summary>
+    public string? ClockStart { get; set; }
+
     /// <summary>The REST API's body limit in bytes (a Worker upload).</summary>
     public long ApiMaxBody { get; set; } = Api.PlatformApiOptions.DefaultMaxBodyBytes;
 }

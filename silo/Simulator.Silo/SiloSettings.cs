@@ -30,7 +30,8 @@ public sealed record SiloSettings(
     string? TraceEvents,
     string? ApiToken,
     string? ApiLog,
-    long ApiMaxBody)
+    long ApiMaxBody,
+    DateTimeOffset? VirtualClockStart = null)
 {
     /// <summary>Setting → (command-line switch, environment variable).</summary>
     public static readonly IReadOnlyDictionary<string, (string Switch, string Environment)> Names = new Dictionary<string, (string, string)>
@@ -56,6 +57,8 @@ public sealed record SiloSettings(
         ["ApiToken"] = ("--api-token", "DOSIM_API_TOKEN"),
         ["ApiLog"] = ("--api-log", "DOSIM_API_LOG"),
         ["ApiMaxBody"] = ("--api-max-body", "DOSIM_API_MAX_BODY"),
+        ["Clock"] = ("--clock", "DOSIM_CLOCK"),
+        ["ClockStart"] = ("--clock-start", "DOSIM_CLOCK_START"),
     };
 
     /// <summary>
@@ -162,6 +165,24 @@ public sealed record SiloSettings(
             throw Invalid("ApiMaxBody", options.ApiMaxBody.ToString(CultureInfo.InvariantCulture), Expected["ApiMaxBody"]);
         }
 
+        var virtualClock = options.Clock switch
+        {
+            null or "" or "real" => false,
+            "virtual" => true,
+            var other => throw Invalid("Clock", other, Expected["Clock"]),
+        };
+        DateTimeOffset? clockStart = null;
+        if (options.ClockStart is { Length: > 0 } startText)
+        {
+            clockStart = virtualClock
+                ? DateTimeOffset.TryParse(startText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at.ToUniversalTime() : throw Invalid("ClockStart", startText, Expected["ClockStart"])
+                : throw new SettingsException("--clock-start (or DOSIM_CLOCK_START) sets where a virtual clock starts: add --clock virtual.");
+        }
+        else if (virtualClock)
+        {
+            clockStart = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        }
+
         var siloPort = Port("SiloPort", options.SiloPort, 11111);
         return new SiloSettings(
             instance,
@@ -184,7 +205,8 @@ public sealed record SiloSettings(
             traceEvents,
             options.ApiToken is { Length: > 0 } token ? token : null,
             apiLog,
-            options.ApiMaxBody);
+            options.ApiMaxBody,
+            clockStart);
     }
 
     // What each setting must be, for the message when it is not.
@@ -205,6 +227,8 @@ public sealed record SiloSettings(
         ["TraceEvents"] = "off, - (standard output) or a file in a folder that exists",
         ["ApiLog"] = "a file in a folder that exists",
         ["ApiMaxBody"] = "a number of bytes from 1024 to 1073741824",
+        ["Clock"] = "real or virtual",
+        ["ClockStart"] = "an ISO 8601 instant such as 2026-01-01T00:00:00Z",
     };
 
     // The configuration binder names the key it could not convert: "… at 'Dosim:SiloPort' …".
