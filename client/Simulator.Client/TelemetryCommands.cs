@@ -82,7 +82,9 @@ internal static class TelemetryCommands
         var time = Output.Time(DateTimeOffset.FromUnixTimeMilliseconds(e.EventTimestampMs));
         var where = e.Entrypoint is null ? "" : $" [{e.Entrypoint}]";
         var result = e.Event.Response is { } r ? $"{e.Outcome} {r.Status}" : e.Outcome;
-        var what = e.Event.Request is { } request ? $"{request.Method} {request.Url}" : $"rpc {e.Event.RpcMethod}()";
+        var what = e.Event.Request is { } request ? $"{request.Method} {request.Url}"
+            : e.EventType == "alarm" ? $"alarm due {Output.Time(DateTimeOffset.FromUnixTimeMilliseconds(e.Event.ScheduledTimeMs ?? 0))}"
+            : $"rpc {e.Event.RpcMethod}()";
         var lines = new List<string> { $"{time}  {what}{where}  {result}  version {e.ScriptVersion.Id}{(e.ScriptVersion.Tag is { } tag ? $" ({tag})" : "")}" };
         lines.AddRange(e.Logs.Select(l => $"  ({l.Level}) {string.Join(' ', l.Message)}"));
         lines.AddRange(e.Exceptions.Select(x => $"  {x.Name}: {x.Message}"));
