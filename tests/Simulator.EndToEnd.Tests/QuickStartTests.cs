@@ -18,9 +18,9 @@ public sealed class QuickStartTests
     private static string Readme() => File.ReadAllText(Path.Combine(Build.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
 
     // The block runs in bash against a silo of its own, with the launch and the ports substituted.
-    private static async Task<Run.Result> RunBlockAsync(string marker, IReadOnlyDictionary<string, string>? environment = null)
+    private static async Task<Run.Result> RunBlockAsync(string marker, IReadOnlyDictionary<string, string>? environment = null, params string[] siloArguments)
     {
-        await using var silo = await SiloProcess.StartAsync();
+        await using var silo = await SiloProcess.StartAsync(null, siloArguments);
         var script = "set -euo pipefail\nshopt -s expand_aliases\n" + Block(Readme(), marker)
             .Replace("dotnet run --project client/Simulator.Client --", $"dotnet {Build.CliDll}", StringComparison.Ordinal)
             .Replace("dotnet run --project $PWD/client/Simulator.Client --", $"dotnet {Build.CliDll}", StringComparison.Ordinal)
@@ -195,5 +195,27 @@ public sealed class QuickStartTests
         Assert.All(split, m => Assert.Equal(objectVersion == b ? "Hello, world, from v2!" : "Hello, world!", m.Groups[1].Value));
         Assert.Equal(2, split.Select(m => m.Groups[2].Value).Distinct().Count());
         Assert.Matches(@"rpc sayHello\(\) \[MyDurableObject\]  ok  version " + b + @" \(v2\)", result.Stdout);
+    }
+
+    [Fact]
+    public async Task The_readme_chat_section_shows_rpc_sqlite_and_alarms_on_a_virtual_clock()
+    {
+        Assert.Equal("dotnet run --project silo/Simulator.Silo -- --clock virtual\n", Block(Readme(), "virtual-silo"));
+        var result = await RunBlockAsync("chat", null, "--clock", "virtual");
+        var lines = result.Stdout.ReplaceLineEndings("\n").Split('\n');
+
+        Assert.Equal(4, lines.Count(l => l.StartsWith("{\"id\":1,\"room\":", StringComparison.Ordinal) && l.EndsWith("\"version\":\"v1\"}", StringComparison.Ordinal)));
+        // Halfway: every room either likes (v2) or answers the v2 Worker with v1's missing method.
+        var likes = lines.Where(l => l.StartsWith("{\"id\":1,\"likes\":1,\"version\":\"v2\"}", StringComparison.Ordinal)).Count();
+        var skews = lines.Where(l => l == "{\"error\":\"TypeError: The RPC receiver does not implement the method \\\"like\\\".\",\"remote\":true,\"worker\":\"v2\"}").Count();
+        Assert.Equal(4, likes + skews);
+        Assert.True(skews > 0 && likes > 0, result.Stdout);
+
+        // At 100%, foo kept its message on v2; a simulated day and an hour later the alarms pruned it.
+        Assert.Contains(lines, l => l.StartsWith("{\"room\":\"foo\",\"version\":\"v2\",\"messages\":[{\"id\":1,\"author\":\"ann\",\"body\":\"hello foo\"", StringComparison.Ordinal));
+        Assert.Contains("Advanced 25h: 100 timers and alarms fired.", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("{\"room\":\"foo\",\"version\":\"v2\",\"messages\":[]}", lines);
+        Assert.Contains("Analytics of chat, from every silo (exact counts)", result.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"rpc like\(\) \[ChatRoom\]  exception  version [0-9a-f-]{36} \(v1\)", result.Stdout);
     }
 }
