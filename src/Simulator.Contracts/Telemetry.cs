@@ -41,7 +41,7 @@ public sealed record TraceScriptVersion(
 [GenerateSerializer, Immutable, Alias("dosim.TraceEventInfo")]
 public sealed record TraceEventInfo(
     [property: Id(0), JsonPropertyName("request"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TraceRequest? Request,
-    [property: Id(1), JsonPropertyName("response"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TraceResponse? Response,
+    [property: Id(1), JsonPropertyName("response")] TraceResponse? Response,
     [property: Id(2), JsonPropertyName("rpcMethod"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RpcMethod = null,
     [property: Id(3), JsonPropertyName("scheduledTime"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ScheduledTimeMs = null);
 

@@ -59,6 +59,7 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<DeploymentResync>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeploymentResync>());
         builder.AddPlacementDirector<SiloTargetedPlacement, SiloTargetedPlacementDirector>();
+        builder.AddIncomingGrainCallFilter<SecretsStayInTheCluster>();
 
         // One trace from the gateway through the worker to the object, whichever silos they run on.
         builder.AddActivityPropagation();
