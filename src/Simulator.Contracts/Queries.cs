@@ -222,9 +222,14 @@ public interface IObjectIndexGrain : IGrainWithStringKey
     [Alias("Entries")]
     Task<ImmutableArray<ObjectEntry>> Entries();
 
-    /// <summary>How many of this partition's objects the proposed deployment moves off the version they last ran, and the first <paramref name="listLimit"/> of them.</summary>
+    /// <summary>
+    /// How many of this partition's objects the proposed deployment moves off the version they run,
+    /// and the first <paramref name="listLimit"/> of them. An object in <paramref name="running"/> runs
+    /// the version given there (its index entry may lag behind it, or not exist yet); any other runs
+    /// the version of its index entry.
+    /// </summary>
     [Alias("Changes")]
-    Task<IndexChanges> Changes(Deployment proposed, int listLimit);
+    Task<IndexChanges> Changes(Deployment proposed, int listLimit, ImmutableArray<RunningObject> running);
 }
 
 /// <summary>An object as its index keeps it.</summary>
@@ -238,6 +243,10 @@ public sealed record ObjectEntry
     [Id(4)] public int ResetCount { get; init; }
     [Id(5)] public ImmutableArray<ResetRecord> Resets { get; init; } = [];
 }
+
+/// <summary>An object with a live instance, and the version it runs now (which its index entry may not say yet).</summary>
+[GenerateSerializer, Immutable, Alias("dosim.RunningObject")]
+public sealed record RunningObject([property: Id(0)] string ClassName, [property: Id(1)] string ObjectId, [property: Id(2)] Guid VersionId);
 
 [GenerateSerializer, Immutable, Alias("dosim.IndexChanges")]
 public sealed record IndexChanges([property: Id(0)] long Objects, [property: Id(1)] long Changing, [property: Id(2)] ImmutableArray<ObjectEntry> Listed, [property: Id(3)] ImmutableArray<Guid> ListedTo);

@@ -55,13 +55,14 @@ public sealed class ObjectIndexGrain(
 
     public Task<ImmutableArray<ObjectEntry>> Entries() => Task.FromResult<ImmutableArray<ObjectEntry>>([.. state.State.Entries.Values]);
 
-    public Task<IndexChanges> Changes(Deployment proposed, int listLimit)
+    public Task<IndexChanges> Changes(Deployment proposed, int listLimit, ImmutableArray<RunningObject> running)
     {
         var ranges = VersionRanges.From(proposed);
+        var runs = running.IsDefault ? [] : running.ToDictionary(r => (r.ClassName, r.ObjectId), r => r.VersionId);
         long changing = 0;
         var listed = ImmutableArray.CreateBuilder<ObjectEntry>();
         var listedTo = ImmutableArray.CreateBuilder<Guid>();
-        foreach (var entry in state.State.Entries.Values)
+        void Count(ObjectEntry entry)
         {
             var to = ranges.VersionFor(entry.ObjectId);
             if (to != entry.VersionId)
@@ -75,7 +76,19 @@ public sealed class ObjectIndexGrain(
             }
         }
 
-        return Task.FromResult(new IndexChanges(state.State.Entries.Count, changing, listed.ToImmutable(), listedTo.ToImmutable()));
+        // An active object's "from" is what it runs now; a sleeping one's is its last entry.
+        foreach (var (key, entry) in state.State.Entries)
+        {
+            Count(runs.Remove(key, out var now) && now != entry.VersionId ? entry with { VersionId = now } : entry);
+        }
+
+        // Objects that run and are not in the index yet (created since its last write).
+        foreach (var ((className, objectId), now) in runs)
+        {
+            Count(new ObjectEntry { ClassName = className, ObjectId = objectId, VersionId = now, ResetCount = 0, Resets = [] });
+        }
+
+        return Task.FromResult(new IndexChanges(state.State.Entries.Count + runs.Count, changing, listed.ToImmutable(), listedTo.ToImmutable()));
     }
 
     private async Task WriteNextAsync(Task previous)

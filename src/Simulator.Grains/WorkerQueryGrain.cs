@@ -44,7 +44,11 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
         var proposed = new Deployment { Id = Guid.Empty, CreatedOn = DateTimeOffset.UnixEpoch, Source = DeploymentSource.VersionsDeploy, Versions = shares };
         var preview = ChurnPreview.Compute(history.CurrentDeployment, proposed);
         var active = await ActiveAsync();
-        var parts = await Task.WhenAll(IndexPartitions().Select(p => p.Changes(proposed, Math.Max(0, listLimit))));
+        var running = active
+            .Select(a => (Key: DurableObjectKey.Parse(a.Key), a.Value.Version))
+            .Select(a => new RunningObject(a.Key.ClassName, a.Key.ObjectId, a.Version))
+            .ToLookup(r => ObjectIndex.PartitionOf(r.ObjectId));
+        var parts = await Task.WhenAll(IndexPartitions().Select((p, i) => p.Changes(proposed, Math.Max(0, listLimit), [.. running[i]])));
 
         var ranges = preview.Proposed;
         var activeIds = active.Keys.ToHashSet(StringComparer.Ordinal);
