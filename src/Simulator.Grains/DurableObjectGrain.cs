@@ -361,8 +361,11 @@ public sealed partial class DurableObjectGrain(
     // The version's SIM_* vars act here as in the Worker: its code misbehaves wherever it runs.
     private async Task<T> MisbehaveThenAsync<T>(Misbehaviour misbehaviour, Func<Task<T>> work)
     {
+        var generation = _generation;
         await misbehaviour.ApplyAsync(silo.Random, silo.Clock.Time, $"Durable Object class {_className}");
-        return await work();
+
+        // Reset while it waited (SIM_LATENCY_MS): the old code does not run.
+        return generation == _generation ? await work() : throw new DurableObjectResetException();
     }
 
     public async Task Refresh()

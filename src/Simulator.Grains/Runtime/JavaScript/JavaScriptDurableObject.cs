@@ -22,6 +22,9 @@ internal sealed class JavaScriptDurableObject(
 
     public InvocationContext Context { get; } = context;
 
+    /// <summary>Whether this instance is still its object's: false once the object reset (or broke), when none of its code may run.</summary>
+    public bool IsCurrent => Store.IsCurrent(Generation);
+
     /// <summary>The JavaScript instance; null until the first call builds it (set only in the engine's turns).</summary>
     public JsValue? Instance { get; set; }
 

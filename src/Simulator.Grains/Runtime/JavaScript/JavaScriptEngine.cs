@@ -383,6 +383,13 @@ internal sealed class JavaScriptEngine : IDisposable
         await _gate.WaitAsync();
         try
         {
+            if (invocation.Owner is { IsCurrent: false })
+            {
+                // Queued before its object reset: the old code does not run.
+                invocation.Fail(new DurableObjectResetException());
+                return;
+            }
+
             _current = invocation;
             _timeSystem.Now = _clock.UtcNow;
             _engine.Constraints.Reset();
@@ -597,7 +604,8 @@ internal sealed class JavaScriptEngine : IDisposable
             Task<T> task;
             try
             {
-                task = operation();
+                // Code of a generation that a reset ended makes no call and starts no timer.
+                task = invocation.Owner is { IsCurrent: false } ? Task.FromException<T>(new DurableObjectResetException()) : operation();
             }
             catch (Exception ex)
             {
@@ -638,7 +646,18 @@ internal sealed class JavaScriptEngine : IDisposable
     // wanted done once that turn has run (a timer's work counted as finished).
     private async Task ResumeAsync<T>(Task<T> done, JavaScriptInvocation invocation, Action<JavaScriptInvocation> run, Action<T>? ended)
     {
-        await TurnAsync(invocation, run);
+        // The old generation's code never runs again: its caller already has the reset error.
+        if (invocation.Owner is { IsCurrent: false })
+        {
+            invocation.PendingOperations--;
+            invocation.Fail(new DurableObjectResetException());
+            invocation.Publish();
+        }
+        else
+        {
+            await TurnAsync(invocation, run);
+        }
+
         if (ended is not null && done.IsCompletedSuccessfully)
         {
             ended(done.Result);
