@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 using Orleans.Placement;
+using Orleans.Serialization.Invocation;
 using Orleans.Storage;
 using Simulator.Contracts;
 using Simulator.Core;
@@ -47,7 +49,7 @@ public sealed class DurableObjectGrainState
 /// the durable storage is kept, calls running on the old code fail with the platform's reset error,
 /// and the reset is recorded durably. Fetches run one at a time; Refresh and GetStatus interleave.
 /// </summary>
-[RandomPlacement]
+[RandomPlacement, MayInterleave(nameof(Interleaves))]
 public sealed partial class DurableObjectGrain(
     DurableObjectServices silo,
     IServiceProvider services) : Grain, IDurableObjectGrain, IObjectAlarm
@@ -91,9 +93,13 @@ public sealed partial class DurableObjectGrain(
     private int _appliedSequence;
     private int _generation;
     private int _requestsSinceBuilt;
-    // The reset signal of the call now waiting on the old code's work; there is one only while a
-    // call waits (calls do not interleave), so an idle object holds none.
+    // The reset signal the calls now waiting on the old code's work share; there is one only while
+    // a call waits, so an idle object holds none.
     private TaskCompletionSource? _reset;
+    private int _waiting;
+
+    // A recovery from a failed write under way, which interleaved calls wait for together.
+    private Task? _recovering;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -114,6 +120,9 @@ public sealed partial class DurableObjectGrain(
             _image.State ??= new SqliteImageState();
         }
     }
+
+    // Calls that interleave share one recovery.
+    private Task RecoverOnceAsync() => _recovering is { IsCompleted: false } recovering ? recovering : _recovering = RecoverAsync();
 
     // After a failed write: drop the instance and what memory holds, and read storage again.
     private async Task RecoverAsync()
@@ -142,6 +151,24 @@ public sealed partial class DurableObjectGrain(
 
     private DurableObjectGrainState Stored => _state.State!;
 
+    /// <summary>
+    /// The platform's input gate, as far as Orleans' scheduling goes: calls from JavaScript (a JS
+    /// RPC call, an alarm, a fetch through a JS stub) may enter while the object's running handler
+    /// awaits something (another object, a timer); the object's JavaScript still runs one turn at a
+    /// time, on its engine. A C# object's calls run one at a time, as before.
+    /// </summary>
+    public static bool Interleaves(IInvokable request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.GetArgumentCount() == 1 && request.GetArgument(0) switch
+        {
+            RpcCall => true,
+            WorkerRequest fetch => fetch.Header(DurableObjectHeaders.Caller) is not null,
+            long => true,
+            _ => false,
+        };
+    }
+
     // Made when a log line needs it: the silo's registry knows the object by class and id, so a
     // key string (about 190 bytes) is not kept per object.
     private string Key => DurableObjectKey.Format(_workerName, _className, _objectId);
@@ -165,7 +192,7 @@ public sealed partial class DurableObjectGrain(
         _objectName ??= request.Header(DurableObjectHeaders.Name);
         if (_broken)
         {
-            await RecoverAsync();
+            await RecoverOnceAsync();
         }
 
         var snapshot = await CurrentSnapshotAsync();
@@ -198,7 +225,7 @@ public sealed partial class DurableObjectGrain(
         _objectName ??= rpc.ObjectName;
         if (_broken)
         {
-            await RecoverAsync();
+            await RecoverOnceAsync();
         }
 
         var snapshot = await CurrentSnapshotAsync();
@@ -244,7 +271,7 @@ public sealed partial class DurableObjectGrain(
 
         if (_broken)
         {
-            await RecoverAsync();
+            await RecoverOnceAsync();
         }
 
         var snapshot = await CurrentSnapshotAsync();
@@ -342,9 +369,10 @@ public sealed partial class DurableObjectGrain(
 
     private async Task<T> WaitUnlessResetAsync<T>(Task<T> work)
     {
-        var reset = (_reset = NewResetSignal()).Task;
+        var reset = (_reset ??= NewResetSignal()).Task;
+        _waiting++;
         var first = await Task.WhenAny(work, reset);
-        if (ReferenceEquals(_reset?.Task, reset))
+        if (--_waiting == 0 && ReferenceEquals(_reset?.Task, reset))
         {
             _reset = null;
         }

@@ -59,16 +59,24 @@ public sealed class DurableObjectStub
 
     public DurableObjectIdHandle Id { get; }
 
-    public async Task<WorkerResponse> FetchAsync(WorkerRequest request)
+    public Task<WorkerResponse> FetchAsync(WorkerRequest request) => FetchAsync(request, fromJavaScript: false);
+
+    /// <summary>A fetch from JavaScript code, which may enter the object while its handler awaits (see <see cref="DurableObjectGrain.Interleaves"/>).</summary>
+    internal async Task<WorkerResponse> FetchAsync(WorkerRequest request, bool fromJavaScript)
     {
         ArgumentNullException.ThrowIfNull(request);
 
         // The object learns the name its id came from (the platform's ctx.id.name) from this header
         // alone: whatever the request carried under that name is replaced, never appended to.
-        var headers = request.Headers.RemoveAll(h => string.Equals(h.Key, DurableObjectHeaders.Name, StringComparison.OrdinalIgnoreCase));
+        var headers = request.Headers.RemoveAll(h => string.Equals(h.Key, DurableObjectHeaders.Name, StringComparison.OrdinalIgnoreCase) || string.Equals(h.Key, DurableObjectHeaders.Caller, StringComparison.OrdinalIgnoreCase));
         if (Id.Name is { } name)
         {
             headers = headers.Add(new(DurableObjectHeaders.Name, name));
+        }
+
+        if (fromJavaScript)
+        {
+            headers = headers.Add(new(DurableObjectHeaders.Caller, "javascript"));
         }
 
         request = request with { Headers = headers };
@@ -114,4 +122,7 @@ internal static class DurableObjectHeaders
 {
     /// <summary>Carries the name an object's id came from, so the object can know it.</summary>
     public const string Name = "X-Simulator-Durable-Object-Name";
+
+    /// <summary>Marks a request from JavaScript code, which may interleave with the object's running handler.</summary>
+    public const string Caller = "X-Simulator-Durable-Object-Caller";
 }

@@ -25,6 +25,12 @@ internal sealed class JavaScriptDurableObject(
     /// <summary>Whether this instance is still its object's: false once the object reset (or broke), when none of its code may run.</summary>
     public bool IsCurrent => Store.IsCurrent(Generation);
 
+    /// <summary>What <c>ctx.blockConcurrencyWhile</c> runs, while it runs: new events wait for it (the platform's input gate, closed).</summary>
+    public Jint.Native.JsValue? BlockPromise { get; set; }
+
+    /// <summary>Settles when <see cref="BlockPromise"/> does.</summary>
+    public Task? Blocked { get; set; }
+
     /// <summary>The JavaScript instance; null until the first call builds it (set only in the engine's turns).</summary>
     public JsValue? Instance { get; set; }
 

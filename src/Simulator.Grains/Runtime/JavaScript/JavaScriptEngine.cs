@@ -176,7 +176,17 @@ internal sealed class JavaScriptEngine : IDisposable
     /// (both forms: <c>extends DurableObject</c> and <c>constructor(state, env)</c>): after a reset,
     /// as on the platform, the new instance exists once the object is called again.
     /// </summary>
-    public Task<WorkerResponse> FetchObjectAsync(JavaScriptDurableObject target, WorkerRequest request)
+    public Task<WorkerResponse> FetchObjectAsync(JavaScriptDurableObject target, WorkerRequest request) =>
+        target.Blocked is { IsCompleted: false } blocked ? AfterAsync(blocked, () => FetchObjectAsync(target, request)) : StartFetchObject(target, request);
+
+    // blockConcurrencyWhile holds back new events until its promise settles.
+    private static async Task<T> AfterAsync<T>(Task blocked, Func<Task<T>> start)
+    {
+        await blocked;
+        return await start();
+    }
+
+    private Task<WorkerResponse> StartFetchObject(JavaScriptDurableObject target, WorkerRequest request)
     {
         var invocation = new JavaScriptInvocation(target.Context, TaskScheduler.Current) { Owner = target, Request = request };
         _ = TurnAsync(invocation, _runObjectFetch);
@@ -194,7 +204,8 @@ internal sealed class JavaScriptEngine : IDisposable
             throw new ScriptException($"Durable Object class {target.ClassName} has no fetch() method: add `async fetch(request) {{ … }}` or call its methods over JS RPC (stub.method()).");
         }
 
-        Await(invocation, _engine.Call(fetch, instance, [_objects.Request(request)]));
+        var js = _objects.Request(request);
+        Await(invocation, WhenOpen(target, () => _engine.Call(fetch, instance, [js])));
     }
 
     /// <summary>
@@ -202,7 +213,10 @@ internal sealed class JavaScriptEngine : IDisposable
     /// arguments, or a getter read. What the method throws, and the runtime's refusals, end the
     /// call as a thrown value, as the platform sends them back to the caller.
     /// </summary>
-    public Task<RpcOutcome> CallObjectAsync(JavaScriptDurableObject target, RpcCall call)
+    public Task<RpcOutcome> CallObjectAsync(JavaScriptDurableObject target, RpcCall call) =>
+        target.Blocked is { IsCompleted: false } blocked ? AfterAsync(blocked, () => CallObjectAsync(target, call)) : StartCallObject(target, call);
+
+    private Task<RpcOutcome> StartCallObject(JavaScriptDurableObject target, RpcCall call)
     {
         var invocation = new JavaScriptInvocation(target.Context, TaskScheduler.Current, rpc: true) { Owner = target, Call = call };
         _ = TurnAsync(invocation, _runObjectCall);
@@ -274,12 +288,17 @@ internal sealed class JavaScriptEngine : IDisposable
             values[i] = arguments.Get((uint)i);
         }
 
-        Await(invocation, _engine.Call(value, instance, values));
+        Await(invocation, WhenOpen(target, () => _engine.Call(value, instance, values)));
     }
 
     /// <summary>Runs a Durable Object's <c>alarm({ retryCount, isRetry })</c>; it fails if the handler throws or rejects.</summary>
     public async Task AlarmObjectAsync(JavaScriptDurableObject target, AlarmInfo info)
     {
+        if (target.Blocked is { IsCompleted: false } blocked)
+        {
+            await blocked;
+        }
+
         var invocation = new JavaScriptInvocation(target.Context, TaskScheduler.Current, rpc: true) { Owner = target, Alarm = info };
         _ = TurnAsync(invocation, _runObjectAlarm);
         if ((await invocation.GatedValueAsync()).Error is { } error)
@@ -303,7 +322,26 @@ internal sealed class JavaScriptEngine : IDisposable
         var argument = new JsObject(_engine);
         argument.Set("retryCount", info.RetryCount);
         argument.Set("isRetry", info.IsRetry);
-        Await(invocation, _engine.Call(alarm, instance, [argument]));
+        Await(invocation, WhenOpen(target, () => _engine.Call(alarm, instance, [argument])));
+    }
+
+    // The handler of the call that built the instance waits, as later calls do, for what its
+    // constructor's blockConcurrencyWhile runs (after this turn's microtasks, if they settle it).
+    private JsValue WhenOpen(JavaScriptDurableObject target, Func<JsValue> handler)
+    {
+        if (target.BlockPromise is null)
+        {
+            return handler();
+        }
+
+        _engine.Advanced.ProcessTasks();
+        if (target.BlockPromise is not { } block)
+        {
+            return handler();
+        }
+
+        var open = Function("open", (_, _) => handler());
+        return _then.Call(block, [open, open]);
     }
 
     private static bool InheritsFrom(ObjectInstance instance, ObjectInstance prototype)
@@ -375,6 +413,9 @@ internal sealed class JavaScriptEngine : IDisposable
     private static ScriptException NoFetch() =>
         new("The Worker's main module has no fetch handler: export default { async fetch(request, env, ctx) { … } } or a class extending WorkerEntrypoint with fetch().");
 
+    /// <summary>What a Worker's fetch gets whose promise nothing can settle any more.</summary>
+    private const string NeverResponds = "The script will never generate a response: its fetch() returned a promise that nothing can settle (no await is pending on a fetch, a storage write or a timer).";
+
     // One turn: the JS and the microtasks it queues, holding the gate; then, if the invocation has
     // nothing left that could settle it, it never will. The gate is awaited, never blocked on: a
     // call that finds the engine busy yields its thread and resumes on its own grain's scheduler.
@@ -421,7 +462,12 @@ internal sealed class JavaScriptEngine : IDisposable
             _current = null;
             if (!invocation.Settled && invocation.PendingOperations == 0)
             {
-                invocation.Fail(new UncaughtJavaScriptException("The script will never generate a response: its fetch() returned a promise that nothing can settle (no await is pending on a fetch, a storage write or a timer)."));
+                // An object's call may still be settled by a later call of the object (a
+                // long-poll), as on the platform; a Worker's fetch has nothing else that could.
+                if (invocation.Owner is null)
+                {
+                    invocation.Fail(new UncaughtJavaScriptException(NeverResponds));
+                }
             }
 
             _gate.Release();
@@ -491,9 +537,14 @@ internal sealed class JavaScriptEngine : IDisposable
                 // Rejected (Jint's exception turns the reason into a string, which may itself throw).
                 Follow(invocation, returned);
             }
+            catch (OperationCanceledException) when (invocation.Owner is not null)
+            {
+                // Pending with nothing of its own to settle it: another call of the object may.
+                Follow(invocation, returned);
+            }
             catch (OperationCanceledException)
             {
-                // Still pending with nothing that could settle it: the turn fails the call.
+                // A Worker's fetch pending with nothing that could settle it: the turn fails the call.
             }
         }
     }
@@ -691,7 +742,7 @@ internal sealed class JavaScriptEngine : IDisposable
         var context = _current!.Context;
         var stub = new DurableObjectNamespace(_grains, context, _workerName, className).Get(new DurableObjectIdHandle(id, name));
         var subrequest = _objects.ReadRequest(request);
-        return Start(() => stub.FetchAsync(subrequest), _objects.Response);
+        return Start(() => stub.FetchAsync(subrequest, fromJavaScript: true), _objects.Response);
     }
 
     // A failed host operation as the code sees it: an Error with the platform's flags, where the

@@ -87,6 +87,26 @@ internal sealed class JavaScriptStorage
             return JsValue.Undefined;
         }));
 
+        // ctx.blockConcurrencyWhile: no other event enters the object until the promise settles.
+        _methods.Set("block", new ClrFunction(engine, "block", (self, a) =>
+        {
+            var (owner, promise) = (Usable(self), a.At(0));
+            var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            (owner.BlockPromise, owner.Blocked) = (promise, open.Task);
+            var settled = new ClrFunction(engine, "settled", (_, _) =>
+            {
+                if (ReferenceEquals(owner.BlockPromise, promise))
+                {
+                    (owner.BlockPromise, owner.Blocked) = (null, null);
+                }
+
+                open.TrySetResult();
+                return JsValue.Undefined;
+            });
+            promise.Get("then").Call(promise, [settled, settled]);
+            return JsValue.Undefined;
+        }));
+
         var prototype = dosim.Get("DurableObjectStorage").Get("prototype").AsObject();
         PreludeObjects.Replace(prototype, "get", 1, Get);
         PreludeObjects.Replace(prototype, "put", 2, Put);

@@ -576,7 +576,13 @@
   }
   class DurableObjectState {
     constructor(hex, name, store) { this.id = idObject(hex, name); this.storage = new DurableObjectStorage(store); }
-    async blockConcurrencyWhile(fn) { return fn(); }
+    // Runs fn at once; until its promise settles, no other event enters the object.
+    blockConcurrencyWhile(fn) {
+      let done;
+      try { done = Promise.resolve(fn()); } catch (e) { done = Promise.reject(e); }
+      this.storage._store.block(done);
+      return done;
+    }
     waitUntil(p) { Promise.resolve(p).catch(e => console.error('waitUntil:', e)); }
     acceptWebSocket() { notSimulated('WebSocket hibernation (ctx.acceptWebSocket)'); }
     getWebSockets() { notSimulated('WebSocket hibernation (ctx.getWebSockets)'); }
