@@ -26,11 +26,16 @@ public sealed class DocsScenarioTests(ClusterFixture fixture)
     public Task The_docs_rollout_of_two_javascript_versions_gives_the_same_table_and_one_reset_each() =>
         Rollout(RolloutTable.DocsObjects, expectTable: true, migrationTag: "v1", javaScript: true);
 
-    private async Task Rollout(IReadOnlyList<string> names, bool expectTable, string? migrationTag = null, bool javaScript = false)
+    // The way people write Durable Objects today: the counter called over JS RPC, counting in SQLite.
+    [Fact]
+    public Task The_docs_rollout_of_an_rpc_and_sqlite_worker_gives_the_same_table_and_one_reset_each() =>
+        Rollout(RolloutTable.DocsObjects, expectTable: true, migrationTag: "v1", javaScript: true, code: JavaScriptWorkers.RpcSqliteCounter, config: JavaScriptWorkers.SqliteCounterConfig);
+
+    private async Task Rollout(IReadOnlyList<string> names, bool expectTable, string? migrationTag = null, bool javaScript = false, string code = JavaScriptWorkers.Counter, string config = JavaScriptWorkers.CounterConfig)
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
-        var a = javaScript ? await worker.DeployAsync(JavaScriptWorkers.Draft("A", JavaScriptWorkers.Counter)) : await worker.DeployAsync("counter", "A", migrationTag: migrationTag);
-        var b = javaScript ? await worker.UploadAsync(JavaScriptWorkers.Draft("B", JavaScriptWorkers.Counter)) : await worker.UploadAsync("counter", "B", migrationTag: migrationTag);
+        var a = javaScript ? await worker.DeployAsync(JavaScriptWorkers.Draft("A", code, config)) : await worker.DeployAsync("counter", "A", migrationTag: migrationTag);
+        var b = javaScript ? await worker.UploadAsync(JavaScriptWorkers.Draft("B", code, config)) : await worker.UploadAsync("counter", "B", migrationTag: migrationTag);
         Assert.Equal(migrationTag, (await worker.HistoryAsync()).MigrationTag);
         (Guid, decimal)[][] steps = [[(a.Id, 100)], [(b.Id, 20), (a.Id, 80)], [(b.Id, 50), (a.Id, 50)], [(b.Id, 100)]];
         string[][] docsTable = [["A", "A", "A"], ["B", "A", "A"], ["B", "B", "A"], ["B", "B", "B"]];

@@ -44,6 +44,33 @@ public static class JavaScriptWorkers
         };
         """;
 
+    /// <summary>The counter as people write it today: a SQLite-backed class called over JS RPC.</summary>
+    public const string RpcSqliteCounter = """
+        import { DurableObject } from "cloudflare:workers";
+        export class Counter extends DurableObject {
+          inMemory = 0;
+          constructor(ctx, env) {
+            super(ctx, env);
+            ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS counts (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)");
+          }
+          increment() {
+            this.inMemory++;
+            const { n } = this.ctx.storage.sql.exec("INSERT INTO counts (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1 RETURNING n").one();
+            return { name: this.ctx.id.name ?? null, version: this.env.VERSION.id, tag: this.env.VERSION.tag, inMemory: this.inMemory, durable: n };
+          }
+        }
+        export default {
+          async fetch(request, env) {
+            const name = new URL(request.url).pathname.slice(1);
+            if (!name) return new Response("name a counter\n", { status: 400 });
+            return Response.json(await env.COUNTER.getByName(name).increment());
+          },
+        };
+        """;
+
+    /// <summary><see cref="CounterConfig"/> with the class SQLite-backed.</summary>
+    public static readonly string SqliteCounterConfig = CounterConfig.Replace("new_classes", "new_sqlite_classes", StringComparison.Ordinal);
+
     public static VersionDraft Draft(string tag, string mainModule, string config = CounterConfig, params (string Name, string Content)[] more) =>
         WorkerProject.From([new WorkerModule("index.js", mainModule), .. more.Select(m => new WorkerModule(m.Name, m.Content))], WranglerConfig.Parse(config, "toml")).Draft(tag);
 }
