@@ -601,7 +601,15 @@ public sealed partial class DurableObjectGrain(
             if (image)
             {
                 _image.State!.Image = _database!.Serialize();
-                await silo.Storage.WriteStateAsync(ImageName, GrainContext.GrainId, _image);
+                try
+                {
+                    await silo.Storage.WriteStateAsync(ImageName, GrainContext.GrainId, _image);
+                }
+                finally
+                {
+                    // The open database is what the object reads; the stored image is in the store.
+                    _image.State.Image = null;
+                }
             }
             else
             {

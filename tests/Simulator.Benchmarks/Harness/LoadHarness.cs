@@ -59,9 +59,16 @@ public static class LoadHarness
             return 0;
         }
 
+        if (args.Contains("--rpc-sqlite"))
+        {
+            await RpcSqliteHarness.RunAsync(Option(args, "--objects", 10_000), calls, rounds, concurrency, Option(args, "--alarms", 100_000));
+            return 0;
+        }
+
         if (args.Contains("--javascript"))
         {
             await JavaScriptHarness.RunAsync(objects, calls, rounds, concurrency);
+            await RpcSqliteHarness.RunAsync(Math.Min(objects, 10_000), calls, rounds, concurrency, Option(args, "--alarms", 100_000));
             return 0;
         }
 
