@@ -29,6 +29,10 @@ public sealed partial class AlarmIndexGrain(DurableObjectServices silo, Simulate
     // An object that cannot be reached (its silo just died) is asked again this much later.
     private const long UnreachableRetryMs = 2_000;
 
+    // Alarms a partition runs at once: enough to keep a silo's cores busy, few enough that a
+    // hundred thousand due together do not all wait in the queues at the same time.
+    private const int MaxConcurrentAlarms = 128;
+
     private readonly GrainState<AlarmIndexState> _state = new(new AlarmIndexState());
     private readonly HashSet<string> _running = new(StringComparer.Ordinal);
     private ITimer? _timer;
@@ -112,7 +116,11 @@ public sealed partial class AlarmIndexGrain(DurableObjectServices silo, Simulate
             _armedFor = null;
             var now = clock.UtcNow.ToUnixTimeMilliseconds();
             var due = Due.Where(e => e.Value <= now && _running.Add(e.Key)).ToList();
-            var next = await Task.WhenAll(due.Select(e => RunAsync(e.Key, e.Value, now)));
+            var next = new long?[due.Count];
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, due.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentAlarms, TaskScheduler = TaskScheduler.Current },
+                async (i, _) => next[i] = await RunAsync(due[i].Key, due[i].Value, now));
             for (var i = 0; i < due.Count; i++)
             {
                 _running.Remove(due[i].Key);

@@ -286,12 +286,22 @@ public sealed partial class DurableObjectGrain(
 
         // As on the platform, getAlarm() answers null while the handler runs, unless it sets a new alarm.
         Stored.AlarmMs = null;
+        var writesBefore = _writes;
         try
         {
             _requestsSinceBuilt++;
             var misbehaviour = SimulationVars.Of(version);
             var info = new AlarmInfo(retry);
             await UnlessResetAsync(misbehaviour.None ? Done(instance.AlarmAsync(info)) : MisbehaveThenAsync(misbehaviour, () => Done(instance.AlarmAsync(info))));
+            if (retry == 0 && _writes > writesBefore && _store is KvObjectStore)
+            {
+                // The handler's own write stored the cleared alarm with its data.
+                await _lastWrite;
+                silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), 200, null, console.Drain());
+                activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "ok");
+                return Stored.AlarmMs;
+            }
+
             Stored.AlarmRetries = 0;
             silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), 200, null, console.Drain());
             activity?.SetTag(SimulatorTelemetry.Tags.Outcome, "ok");
