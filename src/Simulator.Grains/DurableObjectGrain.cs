@@ -52,7 +52,7 @@ public sealed class DurableObjectGrainState
 [RandomPlacement, MayInterleave(nameof(Interleaves))]
 public sealed partial class DurableObjectGrain(
     DurableObjectServices silo,
-    IServiceProvider services) : Grain, IDurableObjectGrain, IObjectAlarm
+    IServiceProvider services) : Grain, IDurableObjectGrain, IKvObjectHost
 {
     /// <summary>The platform's alarm retries: 2 s, doubling, at most 6 (workerd's ALARM_RETRY_START_SECONDS and ALARM_RETRY_MAX_TRIES).</summary>
     public const int AlarmRetryLimit = 6;
@@ -70,7 +70,7 @@ public sealed partial class DurableObjectGrain(
     // A SQLite-backed object's database and its stored image (read at activation when the class
     // may be SQLite-backed; opened when an instance is first built on it).
     private const string ImageName = "sqlite";
-    private readonly GrainState<SqliteImageState> _image = new(new SqliteImageState());
+    private GrainState<SqliteImageState>? _image;
     private SqliteObjectDatabase? _database;
     private IDurableObjectStore? _store;
 
@@ -116,6 +116,7 @@ public sealed partial class DurableObjectGrain(
         _state.State ??= new DurableObjectGrainState();
         if (!silo.Cache.TryGet(_workerName, out var snapshot) || snapshot.SqliteClasses.Contains(_className))
         {
+            _image ??= new(new SqliteImageState());
             await silo.Storage.ReadStateAsync(ImageName, GrainContext.GrainId, _image);
             _image.State ??= new SqliteImageState();
         }
@@ -567,8 +568,14 @@ public sealed partial class DurableObjectGrain(
 
     // The class's backend is fixed by the migration that made it: SQLite for new_sqlite_classes.
     private IDurableObjectStore StoreFor(DeploymentSnapshot snapshot) => _store ??= snapshot.SqliteClasses.Contains(_className)
-        ? new SqliteObjectStore(_database ??= SqliteObjectDatabase.Open(_image.State?.Image), IsCurrent, WriteImageAsync, this)
-        : new KvObjectStore(() => Stored.Storage, IsCurrent, WriteStateAsync, this);
+        ? new SqliteObjectStore(_database ??= SqliteObjectDatabase.Open(_image?.State?.Image), IsCurrent, WriteImageAsync, this)
+        : new KvObjectStore(this);
+
+    Dictionary<string, string> IKvObjectHost.Entries => Stored.Storage;
+
+    bool IKvObjectHost.IsCurrent(int generation) => IsCurrent(generation);
+
+    Task IKvObjectHost.PersistAsync() => WriteStateAsync();
 
     private bool IsCurrent(int generation) => generation == _generation;
 
@@ -610,6 +617,7 @@ public sealed partial class DurableObjectGrain(
         {
             if (image)
             {
+                _image ??= new(new SqliteImageState());
                 _image.State!.Image = _database!.Serialize();
                 try
                 {

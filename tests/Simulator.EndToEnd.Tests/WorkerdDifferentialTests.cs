@@ -4,9 +4,11 @@ using System.Text;
 namespace Simulator.EndToEnd.Tests;
 
 /// <summary>
-/// The same bundle (Differential/index.js) in the platform's open-source runtime, workerd (npm
-/// package <c>workerd</c>, in-memory Durable Object storage), and in dosim, on one version: the
-/// same requests, in the same order, get the same status, headers that matter and bodies.
+/// The same bundle in the platform's open-source runtime, workerd (npm package <c>workerd</c>), and
+/// in dosim, on one version: the same requests, in the same order, get the same status, headers
+/// that matter and bodies. Differential/index.js runs a key-value-backed object (workerd's
+/// in-memory storage); DifferentialSql/index.js a SQLite-backed one over JS RPC (workerd's
+/// localDisk storage with enableSql, the only storage with SQLite).
 /// </summary>
 public sealed class WorkerdDifferentialTests
 {
@@ -22,20 +24,42 @@ public sealed class WorkerdDifferentialTests
     ];
 
     [Fact]
-    public async Task The_same_bundle_answers_the_same_in_workerd_and_in_dosim()
+    public Task The_same_bundle_answers_the_same_in_workerd_and_in_dosim() =>
+        CompareAsync("Differential", "COUNTER", "Counter", sql: false, Requests);
+
+    [Fact]
+    public Task Rpc_sql_and_kv_on_sqlite_answer_the_same_in_workerd_and_in_dosim() =>
+        CompareAsync("DifferentialSql", "ROOM", "Room", sql: true, [("GET", "/a/rpc", null, null), ("GET", "/b/sql", null, null), ("GET", "/c/sql-errors", null, null), ("GET", "/d/transaction", null, null), ("GET", "/e/kv", null, null)]);
+
+    private static async Task CompareAsync(string bundle, string binding, string className, bool sql, (string Method, string Path, string? Body, string? Header)[] requests)
     {
-        var folder = Path.Combine(Build.RepositoryRoot, "tests", "Simulator.EndToEnd.Tests", "Differential");
-        await using var workerd = await Workerd.StartAsync(Path.Combine(folder, "index.js"));
+        var folder = Path.Combine(Build.RepositoryRoot, "tests", "Simulator.EndToEnd.Tests", bundle);
+        var compatibilityDate = File.ReadAllLines(Path.Combine(folder, "wrangler.toml")).Select(l => l.Split('=', 2)).Where(p => p[0].Trim() == "compatibility_date").Select(p => p[1].Trim().Trim('"')).FirstOrDefault() ?? "2025-09-01";
+        await using var workerd = await Workerd.StartAsync(Path.Combine(folder, "index.js"), binding, className, sql, compatibilityDate);
         await using var silo = await SiloProcess.StartAsync();
         var deploy = await Run.CliAsync(silo, "deploy", "--name", "differential", "--module", Path.Combine(folder, "index.js"), "--config", Path.Combine(folder, "wrangler.toml"), "--tag", "v1");
         Assert.True(deploy.ExitCode == 0, deploy.ToString());
 
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
-        foreach (var (method, path, body, header) in Requests)
+        foreach (var (method, path, body, header) in requests)
         {
             var platform = await SendAsync(http, $"http://127.0.0.1:{workerd.Port}{path}", "differential.localhost", method, body, header);
             var simulated = await SendAsync(http, $"http://127.0.0.1:{silo.HttpPort}{path}", "differential.localhost", method, body, header);
-            Assert.True(platform == simulated, $"{method} {path}\nworkerd: {platform}\ndosim:   {simulated}");
+            Assert.True(platform == simulated, $"{method} {path}\nworkerd: {Readable(platform)}\ndosim:   {Readable(simulated)}");
+        }
+    }
+
+    // A body as text where it is text, for the message of a difference.
+    private static string Readable(string answer)
+    {
+        var at = answer.LastIndexOf(' ');
+        try
+        {
+            return answer[..at] + " " + Encoding.UTF8.GetString(Convert.FromHexString(answer[(at + 1)..]));
+        }
+        catch (FormatException)
+        {
+            return answer;
         }
     }
 
@@ -69,25 +93,26 @@ public sealed class WorkerdDifferentialTests
 
         public int Port { get; }
 
-        public static async Task<Workerd> StartAsync(string bundle)
+        public static async Task<Workerd> StartAsync(string bundle, string binding, string className, bool sql, string compatibilityDate)
         {
             var binary = Environment.GetEnvironmentVariable("DOSIM_WORKERD") is { Length: > 0 } set ? set : Path.Combine(Build.RepositoryRoot, ".tools", "node_modules", ".bin", "workerd");
             Assert.True(File.Exists(binary), $"workerd is not installed at {binary}: `npm install --prefix .tools workerd@1.20261117.1` (.ci/run does), or set DOSIM_WORKERD to its binary.");
             var folder = Directory.CreateTempSubdirectory("dosim-workerd-");
             File.Copy(bundle, Path.Combine(folder.FullName, "index.js"));
             var port = Build.FreePort();
+            var disk = Directory.CreateDirectory(Path.Combine(folder.FullName, "do-disk")).FullName;
             File.WriteAllText(Path.Combine(folder.FullName, "config.capnp"), $$"""
                 using Workerd = import "/workerd/workerd.capnp";
                 const config :Workerd.Config = (
-                  services = [ (name = "main", worker = .worker) ],
+                  services = [ (name = "main", worker = .worker), (name = "do-disk", disk = (path = "{{disk}}", writable = true)) ],
                   sockets = [ (name = "http", address = "127.0.0.1:{{port}}", http = (), service = "main") ],
                 );
                 const worker :Workerd.Worker = (
                   modules = [ (name = "index.js", esModule = embed "index.js") ],
-                  compatibilityDate = "2025-09-01",
-                  bindings = [ (name = "COUNTER", durableObjectNamespace = "Counter") ],
-                  durableObjectNamespaces = [ (className = "Counter", uniqueKey = "dosim-differential-counter") ],
-                  durableObjectStorage = (inMemory = void),
+                  compatibilityDate = "{{compatibilityDate}}",
+                  bindings = [ (name = "{{binding}}", durableObjectNamespace = "{{className}}") ],
+                  durableObjectNamespaces = [ (className = "{{className}}", uniqueKey = "dosim-differential-{{className.ToLowerInvariant()}}"{{(sql ? ", enableSql = true" : "")}}) ],
+                  durableObjectStorage = {{(sql ? "(localDisk = \"do-disk\")" : "(inMemory = void)")}},
                 );
                 """);
             var process = Process.Start(Build.StartInfo(binary, ["serve", Path.Combine(folder.FullName, "config.capnp")]))!;

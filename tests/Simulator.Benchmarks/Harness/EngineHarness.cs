@@ -141,11 +141,7 @@ public static class EngineHarness
     }
 
     // Storage in memory, never persisted: the engine's cost alone.
-    private static KvObjectStore NewStore()
-    {
-        var values = new Dictionary<string, string>();
-        return new KvObjectStore(() => values, static _ => true, static () => Task.CompletedTask, new NoAlarm());
-    }
+    private static KvObjectStore NewStore() => new(new MemoryHost());
 
     // The counter calls no other grain.
     public class NoGrains : DispatchProxy
@@ -154,10 +150,16 @@ public static class EngineHarness
             throw new NotSupportedException($"The engine harness has no cluster ({targetMethod?.Name}).");
     }
 
-    // The counter sets no alarm.
-    private sealed class NoAlarm : IObjectAlarm
+    // Entries in a dictionary, never stored; the counter sets no alarm.
+    private sealed class MemoryHost : IKvObjectHost
     {
+        public Dictionary<string, string> Entries { get; } = [];
+
         public long? DueMs => null;
+
+        public bool IsCurrent(int generation) => true;
+
+        public Task PersistAsync() => Task.CompletedTask;
 
         public Task SetAsync(long? dueMs) => throw new NotSupportedException("The engine harness has no alarm index.");
     }
