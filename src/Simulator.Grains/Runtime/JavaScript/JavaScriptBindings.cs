@@ -35,11 +35,16 @@ internal sealed class JavaScriptBindings
     private readonly JsValue _promise;
     private readonly JsValue _reject;
     private readonly Func<string, string, string?, JsValue, JsValue> _fetchObject;
+    private readonly CallObject _callObject;
+    private readonly JsValue _then;
+
+    /// <summary>The host's JS RPC call to an object: class, id, name, member, arguments (null: a property read), the stub.</summary>
+    public delegate JsValue CallObject(string className, string id, string? name, string member, JsValue[]? arguments, ObjectInstance stub);
 
     // fetchObject: the host's call to an object (class, id, name, request), a promise of its response.
-    public JavaScriptBindings(Engine engine, ObjectInstance dosim, Func<string, string, string?, JsValue, JsValue> fetchObject)
+    public JavaScriptBindings(Engine engine, ObjectInstance dosim, Func<string, string, string?, JsValue, JsValue> fetchObject, CallObject callObject)
     {
-        (_engine, _fetchObject) = (engine, fetchObject);
+        (_engine, _fetchObject, _callObject) = (engine, fetchObject, callObject);
         _idPrototype = dosim.Get("DurableObjectId").Get("prototype").AsObject();
         _stubPrototype = dosim.Get("DurableObjectStub").Get("prototype").AsObject();
         _requestPrototype = dosim.Get("Request").Get("prototype").AsObject();
@@ -51,6 +56,46 @@ internal sealed class JavaScriptBindings
         _promise = engine.GetValue("Promise");
         _reject = _promise.Get("reject");
         PreludeObjects.Replace(_stubPrototype, "fetch", 2, Fetch);
+        _then = _promise.Get("prototype").Get("then");
+
+        // A stub's fetch() and fields are its own and its prototype's; any other property is a JS
+        // RPC member, answered by the prototype's own prototype: calling it calls the object's
+        // method, awaiting it reads the object's property. 'then' and symbols are not members, so
+        // a stub is not a thenable.
+        _stubPrototype.Prototype = new RpcMembers(engine, this);
+    }
+
+    private ClrFunction Member(ObjectInstance stub, string member)
+    {
+        var call = new ClrFunction(_engine, member, (_, arguments) => Call(stub, member, arguments), 0);
+        call.FastSetDataProperty("then", new ClrFunction(_engine, "then", (_, arguments) => _then.Call(Call(stub, member, null), arguments), 2));
+        return call;
+    }
+
+    // The object the stub names, as the prelude's fields give it (an id whose toString was replaced is asked for it).
+    private JsValue Call(ObjectInstance stub, string member, JsValue[]? arguments)
+    {
+        try
+        {
+            var id = stub.Get(IdKey);
+            var hex = id is ObjectInstance plain && plain.Prototype == _idPrototype && plain.Get(ToStringKey) == _idToString && plain.Get(HexKey) is JsString own
+                ? own.ToString()
+                : TypeConverter.ToString(id);
+            var name = id.IsObject() ? id.AsObject().Get(NameKey) : JsValue.Undefined;
+            return _callObject(TypeConverter.ToString(stub.Get(ClassKey)), hex, name.IsString() ? name.AsString() : null, member, arguments, stub);
+        }
+        catch (JavaScriptException ex)
+        {
+            return _reject.Call(_promise, [ex.Error]);
+        }
+    }
+
+    private sealed class RpcMembers(Engine engine, JavaScriptBindings bindings) : ObjectInstance(engine)
+    {
+        public override JsValue Get(JsValue property, JsValue receiver) =>
+            property is JsString name && receiver is ObjectInstance stub && name.ToString() is var member && member != "then"
+                ? bindings.Member(stub, member)
+                : JsValue.Undefined;
     }
 
     /// <summary>

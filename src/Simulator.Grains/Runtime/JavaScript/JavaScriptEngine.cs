@@ -108,7 +108,6 @@ internal sealed class JavaScriptEngine : IDisposable
         host.Set("namespace", Function("namespace", (_, a) => _bindings!.Namespace(a.At(0).AsString(), a.At(1).AsObject())));
         host.Set("fetchObject", Function("fetchObject", (_, a) => FetchObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3))));
         host.Set("fetchService", Function("fetchService", (_, a) => FetchService(a.At(0).AsString(), a.At(1))));
-        host.Set("callObject", Function("callObject", (_, a) => CallObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3).AsString(), a.At(4), a.At(5))));
         host.Set("headers", Function("headers", (_, a) => a.At(0) is HostHeaders pairs ? _objects!.Headers(pairs.Pairs)
             : throw new JavaScriptException(_engine.Intrinsics.TypeError, "Illegal invocation: headers of an object that is not a Request or Response.")));
         _engine.SetValue("__host", host);
@@ -122,7 +121,7 @@ internal sealed class JavaScriptEngine : IDisposable
         var json = new HostJson(_engine);
         _objects = new PreludeObjects(_engine, _dosim, json);
         _storage = new JavaScriptStorage(_engine, _dosim, json, () => _current);
-        _bindings = new JavaScriptBindings(_engine, _dosim, FetchObject);
+        _bindings = new JavaScriptBindings(_engine, _dosim, FetchObject, CallObject);
         NativeConsole(_dosim.Get("console").AsObject());
         _settle = _engine.Evaluate("(value, ok, err) => Promise.resolve(value).then(ok, err)");
         _then = _engine.GetValue("Promise").Get("prototype").Get("then");
@@ -281,13 +280,7 @@ internal sealed class JavaScriptEngine : IDisposable
             return;
         }
 
-        var arguments = _clone.Read(call.Arguments).AsArray();
-        var values = new JsValue[(int)arguments.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = arguments.Get((uint)i);
-        }
-
+        var values = _clone.ReadArguments(call.Arguments);
         Await(invocation, WhenOpen(target, () => _engine.Call(value, instance, values)));
     }
 
@@ -766,26 +759,27 @@ internal sealed class JavaScriptEngine : IDisposable
 
     // stub.member(...args) (args an array) or await stub.member (args undefined): the arguments are
     // cloned now, in the caller's turn, as the platform serializes them when the call is made.
-    private JsValue CallObject(string className, string id, string? name, string member, JsValue arguments, JsValue stubValue)
+    // stub.member(...arguments) (arguments null: await stub.member). The stub's fields, read by the
+    // host (RpcMembers) or the prelude, name the object.
+    private JsValue CallObject(string className, string id, string? name, string member, JsValue[]? arguments, ObjectInstance stub)
     {
         var context = _current!.Context;
-        var stub = stubValue as ObjectInstance;
         byte[]? encoded;
         try
         {
-            encoded = arguments.IsUndefined() ? null : _clone.Write(arguments);
+            encoded = arguments is null ? null : _clone.WriteArguments(arguments);
         }
         catch (JavaScriptException ex)
         {
             return _reject.Call(_promise, [ex.Error]);
         }
 
-        int? seen = stub?.Get(ResetsSeenKey) is JsNumber resets ? (int)resets.AsNumber() : null;
+        int? seen = stub.Get(ResetsSeenKey) is JsNumber resets ? (int)resets.AsNumber() : null;
         var target = new DurableObjectNamespace(_grains, context, _workerName, className).Get(new DurableObjectIdHandle(id, name));
         var call = new RpcCall(member, encoded, name, seen);
         return Start(() => target.CallAsync(call), answer =>
         {
-            stub?.Set(ResetsSeenKey, answer.ResetCount);
+            stub.Set(ResetsSeenKey, answer.ResetCount);
             var value = _clone.Read(answer.Value);
             if (!answer.Threw)
             {

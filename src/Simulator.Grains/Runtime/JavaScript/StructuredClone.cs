@@ -77,6 +77,21 @@ internal sealed class StructuredClone
         return writer.ToArray();
     }
 
+    /// <summary>An argument list, encoded as <see cref="Write"/> encodes an array of it.</summary>
+    public byte[] WriteArguments(JsValue[] arguments)
+    {
+        var writer = new Writer(this);
+        writer.Arguments(arguments);
+        return writer.ToArray();
+    }
+
+    /// <summary>What <see cref="WriteArguments"/> made, as an argument list (the list itself is not an object either side refers to).</summary>
+    public JsValue[] ReadArguments(byte[] bytes)
+    {
+        var reader = new Reader(this, bytes);
+        return reader.Arguments();
+    }
+
     /// <summary>Decodes what <see cref="Write"/> made, as new values of this engine.</summary>
     public JsValue Read(byte[] bytes)
     {
@@ -119,6 +134,17 @@ internal sealed class StructuredClone
         private readonly Dictionary<ObjectInstance, int> _seen = new(ReferenceEqualityComparer.Instance);
 
         public byte[] ToArray() => _stream.WrittenSpan.ToArray();
+
+        // As an array: what a JS RPC call's arguments are on the platform.
+        public void Arguments(JsValue[] arguments)
+        {
+            Put(Tag.Array);
+            Int(arguments.Length);
+            foreach (var argument in arguments)
+            {
+                Value(argument);
+            }
+        }
 
         public void Value(JsValue value)
         {
@@ -345,6 +371,28 @@ internal sealed class StructuredClone
     {
         private readonly List<JsValue> _objects = [];
         private int _at;
+
+        public JsValue[] Arguments()
+        {
+            if ((Tag)bytes[_at++] != Tag.Array)
+            {
+                throw new InvalidOperationException("Not an RPC argument list.");
+            }
+
+            var arguments = new JsValue[Int()];
+            for (var i = 0; i < arguments.Length; i++)
+            {
+                arguments[i] = bytes[_at] == (byte)Tag.Hole ? Skip() : Value();
+            }
+
+            return arguments;
+        }
+
+        private JsValue Skip()
+        {
+            _at++;
+            return JsValue.Undefined;
+        }
 
         public JsValue Value()
         {

@@ -404,19 +404,8 @@
     equals(other) { return String(other) === this._hex; }
   }
   const idObject = (hex, name) => new DurableObjectId(hex, name);
-  // A stub's fetch() is on its prototype; any other property is a JS RPC member, answered by the
-  // prototype's own prototype: calling it calls the object's method, awaiting it reads the
-  // object's property ('then' and symbols are not members, so a stub is not a thenable). One class
-  // for every stub: a Proxy per stub costs a trap per read.
-  const rpcMember = (stub, name) => {
-    const target = () => [stub._class, String(stub.id), stub.id.name ?? null];
-    const member = (...args) => { const [cls, hex, objectName] = target(); return host.callObject(cls, hex, objectName, name, args, stub); };
-    member.then = (ok, err) => { const [cls, hex, objectName] = target(); return host.callObject(cls, hex, objectName, name, undefined, stub).then(ok, err); };
-    return member;
-  };
-  const rpcMembers = new Proxy({}, {
-    get: (_, p, stub) => (p === 'then' || typeof p === 'symbol' ? undefined : rpcMember(stub, p)),
-  });
+  // A stub's fetch() is on its prototype; any other property is a JS RPC member, which the host
+  // answers (JavaScriptBindings: the prototype's own prototype).
   class DurableObjectStub {
     constructor(className, id) { this._class = className; this.id = id; this.name = id.name; }
     async fetch(input, init) {
@@ -424,7 +413,6 @@
       return host.fetchObject(this._class, String(this.id), this.id.name ?? null, toRequest(input, init));
     }
   }
-  Object.setPrototypeOf(DurableObjectStub.prototype, rpcMembers);
   const stubFor = (className, id) => new DurableObjectStub(className, id);
   const namespace = (className) => Object.freeze({
     idFromName: (name) => idObject(host.idFromName(className, String(name)), String(name)),
