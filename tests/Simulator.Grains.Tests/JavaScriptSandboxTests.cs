@@ -10,6 +10,7 @@ public sealed class JavaScriptSandboxTests(ClusterFixture fixture)
     public static TheoryData<string, string, string, string> Hostile => new()
     {
         { "an infinite loop", "export default { fetch() { while (true) {} } };", "Worker exceeded CPU time limit", "exceededCpu" },
+        { "an infinite loop that counts and builds strings", "export default { fetch() { let s = ''; for (let i = 0; ; i++) { s = 'n' + i; } } };", "Worker exceeded CPU time limit", "exceededCpu" },
         { "unbounded recursion", "function f() { return f() + 1; } export default { fetch() { return f(); } };", "Maximum call stack size exceeded", "exception" },
         { "deeply nested JSON", "export default { fetch() { return Response.json(JSON.parse('['.repeat(100000) + ']'.repeat(100000))); } };", "depth", "exception" },
         { "a memory bomb", "export default { fetch() { const a = []; while (true) a.push('x'.repeat(100000)); } };", "Worker exceeded memory limit", "exceededMemory" },

@@ -10,8 +10,12 @@ public sealed record JavaScriptLimits
     /// <summary>Time one turn may run (Jint measures wall time on the turn's thread): "exceeded CPU time".</summary>
     public TimeSpan CpuPerTurn { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Bytes one turn may allocate: "exceeded memory".</summary>
-    public long MemoryPerTurn { get; init; } = 128L * 1024 * 1024;
+    /// <summary>
+    /// Bytes one turn may allocate: "exceeded memory". Jint counts what a turn allocates, garbage
+    /// included, where the platform limits the live heap (128 MB): 1 GiB leaves an infinite loop
+    /// that only makes garbage to the CPU limit, as on the platform, and still stops a memory bomb.
+    /// </summary>
+    public long MemoryPerTurn { get; init; } = 1024L * 1024 * 1024;
 
     /// <summary>JavaScript call depth; deeper is a RangeError, never a crash of the silo.</summary>
     public int MaxRecursion { get; init; } = 1000;
