@@ -82,6 +82,8 @@ internal sealed class JavaScriptEngine : IDisposable
         host.Set("log", Function("log", (_, a) => Log(a.At(0).AsString(), a.At(1).AsString())));
         host.Set("uuid", Function("uuid", (_, _) => Guid.NewGuid().ToString()));
         host.Set("randomBytes", Function("randomBytes", (_, a) => Encoding.Latin1.GetString(RandomNumberGenerator.GetBytes((int)a.At(0).AsNumber()))));
+        host.Set("digest", Function("digest", (_, a) => Encoding.Latin1.GetString(WebCrypto.Digest(a.At(0).AsString(), Encoding.Latin1.GetBytes(a.At(1).AsString())))));
+        host.Set("hmac", Function("hmac", (_, a) => Encoding.Latin1.GetString(WebCrypto.Hmac(a.At(0).AsString(), Encoding.Latin1.GetBytes(a.At(1).AsString()), Encoding.Latin1.GetBytes(a.At(2).AsString())))));
         host.Set("parseUrl", Function("parseUrl", (_, a) => ParseUrl(a.At(0).AsString(), a.At(1).IsNull() ? null : a.At(1).AsString())));
         host.Set("timer", Function("timer", (_, a) =>
         {

@@ -351,8 +351,88 @@
       new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(bytes);
       return array;
     },
-    get subtle() { return notSimulated('crypto.subtle (Web Crypto)'); },
+    subtle: null, // below
+
   };
+
+  // crypto.subtle: digests, and HMAC with raw keys (what Durable Object code signs tokens with);
+  // the rest of Web Crypto is refused by name.
+  const hashName = (algorithm) => {
+    const name = typeof algorithm === 'string' ? algorithm : algorithm?.name;
+    const upper = String(name).toUpperCase();
+    if (!['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'].includes(upper)) throw new DOMException(`Unrecognized or unsupported hash: ${name}.`, 'NotSupportedError');
+    return upper;
+  };
+  const bytesOf = (data, what) => { const b = toBytes(data); if (!b) throw new TypeError(`${what} must be an ArrayBuffer or an ArrayBufferView.`); return b; };
+  const bufferOf = (latin1) => latin1ToBytes(latin1).buffer;
+  class CryptoKey {
+    get type() { return 'secret'; }
+    get extractable() { return this._extractable; }
+    get algorithm() { return { name: 'HMAC', hash: { name: this._hash }, length: this._raw.length * 8 }; }
+    get usages() { return this._usages.slice(); }
+  }
+  const isHmac = (algorithm) => String(typeof algorithm === 'string' ? algorithm : algorithm?.name).toUpperCase() === 'HMAC';
+  const subtle = {
+    async digest(algorithm, data) { return bufferOf(host.digest(hashName(algorithm), bytesToLatin1(bytesOf(data, 'The data')))); },
+    async importKey(format, keyData, algorithm, extractable, usages) {
+      if (format !== 'raw' || !isHmac(algorithm)) notSimulated(`crypto.subtle.importKey('${format}', …, ${JSON.stringify(algorithm?.name ?? algorithm)})`, "dosim imports raw HMAC keys");
+      const key = new CryptoKey();
+      key._raw = new Uint8Array(bytesOf(keyData, 'The key data'));
+      key._hash = hashName(algorithm.hash);
+      key._extractable = Boolean(extractable);
+      key._usages = [...(usages ?? [])];
+      return key;
+    },
+    async sign(algorithm, key, data) {
+      if (!isHmac(algorithm) || !(key instanceof CryptoKey)) notSimulated('crypto.subtle.sign with anything but an HMAC key from importKey');
+      if (!key._usages.includes('sign')) throw new DOMException("The key's usages do not include 'sign'.", 'InvalidAccessError');
+      return bufferOf(host.hmac(key._hash, bytesToLatin1(key._raw), bytesToLatin1(bytesOf(data, 'The data'))));
+    },
+    async verify(algorithm, key, signature, data) {
+      if (!isHmac(algorithm) || !(key instanceof CryptoKey)) notSimulated('crypto.subtle.verify with anything but an HMAC key from importKey');
+      if (!key._usages.includes('verify')) throw new DOMException("The key's usages do not include 'verify'.", 'InvalidAccessError');
+      const expected = latin1ToBytes(host.hmac(key._hash, bytesToLatin1(key._raw), bytesToLatin1(bytesOf(data, 'The data'))));
+      const given = bytesOf(signature, 'The signature');
+      let diff = expected.length ^ given.length;
+      for (let i = 0; i < expected.length; i++) diff |= expected[i] ^ (given[i] ?? 0);
+      return diff === 0;
+    },
+  };
+  for (const name of ['encrypt', 'decrypt', 'generateKey', 'deriveKey', 'deriveBits', 'exportKey', 'wrapKey', 'unwrapKey']) {
+    subtle[name] = async () => notSimulated(`crypto.subtle.${name}`, 'dosim simulates digest, and importKey/sign/verify with raw HMAC keys');
+  }
+  crypto.subtle = subtle;
+
+  // AbortController and AbortSignal, as the platform has them (no fetch to abort: they signal code).
+  class AbortSignal {
+    constructor() { this._aborted = false; this._reason = undefined; this._listeners = []; this.onabort = null; }
+    get aborted() { return this._aborted; }
+    get reason() { return this._reason; }
+    throwIfAborted() { if (this._aborted) throw this._reason; }
+    addEventListener(type, listener) { if (type === 'abort' && typeof listener === 'function') this._listeners.push(listener); }
+    removeEventListener(type, listener) { if (type === 'abort') this._listeners = this._listeners.filter((l) => l !== listener); }
+    _abort(reason) {
+      if (this._aborted) return;
+      this._aborted = true;
+      this._reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+      const event = { type: 'abort', target: this };
+      if (typeof this.onabort === 'function') this.onabort(event);
+      for (const listener of this._listeners.slice()) listener(event);
+    }
+    static abort(reason) { const signal = new AbortSignal(); signal._abort(reason); return signal; }
+    static timeout(ms) { const signal = new AbortSignal(); setTimeout(() => signal._abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms); return signal; }
+    static any(signals) {
+      const signal = new AbortSignal();
+      for (const s of signals) { if (s.aborted) { signal._abort(s.reason); return signal; } }
+      for (const s of signals) s.addEventListener('abort', () => signal._abort(s.reason));
+      return signal;
+    }
+  }
+  class AbortController {
+    constructor() { this._signal = new AbortSignal(); }
+    get signal() { return this._signal; }
+    abort(reason) { this._signal._abort(reason); }
+  }
 
   const structuredClone = (value) => {
     const seen = new Map();
@@ -589,7 +669,7 @@
 
   Object.assign(globalThis, {
     Headers, Request, Response, URL, URLSearchParams, TextEncoder, TextDecoder, DOMException, FormData, atob, btoa,
-    crypto, structuredClone, setTimeout, clearTimeout, setInterval, clearInterval: clearTimeout, console, fetch,
+    crypto, structuredClone, AbortController, AbortSignal, setTimeout, clearTimeout, setInterval, clearInterval: clearTimeout, console, fetch,
     queueMicrotask: (fn) => { Promise.resolve().then(fn); },
     WebAssembly: refuse('WebAssembly'), caches: refuse('The Cache API (caches)'),
     ReadableStream: refuse('ReadableStream', 'bodies are read whole'), WritableStream: refuse('WritableStream'), TransformStream: refuse('TransformStream'),
