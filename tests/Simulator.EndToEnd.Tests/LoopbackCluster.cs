@@ -110,5 +110,32 @@ public sealed class LoopbackCluster : IAsyncLifetime
         return ((int)response.StatusCode, Guid.Parse(response.Headers.GetValues("X-Simulator-Version-Id").Single()));
     }
 
+    /// <summary>The body of a 200 to <paramref name="path"/> through silo <paramref name="silo"/>, retried while the cluster heals.</summary>
+    public async Task<string> TextAsync(string worker, string path, int silo)
+    {
+        var (text, _) = await Core.Tests.Eventually.Until(
+            $"{path} on silo {silo} to answer 200",
+            TimeSpan.FromSeconds(90),
+            async () =>
+            {
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{_httpPorts[silo - 1]}{path}");
+                    request.Headers.Host = $"{worker}.localhost";
+                    using var response = await Http.SendAsync(request);
+                    var body = await response.Content.ReadAsStringAsync();
+                    return response.StatusCode == HttpStatusCode.OK ? (body, "200") : ((string?)null, $"{(int)response.StatusCode} {body.Trim()}");
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    return (null, ex.Message);
+                }
+            },
+            result => result.Item1 is not null,
+            TimeSpan.FromMilliseconds(200),
+            Logs);
+        return text!;
+    }
+
     public sealed record CounterAnswer(string Version, int Durable);
 }

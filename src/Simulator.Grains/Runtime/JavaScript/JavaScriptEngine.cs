@@ -428,6 +428,7 @@ internal sealed class JavaScriptEngine : IDisposable
 
             _current = invocation;
             _timeSystem.Now = _clock.UtcNow;
+            _heapAtTurnStart = GC.GetTotalMemory(forceFullCollection: false);
             _engine.Constraints.Reset();
             run(invocation);
             _engine.Advanced.ProcessTasks();
@@ -446,7 +447,7 @@ internal sealed class JavaScriptEngine : IDisposable
             }
             else
             {
-                invocation.Fail(Translate(ex));
+                invocation.Fail(Translate(ClassifyLimit(ex)));
             }
 
             _engine.Advanced.ResetCallStack();
@@ -862,6 +863,28 @@ internal sealed class JavaScriptEngine : IDisposable
     }
 
     // What a C# caller sees of what went wrong in JavaScript: the platform's words for a limit.
+    // Jint counts what a turn allocates and how long it runs; the platform stops an isolate whose
+    // live heap passes 128 MB, or whose CPU time runs out. Which limit a stopped turn met is read
+    // from the heap: one that grew by more than that (what the turn still held when it was
+    // stopped) met the memory limit, whichever of Jint's limits fired first; one that made only
+    // garbage ran out of time.
+    private const long LiveHeapLimit = 128L * 1024 * 1024;
+
+    private long _heapAtTurnStart;
+
+    private Exception ClassifyLimit(Exception ex)
+    {
+        if (ex is not (TimeoutException or MemoryLimitExceededException))
+        {
+            return ex;
+        }
+
+        var grown = GC.GetTotalMemory(forceFullCollection: false) - _heapAtTurnStart;
+        return grown >= LiveHeapLimit
+            ? ex as MemoryLimitExceededException ?? new MemoryLimitExceededException($"the turn held {grown / (1024 * 1024)} MiB when it was stopped")
+            : ex as TimeoutException ?? new TimeoutException(ex.Message);
+    }
+
     private static Exception Translate(Exception ex) => ex switch
     {
         System.Text.RegularExpressions.RegexMatchTimeoutException => new JavaScriptLimitException("Worker exceeded CPU time limit (a regular expression ran too long).", "exceededCpu", ex),
