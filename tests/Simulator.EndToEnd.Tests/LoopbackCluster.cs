@@ -71,34 +71,8 @@ public sealed class LoopbackCluster : IAsyncLifetime
     /// </summary>
     public async Task<CounterAnswer> CountAsync(string worker, string name, int silo)
     {
-        var (answer, _) = await Core.Tests.Eventually.Until(
-            $"/{name} on silo {silo} to answer 200",
-            TimeSpan.FromSeconds(90),
-            async () =>
-            {
-                try
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{_httpPorts[silo - 1]}/{name}");
-                    request.Headers.Host = $"{worker}.localhost";
-                    using var response = await Http.SendAsync(request);
-                    var body = await response.Content.ReadAsStringAsync();
-                    if (response.StatusCode != HttpStatusCode.OK)
-                    {
-                        return ((CounterAnswer?)null, $"{(int)response.StatusCode} {body.Trim()}");
-                    }
-
-                    var json = JsonDocument.Parse(body).RootElement;
-                    return (new CounterAnswer(json.GetProperty("version").GetString()!, json.GetProperty("durable").GetInt32()), "200");
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-                {
-                    return (null, ex.Message);
-                }
-            },
-            result => result.Item1 is not null,
-            TimeSpan.FromMilliseconds(200),
-            Logs);
-        return answer!;
+        var json = JsonDocument.Parse(await TextAsync(worker, "/" + name, silo)).RootElement;
+        return new CounterAnswer(json.GetProperty("version").GetString()!, json.GetProperty("durable").GetInt32());
     }
 
     /// <summary>One request through silo <paramref name="silo"/>'s HTTP gateway: its status and the version that answered.</summary>

@@ -94,19 +94,13 @@ public sealed class AlarmTests(VirtualClockFixture fixture)
         return worker;
     }
 
-    private static async Task<JsonElement> Json(WorkerHandle worker, string path)
-    {
-        var result = await worker.FetchAsync(path);
-        Assert.True(result.Response.Status == 200, result.Error + result.Response.Text);
-        return JsonDocument.Parse(result.Response.Text).RootElement.Clone();
-    }
 
     [Fact]
     public async Task Date_is_utc_frozen_within_a_turn_and_reads_the_virtual_clock()
     {
         var worker = await Deploy();
         var before = (await fixture.Cluster.ClockAsync()).Now;
-        var body = await Json(worker, "/");
+        var body = await worker.JsonAsync("/");
         Assert.Equal(before.ToUnixTimeMilliseconds(), body.GetProperty("now").GetInt64());
         Assert.True(body.GetProperty("frozen").GetBoolean());
         Assert.Equal(0, body.GetProperty("offset").GetInt32());
@@ -114,22 +108,22 @@ public sealed class AlarmTests(VirtualClockFixture fixture)
         var after = await fixture.Cluster.AdvanceAsync(TimeSpan.FromMinutes(5));
         Assert.True(after.IsVirtual);
         Assert.Equal(before + TimeSpan.FromMinutes(5), after.Now);
-        Assert.Equal(after.Now.ToUnixTimeMilliseconds(), (await Json(worker, "/")).GetProperty("now").GetInt64());
+        Assert.Equal(after.Now.ToUnixTimeMilliseconds(), (await worker.JsonAsync("/")).GetProperty("now").GetInt64());
     }
 
     [Fact]
     public async Task An_alarm_fires_once_when_it_is_due_and_not_before()
     {
         var worker = await Deploy();
-        var set = await Json(worker, "/set?ms=5000");
+        var set = await worker.JsonAsync("/set?ms=5000");
         var due = set.GetProperty("now").GetInt64() + 5000;
         Assert.Equal(due, set.GetProperty("alarm").GetInt64());
 
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromMilliseconds(4999));
-        Assert.Empty((await Json(worker, "/")).GetProperty("log").EnumerateArray());
+        Assert.Empty((await worker.JsonAsync("/")).GetProperty("log").EnumerateArray());
 
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromMilliseconds(1));
-        var fired = await Json(worker, "/");
+        var fired = await worker.JsonAsync("/");
         var run = Assert.Single(fired.GetProperty("log").EnumerateArray());
         Assert.Equal(0, run.GetProperty("retryCount").GetInt32());
         Assert.False(run.GetProperty("isRetry").GetBoolean());
@@ -139,18 +133,18 @@ public sealed class AlarmTests(VirtualClockFixture fixture)
 
         // Once: nothing more fires later.
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromHours(1));
-        Assert.Single((await Json(worker, "/")).GetProperty("log").EnumerateArray());
+        Assert.Single((await worker.JsonAsync("/")).GetProperty("log").EnumerateArray());
     }
 
     [Fact]
     public async Task An_alarm_that_fails_twice_is_retried_with_backoff_then_succeeds()
     {
         var worker = await Deploy();
-        await Json(worker, "/failures?n=2");
-        var start = (await Json(worker, "/set?ms=1000")).GetProperty("now").GetInt64();
+        await worker.JsonAsync("/failures?n=2");
+        var start = (await worker.JsonAsync("/set?ms=1000")).GetProperty("now").GetInt64();
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromMinutes(1));
 
-        var log = (await Json(worker, "/")).GetProperty("log").EnumerateArray().ToList();
+        var log = (await worker.JsonAsync("/")).GetProperty("log").EnumerateArray().ToList();
         Assert.Equal([0, 1, 2], log.Select(r => r.GetProperty("retryCount").GetInt32()));
         Assert.Equal([false, true, true], log.Select(r => r.GetProperty("isRetry").GetBoolean()));
         // Due at +1 s; retried 2 s after the first failure, then 4 s after the second.
@@ -172,13 +166,13 @@ public sealed class AlarmTests(VirtualClockFixture fixture)
     public async Task An_alarm_survives_a_reset_and_fires_on_the_new_versions_code()
     {
         var worker = await Deploy("A");
-        await Json(worker, "/set?ms=10000");
+        await worker.JsonAsync("/set?ms=10000");
         var b = await worker.UploadAsync(JavaScriptWorkers.Draft("B", Room, Config));
         await worker.DeployVersionsAsync((b.Id, 100));
         Assert.Equal(1, (await worker.ObjectAsync("Room", "r")).ResetCount);
 
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(10));
-        var run = Assert.Single((await Json(worker, "/")).GetProperty("log").EnumerateArray());
+        var run = Assert.Single((await worker.JsonAsync("/")).GetProperty("log").EnumerateArray());
         Assert.Equal("B", run.GetProperty("version").GetString());
     }
 
@@ -186,10 +180,10 @@ public sealed class AlarmTests(VirtualClockFixture fixture)
     public async Task A_deleted_alarm_does_not_fire_and_an_object_without_a_handler_cannot_set_one()
     {
         var worker = await Deploy();
-        await Json(worker, "/set?ms=1000");
-        Assert.Equal(JsonValueKind.Null, (await Json(worker, "/delete")).GetProperty("alarm").ValueKind);
+        await worker.JsonAsync("/set?ms=1000");
+        Assert.Equal(JsonValueKind.Null, (await worker.JsonAsync("/delete")).GetProperty("alarm").ValueKind);
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
-        Assert.Empty((await Json(worker, "/")).GetProperty("log").EnumerateArray());
+        Assert.Empty((await worker.JsonAsync("/")).GetProperty("log").EnumerateArray());
 
         var plain = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
         await plain.DeployAsync(JavaScriptWorkers.Draft("A", """
@@ -205,7 +199,7 @@ public sealed class AlarmTests(VirtualClockFixture fixture)
             }
             export default { fetch: (request, env) => env.ROOM.getByName("r").fetch(request) };
             """, Config));
-        var refused = await Json(plain, "/");
+        var refused = await plain.JsonAsync("/");
         Assert.Equal("Error: Your Durable Object class must have an alarm() handler in order to call setAlarm()", refused.GetProperty("noHandler").GetString());
         Assert.Equal("TypeError: setAlarm() cannot be called with an alarm time <= 0", refused.GetProperty("zero").GetString());
     }
@@ -214,12 +208,12 @@ public sealed class AlarmTests(VirtualClockFixture fixture)
     public async Task Intervals_tick_on_the_virtual_clock_and_a_cleared_timeout_never_fires()
     {
         var worker = await Deploy();
-        await Json(worker, "/timer");
+        await worker.JsonAsync("/timer");
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromMilliseconds(2500));
-        var midway = await Json(worker, "/");
+        var midway = await worker.JsonAsync("/");
         Assert.Equal(2, midway.GetProperty("ticks").GetInt32());
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(10));
-        var done = await Json(worker, "/");
+        var done = await worker.JsonAsync("/");
         Assert.Equal(3, done.GetProperty("ticks").GetInt32());
         Assert.Equal(JsonValueKind.Null, done.GetProperty("cancelled").ValueKind);
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Simulator.Testing;
 
 namespace Simulator.Grains.Tests;
@@ -59,18 +58,12 @@ public sealed class InputGateTests(VirtualClockFixture fixture)
         return worker;
     }
 
-    private static async Task<JsonElement> Json(WorkerHandle worker, string path)
-    {
-        var result = await worker.FetchAsync(path);
-        Assert.True(result.Response.Status == 200, result.Error + result.Response.Text);
-        return JsonDocument.Parse(result.Response.Text).RootElement.Clone();
-    }
 
     [Fact]
     public async Task A_call_from_A_to_B_back_to_A_completes()
     {
         var worker = await Deploy();
-        var answer = await Json(worker, "/ping/alpha/beta").WaitAsync(TimeSpan.FromSeconds(10));
+        var answer = await worker.JsonAsync("/ping/alpha/beta").WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("pong from alpha via beta, who asked alpha", answer.GetString());
     }
 
@@ -78,13 +71,13 @@ public sealed class InputGateTests(VirtualClockFixture fixture)
     public async Task A_long_poll_completes_when_a_later_request_resolves_it()
     {
         var worker = await Deploy();
-        var poll = Json(worker, "/wait/room");
+        var poll = worker.JsonAsync("/wait/room");
         var released = 0;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (released == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "The long-poll never reached the object.");
-            released = (await Json(worker, "/release/room/hello")).GetInt32();
+            released = (await worker.JsonAsync("/release/room/hello")).GetInt32();
         }
 
         Assert.Equal(1, released);
@@ -97,13 +90,13 @@ public sealed class InputGateTests(VirtualClockFixture fixture)
         var worker = await Deploy();
 
         // Its promise settles within the constructor's turn: the first event already sees its work.
-        var quick = await Json(worker, "/state/quick");
+        var quick = await worker.JsonAsync("/state/quick");
         Assert.True(quick.GetProperty("ready").GetBoolean());
         Assert.Equal("fresh", quick.GetProperty("loaded").GetString());
 
         // It waits 5 s of simulated time: both events wait with it, and see it done.
-        var first = Json(worker, "/state/slow");
-        var second = Json(worker, "/state/slow");
+        var first = worker.JsonAsync("/state/slow");
+        var second = worker.JsonAsync("/state/slow");
         await Task.Delay(200);
         Assert.False(first.IsCompleted || second.IsCompleted, "an event entered while blockConcurrencyWhile ran");
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));

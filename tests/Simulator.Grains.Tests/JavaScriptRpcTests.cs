@@ -25,15 +25,9 @@ public sealed class JavaScriptRpcTests(ClusterFixture fixture)
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
         await worker.DeployAsync(JavaScriptWorkers.Draft("A", main, Config));
-        return (worker, await Json(worker, path));
+        return (worker, await worker.JsonAsync(path));
     }
 
-    private static async Task<JsonElement> Json(WorkerHandle worker, string path, params (string Name, string Value)[] headers)
-    {
-        var result = await worker.FetchAsync(path, headers);
-        Assert.True(result.Response.Status == 200, result.Error + result.Response.Text);
-        return JsonDocument.Parse(result.Response.Text).RootElement.Clone();
-    }
 
     [Fact]
     public async Task The_starter_templates_call_reaches_the_objects_method_by_name_and_the_stub_knows_the_name()
@@ -247,7 +241,7 @@ public sealed class JavaScriptRpcTests(ClusterFixture fixture)
         // A version runs on an engine per core, each with its own module globals: every one of them gets to hold a stub.
         for (var i = 0; i < 8; i++)
         {
-            Assert.Equal("A", (await Json(worker, "/")).GetProperty("viaHeld").GetString());
+            Assert.Equal("A", (await worker.JsonAsync("/")).GetProperty("viaHeld").GetString());
         }
 
         var b = await worker.UploadAsync(JavaScriptWorkers.Draft("B", Code, Config));
@@ -256,7 +250,7 @@ public sealed class JavaScriptRpcTests(ClusterFixture fixture)
 
         // A stays deployed (at 0%, then 100%), so the Worker's A engine still holds the stub; the
         // object went to B and back to A: two resets.
-        var second = await Json(worker, "/");
+        var second = await worker.JsonAsync("/");
         Assert.Equal("A", second.GetProperty("worker").GetString());
         var broken = second.GetProperty("viaHeld");
         Assert.Equal(DurableObjectStubBrokenException.PlatformMessage, broken.GetProperty("message").GetString());

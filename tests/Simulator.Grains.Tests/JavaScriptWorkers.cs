@@ -71,6 +71,15 @@ public static class JavaScriptWorkers
     /// <summary><see cref="CounterConfig"/> with the class SQLite-backed.</summary>
     public static readonly string SqliteCounterConfig = CounterConfig.Replace("new_classes", "new_sqlite_classes", StringComparison.Ordinal);
 
+    /// <summary>A request's 200 answer as JSON (the test fails with the error and body otherwise).</summary>
+    public static async Task<System.Text.Json.JsonElement> JsonAsync(this Simulator.Testing.WorkerHandle worker, string path)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        var result = await worker.FetchAsync(path);
+        Assert.True(result.Response.Status == 200, result.Error + result.Response.Text);
+        return System.Text.Json.JsonDocument.Parse(result.Response.Text).RootElement.Clone();
+    }
+
     public static VersionDraft Draft(string tag, string mainModule, string config = CounterConfig, params (string Name, string Content)[] more) =>
         WorkerProject.From([new WorkerModule("index.js", mainModule), .. more.Select(m => new WorkerModule(m.Name, m.Content))], WranglerConfig.Parse(config, "toml")).Draft(tag);
 }

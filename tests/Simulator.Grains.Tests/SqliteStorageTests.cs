@@ -47,12 +47,6 @@ public sealed class SqliteStorageTests(ClusterFixture fixture)
         };
         """;
 
-    private static async Task<JsonElement> Json(WorkerHandle worker, string path)
-    {
-        var result = await worker.FetchAsync(path);
-        Assert.True(result.Response.Status == 200, result.Error + result.Response.Text);
-        return JsonDocument.Parse(result.Response.Text).RootElement.Clone();
-    }
 
     private async Task<WorkerHandle> Deploy(string checks, string config = SqliteConfig)
     {
@@ -110,8 +104,8 @@ public sealed class SqliteStorageTests(ClusterFixture fixture)
     public async Task Sql_exec_runs_on_sqlite_with_the_cursor_api_and_the_platforms_type_mapping()
     {
         var worker = await Deploy(Checks);
-        Assert.Equal(2, (await Json(worker, "/setup")).GetProperty("ok").GetInt32());
-        var body = (await Json(worker, "/cursor")).GetProperty("ok");
+        Assert.Equal(2, (await worker.JsonAsync("/setup")).GetProperty("ok").GetInt32());
+        var body = (await worker.JsonAsync("/cursor")).GetProperty("ok");
 
         Assert.Equal("[\"id\",\"body\",\"score\",\"data\",\"n\"]", body.GetProperty("columns").GetRawText());
         var first = body.GetProperty("first");
@@ -148,8 +142,8 @@ public sealed class SqliteStorageTests(ClusterFixture fixture)
     public async Task What_the_platform_refuses_fails_with_its_error(string check, string message)
     {
         var worker = await Deploy(Checks);
-        await Json(worker, "/setup");
-        var body = await Json(worker, "/" + check);
+        await worker.JsonAsync("/setup");
+        var body = await worker.JsonAsync("/" + check);
         Assert.True(body.TryGetProperty("error", out var error), body.ToString());
         Assert.Equal(message, error.GetString());
     }
@@ -158,7 +152,7 @@ public sealed class SqliteStorageTests(ClusterFixture fixture)
     public async Task Transaction_sync_rolls_back_what_its_function_did_when_it_throws()
     {
         var worker = await Deploy(Checks);
-        var body = (await Json(worker, "/rollback")).GetProperty("ok");
+        var body = (await worker.JsonAsync("/rollback")).GetProperty("ok");
         Assert.Equal("kept", body.GetProperty("kept").GetString());
         Assert.Equal("[2]", body.GetProperty("rows").GetRawText());
     }
@@ -167,9 +161,9 @@ public sealed class SqliteStorageTests(ClusterFixture fixture)
     public async Task An_allowed_pragma_runs_and_a_binding_of_another_type_is_refused()
     {
         var worker = await Deploy(Checks);
-        await Json(worker, "/setup");
-        Assert.Equal("[\"id\",\"body\",\"score\",\"data\",\"n\"]", (await Json(worker, "/allowedPragma")).GetProperty("ok").GetRawText());
-        Assert.StartsWith("A SQL binding is null, a string, a number or an ArrayBuffer", (await Json(worker, "/badBinding")).GetProperty("error").GetString(), StringComparison.Ordinal);
+        await worker.JsonAsync("/setup");
+        Assert.Equal("[\"id\",\"body\",\"score\",\"data\",\"n\"]", (await worker.JsonAsync("/allowedPragma")).GetProperty("ok").GetRawText());
+        Assert.StartsWith("A SQL binding is null, a string, a number or an ArrayBuffer", (await worker.JsonAsync("/badBinding")).GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -177,21 +171,21 @@ public sealed class SqliteStorageTests(ClusterFixture fixture)
     {
         var worker = await Deploy(Checks);
         var a = (await worker.HistoryAsync()).CurrentDeployment!.Versions[0].VersionId;
-        await Json(worker, "/setup");
-        var kv = (await Json(worker, "/kv")).GetProperty("ok");
+        await worker.JsonAsync("/setup");
+        var kv = (await worker.JsonAsync("/kv")).GetProperty("ok");
         Assert.Equal(1, kv.GetProperty("sync").GetProperty("a").GetInt32());
         Assert.Equal("[\"sync\"]", kv.GetProperty("listed").GetRawText());
         Assert.False(kv.GetProperty("deleted").GetBoolean());
-        var both = (await Json(worker, "/asyncKv")).GetProperty("ok");
+        var both = (await worker.JsonAsync("/asyncKv")).GetProperty("ok");
         Assert.Equal(42, both.GetProperty("fromSync").GetInt32());
         Assert.Equal(1, both.GetProperty("fromAsync").GetProperty("a").GetInt32());
 
         // A reset onto B keeps the database: rows, tables and KV entries.
         var b = await worker.UploadAsync(JavaScriptWorkers.Draft("B", Room(Checks), SqliteConfig));
         await worker.DeployVersionsAsync((b.Id, 100));
-        var after = (await Json(worker, "/cursor")).GetProperty("ok");
+        var after = (await worker.JsonAsync("/cursor")).GetProperty("ok");
         Assert.Equal("[\"hi\",\"yo\"]", after.GetProperty("iterated").GetRawText());
-        Assert.Equal(42, (await Json(worker, "/asyncKv")).GetProperty("ok").GetProperty("fromSync").GetInt32());
+        Assert.Equal(42, (await worker.JsonAsync("/asyncKv")).GetProperty("ok").GetProperty("fromSync").GetInt32());
         var status = await worker.ObjectAsync("Room", "room");
         Assert.Equal(1, status.ResetCount);
         Assert.NotEqual(a, status.VersionId);
@@ -205,9 +199,9 @@ public sealed class SqliteStorageTests(ClusterFixture fixture)
             kv() { return this.ctx.storage.kv; }
             txn() { return this.ctx.storage.transactionSync(() => 1); }
             """, KvConfig);
-        Assert.StartsWith("This Durable Object is not backed by SQLite storage, so the SQL API is not available.", (await Json(worker, "/sql")).GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.StartsWith("The storage.kv (synchronous KV) API is only available for SQLite-backed Durable Objects", (await Json(worker, "/kv")).GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.Equal("Durable Object is not backed by SQL.", (await Json(worker, "/txn")).GetProperty("error").GetString());
+        Assert.StartsWith("This Durable Object is not backed by SQLite storage, so the SQL API is not available.", (await worker.JsonAsync("/sql")).GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("The storage.kv (synchronous KV) API is only available for SQLite-backed Durable Objects", (await worker.JsonAsync("/kv")).GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Durable Object is not backed by SQL.", (await worker.JsonAsync("/txn")).GetProperty("error").GetString());
     }
 
     [Fact]

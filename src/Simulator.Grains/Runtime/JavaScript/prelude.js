@@ -531,6 +531,16 @@
   };
   // Methods on prototypes, state in two fields: 100,000 objects share one copy of the code.
   const decode = (json) => (json === undefined || json === null ? undefined : JSON.parse(json));
+  // list() of both KV APIs: the [key, value] pairs the options select, in key order.
+  const listed = (store, options) => {
+    const { prefix = null, start = null, startAfter = null, end = null, limit = null, reverse = false } = options;
+    if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new TypeError('list({ limit }) takes a positive whole number.');
+    let entries = store.readAll().filter(([k]) => (prefix === null || k.startsWith(prefix)) && (start === null || k >= start) && (startAfter === null || k > startAfter) && (end === null || k < end));
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    if (reverse) entries.reverse();
+    if (limit !== null) entries = entries.slice(0, limit);
+    return entries.map(([k, v]) => [k, decode(v)]);
+  };
   class DurableObjectStorage {
     constructor(store) { this._store = store; }
     async get(keys) {
@@ -548,15 +558,7 @@
       this._store.write(present.map(k => [k, null]));
       return Array.isArray(keys) ? present.length : present.length === 1;
     }
-    async list(options = {}) {
-      const { prefix = null, start = null, startAfter = null, end = null, limit = null, reverse = false } = options;
-      if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new TypeError('list({ limit }) takes a positive whole number.');
-      let entries = this._store.readAll().filter(([k]) => (prefix === null || k.startsWith(prefix)) && (start === null || k >= start) && (startAfter === null || k > startAfter) && (end === null || k < end));
-      entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      if (reverse) entries.reverse();
-      if (limit !== null) entries = entries.slice(0, limit);
-      return new Map(entries.map(([k, v]) => [k, decode(v)]));
-    }
+    async list(options = {}) { return new Map(listed(this._store, options)); }
     async deleteAll() { this._store.write(this._store.readAll().map(([k]) => [k, null])); }
     async transaction(fn) { return fn(this); }
     async sync() {}
@@ -632,15 +634,7 @@
     get(key) { return decode(this._store.read(checkKey(key))); }
     put(key, value) { this._store.write([[checkKey(key), encodeValue(key, value)]]); }
     delete(key) { const present = this._store.read(checkKey(key)); if (present === undefined || present === null) return false; this._store.write([[key, null]]); return true; }
-    list(options = {}) {
-      const { prefix = null, start = null, startAfter = null, end = null, limit = null, reverse = false } = options;
-      if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new TypeError('list({ limit }) takes a positive whole number.');
-      let entries = this._store.readAll().filter(([k]) => (prefix === null || k.startsWith(prefix)) && (start === null || k >= start) && (startAfter === null || k > startAfter) && (end === null || k < end));
-      entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      if (reverse) entries.reverse();
-      if (limit !== null) entries = entries.slice(0, limit);
-      return entries.map(([k, v]) => [k, decode(v)])[Symbol.iterator]();
-    }
+    list(options = {}) { return listed(this._store, options)[Symbol.iterator](); }
   }
   class DurableObjectState {
     constructor(hex, name, store) { this.id = idObject(hex, name); this.storage = new DurableObjectStorage(store); }
