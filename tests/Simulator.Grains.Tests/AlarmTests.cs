@@ -38,18 +38,7 @@ public sealed class VirtualClockCollection : ICollectionFixture<VirtualClockFixt
 [Collection(VirtualClockCollection.Name)]
 public sealed class AlarmTests(VirtualClockFixture fixture)
 {
-    private const string Config = """
-        name = "alarms"
-        main = "index.js"
-        [[durable_objects.bindings]]
-        name = "ROOM"
-        class_name = "Room"
-        [[migrations]]
-        tag = "v1"
-        new_sqlite_classes = ["Room"]
-        [version_metadata]
-        binding = "VERSION"
-        """;
+    private static readonly string Config = JavaScriptWorkers.OneClassConfig("ROOM", "Room");
 
     // A Room that records each alarm run in its storage; /set?ms=N sets an alarm N ms ahead,
     // /failures?n=N makes its next N alarm runs throw, /log reads what happened.

@@ -7,18 +7,7 @@ namespace Simulator.Grains.Tests;
 [Collection(VirtualClockCollection.Name)]
 public sealed class GenerationTests(VirtualClockFixture fixture)
 {
-    private const string Config = """
-        name = "generations"
-        main = "index.js"
-        [[durable_objects.bindings]]
-        name = "THING"
-        class_name = "Thing"
-        [[migrations]]
-        tag = "v1"
-        new_sqlite_classes = ["Thing"]
-        [version_metadata]
-        binding = "VERSION"
-        """;
+    private static readonly string Config = JavaScriptWorkers.OneClassConfig("THING", "Thing");
 
     // /run?a=A&b=B&c=C: object A sets a timer that would mark C, then waits on B (which takes 5 s),
     // then marks C. /marks?c=C reads what C was told.

@@ -6,16 +6,7 @@ namespace Simulator.Grains.Tests;
 [Collection(VirtualClockCollection.Name)]
 public sealed class InputGateTests(VirtualClockFixture fixture)
 {
-    private const string Config = """
-        name = "gates"
-        main = "index.js"
-        [[durable_objects.bindings]]
-        name = "THING"
-        class_name = "Thing"
-        [[migrations]]
-        tag = "v1"
-        new_sqlite_classes = ["Thing"]
-        """;
+    private static readonly string Config = JavaScriptWorkers.OneClassConfig("THING", "Thing");
 
     private const string Code = """
         import { DurableObject } from "cloudflare:workers";

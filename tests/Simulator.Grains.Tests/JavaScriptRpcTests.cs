@@ -8,18 +8,7 @@ namespace Simulator.Grains.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class JavaScriptRpcTests(ClusterFixture fixture)
 {
-    private const string Config = """
-        name = "rpc"
-        main = "index.js"
-        [[durable_objects.bindings]]
-        name = "THING"
-        class_name = "Thing"
-        [[migrations]]
-        tag = "v1"
-        new_sqlite_classes = ["Thing"]
-        [version_metadata]
-        binding = "VERSION"
-        """;
+    private static readonly string Config = JavaScriptWorkers.OneClassConfig("THING", "Thing");
 
     private async Task<(WorkerHandle Worker, JsonElement Body)> Run(string main, string path = "/x")
     {

@@ -71,6 +71,24 @@ public static class JavaScriptWorkers
     /// <summary><see cref="CounterConfig"/> with the class SQLite-backed.</summary>
     public static readonly string SqliteCounterConfig = CounterConfig.Replace("new_classes", "new_sqlite_classes", StringComparison.Ordinal);
 
+    /// <summary>
+    /// The wrangler.toml of a Worker with one Durable Object class bound as <paramref name="binding"/>,
+    /// SQLite-backed (new_sqlite_classes) or key-value-backed (new_classes), and the version
+    /// metadata binding VERSION.
+    /// </summary>
+    public static string OneClassConfig(string binding, string className, bool sqlite = true) => $"""
+        name = "tests"
+        main = "index.js"
+        [[durable_objects.bindings]]
+        name = "{binding}"
+        class_name = "{className}"
+        [[migrations]]
+        tag = "v1"
+        {(sqlite ? "new_sqlite_classes" : "new_classes")} = ["{className}"]
+        [version_metadata]
+        binding = "VERSION"
+        """;
+
     /// <summary>A request's 200 answer as JSON (the test fails with the error and body otherwise).</summary>
     public static async Task<System.Text.Json.JsonElement> JsonAsync(this Simulator.Testing.WorkerHandle worker, string path)
     {

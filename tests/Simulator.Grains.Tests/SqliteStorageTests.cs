@@ -7,29 +7,9 @@ namespace Simulator.Grains.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class SqliteStorageTests(ClusterFixture fixture)
 {
-    private const string SqliteConfig = """
-        name = "sql"
-        main = "index.js"
-        [[durable_objects.bindings]]
-        name = "ROOM"
-        class_name = "Room"
-        [[migrations]]
-        tag = "v1"
-        new_sqlite_classes = ["Room"]
-        [version_metadata]
-        binding = "VERSION"
-        """;
+    private static readonly string SqliteConfig = JavaScriptWorkers.OneClassConfig("ROOM", "Room");
 
-    private const string KvConfig = """
-        name = "sql"
-        main = "index.js"
-        [[durable_objects.bindings]]
-        name = "ROOM"
-        class_name = "Room"
-        [[migrations]]
-        tag = "v1"
-        new_classes = ["Room"]
-        """;
+    private static readonly string KvConfig = JavaScriptWorkers.OneClassConfig("ROOM", "Room", sqlite: false);
 
     // A Room whose RPC method `run(name)` runs the named check, and a Worker that calls it for /name.
     private static string Room(string checks) => $$"""
@@ -48,10 +28,10 @@ public sealed class SqliteStorageTests(ClusterFixture fixture)
         """;
 
 
-    private async Task<WorkerHandle> Deploy(string checks, string config = SqliteConfig)
+    private async Task<WorkerHandle> Deploy(string checks, string? config = null)
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
-        await worker.DeployAsync(JavaScriptWorkers.Draft("A", Room(checks), config));
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", Room(checks), config ?? SqliteConfig));
         return worker;
     }
 

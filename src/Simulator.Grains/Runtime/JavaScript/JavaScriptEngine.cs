@@ -206,7 +206,7 @@ internal sealed class JavaScriptEngine : IDisposable
         }
 
         var js = _objects.Request(request);
-        Await(invocation, WhenOpen(target, () => _engine.Call(fetch, instance, [js])));
+        Await(invocation, CallWhenOpen(target, fetch, instance, [js]));
     }
 
     /// <summary>
@@ -283,7 +283,7 @@ internal sealed class JavaScriptEngine : IDisposable
         }
 
         var values = _clone.ReadArguments(call.Arguments);
-        Await(invocation, WhenOpen(target, () => _engine.Call(value, instance, values)));
+        Await(invocation, CallWhenOpen(target, value, instance, values));
     }
 
     /// <summary>Runs a Durable Object's <c>alarm({ retryCount, isRetry })</c>; it fails if the handler throws or rejects.</summary>
@@ -317,25 +317,26 @@ internal sealed class JavaScriptEngine : IDisposable
         var argument = new JsObject(_engine);
         argument.Set("retryCount", info.RetryCount);
         argument.Set("isRetry", info.IsRetry);
-        Await(invocation, WhenOpen(target, () => _engine.Call(alarm, instance, [argument])));
+        Await(invocation, CallWhenOpen(target, alarm, instance, [argument]));
     }
 
     // The handler of the call that built the instance waits, as later calls do, for what its
     // constructor's blockConcurrencyWhile runs (after this turn's microtasks, if they settle it).
-    private JsValue WhenOpen(JavaScriptDurableObject target, Func<JsValue> handler)
+    // An open object's call is made at once, with no closure.
+    private JsValue CallWhenOpen(JavaScriptDurableObject target, JsValue handler, JsValue self, JsValue[] arguments)
     {
         if (target.BlockPromise is null)
         {
-            return handler();
+            return _engine.Call(handler, self, arguments);
         }
 
         _engine.Advanced.ProcessTasks();
         if (target.BlockPromise is not { } block)
         {
-            return handler();
+            return _engine.Call(handler, self, arguments);
         }
 
-        var open = Function("open", (_, _) => handler());
+        var open = Function("open", (_, _) => _engine.Call(handler, self, arguments));
         return _then.Call(block, [open, open]);
     }
 
