@@ -88,6 +88,7 @@ public sealed record WorkerUpload
             Modules = modules,
             DurableObjectBindings = bindings.DurableObjects.ToImmutable(),
             ServiceBindings = bindings.Services.ToImmutable(),
+            ServiceEntrypoints = bindings.Entrypoints.ToImmutable(),
             VersionMetadataBinding = bindings.VersionMetadata,
             JsonVars = bindings.JsonVars.ToImmutable(),
             CompatibilityDate = String(metadata, "compatibility_date"),
@@ -219,6 +220,8 @@ public sealed record WorkerUpload
         public ImmutableSortedDictionary<string, string>.Builder Secrets { get; } = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         public ImmutableSortedDictionary<string, string>.Builder DurableObjects { get; } = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         public ImmutableSortedDictionary<string, string>.Builder Services { get; } = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+
+        public ImmutableSortedDictionary<string, string>.Builder Entrypoints { get; } = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         public string? VersionMetadata { get; set; }
     }
 
@@ -261,12 +264,12 @@ public sealed record WorkerUpload
                     set.DurableObjects[name] = className;
                     break;
                 case "service":
-                    if (String(binding, "entrypoint") is not null)
+                    set.Services[name] = String(binding, "service") ?? throw Invalid($"Binding '{name}' of type service needs a 'service'.");
+                    if (String(binding, "entrypoint") is { } entrypoint)
                     {
-                        throw ApiErrors.NotSimulatedBy($"Service binding '{name}' to a named entrypoint");
+                        set.Entrypoints[name] = entrypoint;
                     }
 
-                    set.Services[name] = String(binding, "service") ?? throw Invalid($"Binding '{name}' of type service needs a 'service'.");
                     break;
                 case "version_metadata":
                     set.VersionMetadata = name;
@@ -323,6 +326,10 @@ public sealed record WorkerUpload
         else if (latest.Code?.ServiceBindings.TryGetValue(name, out var service) == true)
         {
             set.Services[name] = service;
+            if (latest.Code.ServiceEntrypoints.TryGetValue(name, out var entrypoint))
+            {
+                set.Entrypoints[name] = entrypoint;
+            }
         }
         else if (latest.Code?.VersionMetadataBinding == name)
         {

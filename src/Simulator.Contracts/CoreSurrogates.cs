@@ -160,6 +160,7 @@ public struct WorkerCodeSurrogate
     [Id(4)] public ImmutableSortedSet<string> JsonVars;
     [Id(5)] public string? CompatibilityDate;
     [Id(6)] public ImmutableArray<string> CompatibilityFlags;
+    [Id(7)] public ImmutableSortedDictionary<string, string> ServiceEntrypoints;
 }
 
 [RegisterConverter]
@@ -170,6 +171,7 @@ public sealed class WorkerCodeConverter : IConverter<WorkerCode, WorkerCodeSurro
         Modules = s.Modules,
         DurableObjectBindings = s.DurableObjectBindings ?? ImmutableSortedDictionary<string, string>.Empty,
         ServiceBindings = s.ServiceBindings ?? ImmutableSortedDictionary<string, string>.Empty,
+        ServiceEntrypoints = s.ServiceEntrypoints ?? ImmutableSortedDictionary<string, string>.Empty,
         VersionMetadataBinding = s.VersionMetadataBinding,
         JsonVars = s.JsonVars ?? ImmutableSortedSet<string>.Empty,
         CompatibilityDate = s.CompatibilityDate,
@@ -181,6 +183,7 @@ public sealed class WorkerCodeConverter : IConverter<WorkerCode, WorkerCodeSurro
         Modules = value.Modules,
         DurableObjectBindings = value.DurableObjectBindings,
         ServiceBindings = value.ServiceBindings,
+        ServiceEntrypoints = value.ServiceEntrypoints,
         VersionMetadataBinding = value.VersionMetadataBinding,
         JsonVars = value.JsonVars,
         CompatibilityDate = value.CompatibilityDate,

@@ -118,6 +118,10 @@ public interface IWorkerGrain : IGrainWithStringKey
 {
     [Alias("Invoke")]
     Task<InvocationResult> Invoke(WorkerRequest request);
+
+    /// <summary>A JS RPC call to one of the Worker's entrypoints (a service binding's <c>env.SERVICE.method()</c>).</summary>
+    [Alias("InvokeRpc")]
+    Task<RpcAnswer> InvokeRpc(ServiceCall rpc);
 }
 
 /// <summary>
@@ -127,4 +131,6 @@ public interface IWorkerGrain : IGrainWithStringKey
 public interface IWorkerInvoker
 {
     Task<InvocationResult> InvokeAsync(string workerName, WorkerRequest request);
+
+    Task<RpcAnswer> InvokeRpcAsync(string workerName, ServiceCall rpc);
 }

@@ -18,6 +18,9 @@ public sealed record WorkerRequest
     /// <summary>The body's bytes, as sent; null when the request has none.</summary>
     [Id(3)] public byte[]? Body { get; init; }
 
+    /// <summary>The named entrypoint (an exported class or object) a service binding calls; null for the default export.</summary>
+    [Id(4)] public string? Entrypoint { get; init; }
+
     /// <summary>The body as UTF-8 text ("" when there is none).</summary>
     public string Text => Body is null ? string.Empty : Encoding.UTF8.GetString(Body);
 

@@ -23,3 +23,14 @@ public sealed record RpcAnswer(
     [property: Id(1)] bool Threw,
     [property: Id(2)] Guid VersionId,
     [property: Id(3)] int ResetCount);
+
+/// <summary>
+/// A JS RPC call over a service binding: <see cref="Call"/> on the Worker's <see cref="Entrypoint"/>
+/// (a named export; null: the default export), on the version the caller's version headers
+/// (<see cref="Headers"/>: version key and overrides, passed through) select.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("dosim.ServiceCall")]
+public sealed record ServiceCall(
+    [property: Id(0)] string? Entrypoint,
+    [property: Id(1)] RpcCall Call,
+    [property: Id(2)] System.Collections.Immutable.ImmutableArray<KeyValuePair<string, string>> Headers);

@@ -27,6 +27,9 @@ public sealed record WorkerCode
     /// <summary>Binding name → Worker name (wrangler's <c>services</c>).</summary>
     public ImmutableSortedDictionary<string, string> ServiceBindings { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
+    /// <summary>Service binding name → the named entrypoint it calls (wrangler's <c>services[].entrypoint</c>); a binding not here calls the default export.</summary>
+    public ImmutableSortedDictionary<string, string> ServiceEntrypoints { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
     /// <summary>The name of the version metadata binding (wrangler's <c>version_metadata.binding</c>); null when there is none.</summary>
     public string? VersionMetadataBinding { get; init; }
 
@@ -75,6 +78,7 @@ public sealed record WorkerCode
     public bool Equals(WorkerCode? other) =>
         other is not null && Hash == other.Hash && VersionMetadataBinding == other.VersionMetadataBinding
         && DurableObjectBindings.SequenceEqual(other.DurableObjectBindings) && ServiceBindings.SequenceEqual(other.ServiceBindings)
+        && ServiceEntrypoints.SequenceEqual(other.ServiceEntrypoints)
         && JsonVars.SequenceEqual(other.JsonVars) && CompatibilityDate == other.CompatibilityDate
         && CompatibilityFlags.SequenceEqual(other.CompatibilityFlags);
 

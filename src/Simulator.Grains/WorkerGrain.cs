@@ -13,6 +13,8 @@ namespace Simulator.Grains;
 public sealed class WorkerGrain(IWorkerInvoker invoker) : Grain, IWorkerGrain
 {
     public Task<InvocationResult> Invoke(WorkerRequest request) => invoker.InvokeAsync(this.GetPrimaryKeyString(), request);
+
+    public Task<RpcAnswer> InvokeRpc(ServiceCall rpc) => invoker.InvokeRpcAsync(this.GetPrimaryKeyString(), rpc);
 }
 
 /// <summary>
@@ -24,17 +26,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
     public async Task<InvocationResult> InvokeAsync(string workerName, WorkerRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var snapshot = await cache.GetAsync(workerName);
-        if (snapshot.Ranges is not { } ranges)
-        {
-            throw new WorkerNotDeployedException($"There is no Worker named '{workerName}': deploy it first (`dosim deploy --name {workerName}`).");
-        }
-
-        var overrides = request.Header(VersionHeaders.Overrides);
-        var key = request.Header(VersionHeaders.Key);
-        var selection = random.Draw(r => VersionSelector.Select(workerName, ranges, overrides, key, r));
-        var version = snapshot.Version(selection.VersionId);
-        var script = scripts.For(version, workerName);
+        var (snapshot, selection, version, script) = await SelectAsync(workerName, request);
         var context = new InvocationContext(request, clock.Time);
         var env = new WorkerEnv(version, script, grains, context, workerName);
 
@@ -51,7 +43,8 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         Exception? failure = null;
         try
         {
-            response = await RunAsync(script, version, request, env);
+            await MisbehaveAsync(version);
+            response = await script.CreateWorker(services).FetchAsync(request, env);
         }
         catch (Exception ex) when (ex is not OrleansException)
         {
@@ -60,18 +53,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         }
 
         telemetry.Record(new Invocation(workerName, snapshot.Deployment!.Id, version, request, null), startedMs, Stopwatch.GetElapsedTime(started), response.Status, failure, context.Console.Drain());
-        if (activity is not null)
-        {
-            activity.SetTag(SimulatorTelemetry.Tags.Outcome, failure is null ? "ok" : "exception");
-            activity.SetTag(SimulatorTelemetry.Tags.Status, response.Status);
-            if (failure is not null)
-            {
-                activity.SetStatus(ActivityStatusCode.Error, failure.Message);
-            }
-        }
-
-        var error = failure?.Message;
-
+        End(activity, failure, response.Status);
         return new InvocationResult
         {
             Response = response,
@@ -79,19 +61,87 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
             Reason = (SelectionReasonCode)selection.Reason,
             DurableObjectVersionId = context.LastDurableObject?.VersionId,
             DurableObjectResets = context.LastDurableObject?.ResetCount,
-            Error = error,
+            Error = failure?.Message,
         };
     }
 
-    private async Task<WorkerResponse> RunAsync(IScript script, WorkerVersion version, WorkerRequest request, WorkerEnv env)
+    /// <summary>
+    /// A JS RPC call over a service binding: the version is selected from the caller's version
+    /// headers as for a request, and the call is an invocation of its own ("rpc", the method).
+    /// </summary>
+    public async Task<RpcAnswer> InvokeRpcAsync(string workerName, ServiceCall rpc)
+    {
+        ArgumentNullException.ThrowIfNull(rpc);
+        var headers = new WorkerRequest { Url = $"https://{workerName}/", Headers = rpc.Headers };
+        var (snapshot, selection, version, script) = await SelectAsync(workerName, headers);
+        var context = new InvocationContext(headers, clock.Time);
+        var env = new WorkerEnv(version, script, grains, context, workerName);
+
+        using var activity = SimulatorTelemetry.Source.StartActivity("worker rpc");
+        if (activity is not null)
+        {
+            SimulatorTelemetry.TagVersion(activity, workerName, version);
+            activity.SetTag(SimulatorTelemetry.Tags.Reason, selection.Reason.Name());
+            activity.SetTag(SimulatorTelemetry.Tags.RpcMethod, rpc.Call.Member);
+        }
+
+        var invocation = new Invocation(workerName, snapshot.Deployment!.Id, version, null, null, rpc.Call.Member, Entrypoint: rpc.Entrypoint ?? "default");
+        var startedMs = telemetry.Now();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await MisbehaveAsync(version);
+            var outcome = await script.CreateWorker(services).CallAsync(rpc.Entrypoint, rpc.Call, env);
+            var thrown = outcome.Error is { } error ? new Runtime.JavaScript.UncaughtJavaScriptException(error) : null;
+            telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), thrown is null ? 200 : 500, thrown, context.Console.Drain());
+            End(activity, thrown, thrown is null ? 200 : 500);
+            return new RpcAnswer(outcome.Value, outcome.Threw, version.Id, 0);
+        }
+        catch (Exception ex) when (ex is not OrleansException)
+        {
+            telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), 500, ex, context.Console.Drain());
+            End(activity, ex, 500);
+            throw;
+        }
+    }
+
+    private async Task<(DeploymentSnapshot Snapshot, VersionSelection Selection, WorkerVersion Version, IScript Script)> SelectAsync(string workerName, WorkerRequest request)
+    {
+        var snapshot = await cache.GetAsync(workerName);
+        if (snapshot.Ranges is not { } ranges)
+        {
+            throw new WorkerNotDeployedException($"There is no Worker named '{workerName}': deploy it first (`dosim deploy --name {workerName}`).");
+        }
+
+        var overrides = request.Header(VersionHeaders.Overrides);
+        var key = request.Header(VersionHeaders.Key);
+        var selection = random.Draw(r => VersionSelector.Select(workerName, ranges, overrides, key, r));
+        var version = snapshot.Version(selection.VersionId);
+        return (snapshot, selection, version, scripts.For(version, workerName));
+    }
+
+    private async ValueTask MisbehaveAsync(WorkerVersion version)
     {
         var misbehaviour = SimulationVars.Of(version);
         if (!misbehaviour.None)
         {
             await misbehaviour.ApplyAsync(random, clock.Time, "its Worker");
         }
+    }
 
-        return await script.CreateWorker(services).FetchAsync(request, env);
+    private static void End(Activity? activity, Exception? failure, int status)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetTag(SimulatorTelemetry.Tags.Outcome, failure is null ? "ok" : "exception");
+        activity.SetTag(SimulatorTelemetry.Tags.Status, status);
+        if (failure is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, failure.Message);
+        }
     }
 }
 

@@ -75,6 +75,7 @@ public sealed record WorkerProject
                 Modules = modules,
                 DurableObjectBindings = config.DurableObjectBindings(),
                 ServiceBindings = config.ServiceBindings(),
+                ServiceEntrypoints = config.ServiceEntrypoints(),
                 VersionMetadataBinding = config.VersionMetadataBinding(),
                 JsonVars = config.JsonVars(),
                 CompatibilityDate = config.CompatibilityDate(),

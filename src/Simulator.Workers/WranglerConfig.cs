@@ -160,18 +160,29 @@ public sealed class WranglerConfig
 
     public string? LastMigrationTag() => Migrations().Select(m => m.GetValueOrDefault("tag") as string).LastOrDefault();
 
-    public ImmutableSortedDictionary<string, string> ServiceBindings()
+    public ImmutableSortedDictionary<string, string> ServiceBindings() => Services("service");
+
+    /// <summary>Binding → named entrypoint, for the service bindings that name one.</summary>
+    public ImmutableSortedDictionary<string, string> ServiceEntrypoints() => Services("entrypoint");
+
+    // One field of each [[services]] table, by binding name; "service" is required, "entrypoint" optional.
+    private ImmutableSortedDictionary<string, string> Services(string field)
     {
         var bindings = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         foreach (var service in Tables(_root.GetValueOrDefault("services"), "services"))
         {
             var binding = Required(service, "binding", "services");
-            if (service.ContainsKey("entrypoint"))
+            var worker = Required(service, "service", "services");
+            if (field == "service")
             {
-                throw new WorkerProjectException($"Service binding '{binding}' names an entrypoint, which dosim does not simulate: bind the Worker's default fetch handler.");
+                bindings[binding] = worker;
             }
-
-            bindings[binding] = Required(service, "service", "services");
+            else if (service.GetValueOrDefault(field) is { } entrypoint)
+            {
+                bindings[binding] = entrypoint as string is { Length: > 0 } name
+                    ? name
+                    : throw new WorkerProjectException($"Service binding '{binding}' has an entrypoint that is not a name: give the name of a class the Worker '{worker}' exports (entrypoint = \"MyEntrypoint\").");
+            }
         }
 
         return bindings.ToImmutable();

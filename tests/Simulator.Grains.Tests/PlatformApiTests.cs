@@ -101,7 +101,8 @@ public sealed class PlatformApiTests(ClusterFixture fixture) : IAsyncLifetime
                 new JsonObject { ["name"] = "COUNTER", ["type"] = "durable_object_namespace", ["class_name"] = "Counter" },
                 new JsonObject { ["name"] = "META", ["type"] = "version_metadata" },
                 new JsonObject { ["name"] = "GREETING", ["type"] = "plain_text", ["text"] = "hello" },
-                new JsonObject { ["name"] = "CONF", ["type"] = "json", ["json"] = new JsonObject { ["a"] = 1 } }),
+                new JsonObject { ["name"] = "CONF", ["type"] = "json", ["json"] = new JsonObject { ["a"] = 1 } },
+                new JsonObject { ["name"] = "USERS", ["type"] = "service", ["service"] = "users", ["entrypoint"] = "Users" }),
             ["compatibility_date"] = "2025-09-01",
             ["keep_bindings"] = new JsonArray("secret_text", "secret_key"),
             ["annotations"] = new JsonObject { ["workers/tag"] = tag, ["workers/message"] = message },
@@ -157,7 +158,7 @@ public sealed class PlatformApiTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.True(a["startup_time_ms"]!.GetValue<long>() >= 1);
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", a["metadata"]!["created_on"]!.GetValue<string>());
         Assert.Equal(
-            """[{"name":"CONF","type":"json","json":{"a":1}},{"name":"GREETING","type":"plain_text","text":"hello"},{"name":"COUNTER","type":"durable_object_namespace","class_name":"Counter"},{"name":"META","type":"version_metadata"}]""",
+            """[{"name":"CONF","type":"json","json":{"a":1}},{"name":"GREETING","type":"plain_text","text":"hello"},{"name":"COUNTER","type":"durable_object_namespace","class_name":"Counter"},{"name":"USERS","type":"service","service":"users","environment":"production","entrypoint":"Users"},{"name":"META","type":"version_metadata"}]""",
             a["resources"]!["bindings"]!.ToJsonString());
 
         var items = Result(await SendAsync(HttpMethod.Get, Scripts(worker) + "/versions?deployable=true"))["items"]!.AsArray();

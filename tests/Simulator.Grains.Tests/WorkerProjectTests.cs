@@ -28,6 +28,10 @@ public sealed class WorkerProjectTests
         [[services]]
         binding = "AUTH"
         service = "auth-worker"
+        [[services]]
+        binding = "USERS"
+        service = "auth-worker"
+        entrypoint = "Users"
         [version_metadata]
         binding = "VERSION"
         """;
@@ -40,7 +44,7 @@ public sealed class WorkerProjectTests
           "vars": { "GREETING": "hi", "LIMITS": { "max": 3 }, },
           "durable_objects": { "bindings": [ { "name": "CARTS", "class_name": "Cart" }, { "name": "STOCK", "class_name": "Stock" } ] },
           "migrations": [ { "tag": "v1", "new_classes": ["Cart", "Old"] }, { "tag": "v2", "new_sqlite_classes": ["Stock"], "deleted_classes": ["Old"] } ],
-          "services": [ { "binding": "AUTH", "service": "auth-worker" } ],
+          "services": [ { "binding": "AUTH", "service": "auth-worker" }, { "binding": "USERS", "service": "auth-worker", "entrypoint": "Users" } ],
           /* the version metadata binding */
           "version_metadata": { "binding": "VERSION" },
         }
@@ -63,6 +67,8 @@ public sealed class WorkerProjectTests
         Assert.Equal(["LIMITS"], draft.Code!.JsonVars);
         Assert.Equal("Cart", draft.Code.DurableObjectBindings["CARTS"]);
         Assert.Equal("auth-worker", draft.Code.ServiceBindings["AUTH"]);
+        Assert.Equal("auth-worker", draft.Code.ServiceBindings["USERS"]);
+        Assert.Equal("Users", Assert.Single(draft.Code.ServiceEntrypoints, e => e.Key == "USERS").Value);
         Assert.Equal("VERSION", draft.Code.VersionMetadataBinding);
     }
 
@@ -72,9 +78,14 @@ public sealed class WorkerProjectTests
     [InlineData("[[durable_objects.bindings]]\nname = \"X\"\nclass_name = \"Y\"\nscript_name = \"other\"", "another Worker ('other')")]
     [InlineData("[[durable_objects.bindings]]\nname = \"X\"", "has no 'class_name'")]
     [InlineData("name = ", "is not valid TOML")]
+    [InlineData("[[services]]\nbinding = \"S\"\nservice = \"w\"\nentrypoint = 3", "Service binding 'S' has an entrypoint that is not a name")]
     public void A_configuration_dosim_cannot_run_is_refused_with_what_to_fix(string text, string expected)
     {
-        var error = Assert.Throws<WorkerProjectException>(() => WranglerConfig.Parse(text, "toml").DurableObjectBindings());
+        var error = Assert.Throws<WorkerProjectException>(() =>
+        {
+            var config = WranglerConfig.Parse(text, "toml");
+            return (config.DurableObjectBindings(), config.ServiceEntrypoints());
+        });
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 

@@ -181,7 +181,13 @@ public static class PlatformObjects
 
             foreach (var (name, service) in code.ServiceBindings)
             {
-                bindings.Add(new JsonObject { ["name"] = name, ["type"] = "service", ["service"] = service, ["environment"] = "production" });
+                var binding = new JsonObject { ["name"] = name, ["type"] = "service", ["service"] = service, ["environment"] = "production" };
+                if (code.ServiceEntrypoints.TryGetValue(name, out var entrypoint))
+                {
+                    binding["entrypoint"] = entrypoint;
+                }
+
+                bindings.Add(binding);
             }
 
             if (code.VersionMetadataBinding is { } metadata)

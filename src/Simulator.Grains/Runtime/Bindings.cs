@@ -96,25 +96,36 @@ public sealed class DurableObjectStub
     }
 }
 
-/// <summary>A service binding to another Worker; the version key and override headers pass through.</summary>
+/// <summary>A service binding to another Worker (its default export or a named entrypoint); the version key and override headers pass through.</summary>
 public sealed class ServiceBinding
 {
     private readonly IGrainFactory _grains;
     private readonly InvocationContext _context;
 
-    internal ServiceBinding(IGrainFactory grains, InvocationContext context, string workerName)
+    internal ServiceBinding(IGrainFactory grains, InvocationContext context, string workerName, string? entrypoint = null)
     {
         _grains = grains;
         _context = context;
         WorkerName = workerName;
+        Entrypoint = entrypoint;
     }
 
     public string WorkerName { get; }
 
+    /// <summary>The named entrypoint the binding calls; null for the default export.</summary>
+    public string? Entrypoint { get; }
+
     public async Task<WorkerResponse> FetchAsync(WorkerRequest request)
     {
-        var result = await StringKeyGrains.Get<IWorkerGrain>(_grains, WorkerName).Invoke(_context.PassVersionHeaders(request));
+        var result = await StringKeyGrains.Get<IWorkerGrain>(_grains, WorkerName).Invoke(_context.PassVersionHeaders(request) with { Entrypoint = Entrypoint });
         return result.Response;
+    }
+
+    /// <summary>A JS RPC call to the entrypoint (its arguments and answer encoded by the JavaScript runtime).</summary>
+    public Task<RpcAnswer> CallAsync(RpcCall call)
+    {
+        var headers = _context.PassVersionHeaders(new WorkerRequest { Url = $"https://{WorkerName}/" }).Headers;
+        return StringKeyGrains.Get<IWorkerGrain>(_grains, WorkerName).InvokeRpc(new ServiceCall(Entrypoint, call, headers));
     }
 }
 

@@ -10,6 +10,14 @@ namespace Simulator.Grains.Runtime;
 public interface IWorker
 {
     Task<WorkerResponse> FetchAsync(WorkerRequest request, WorkerEnv env);
+
+    /// <summary>
+    /// A JS RPC call over a service binding to an entrypoint (null: the default export). Only
+    /// JavaScript Workers answer it; a C# Worker refuses it, as the platform refuses a method its
+    /// entrypoint does not have.
+    /// </summary>
+    Task<RpcOutcome> CallAsync(string? entrypoint, RpcCall rpc, WorkerEnv env) => Task.FromResult(RpcOutcome.Refused(
+        "TypeError", $"The RPC receiver does not implement the method \"{rpc.Member}\". (It is the C# Worker {GetType().Name}: dosim's JS RPC reaches JavaScript Workers only; call its fetch().)"));
 }
 
 /// <summary>
@@ -21,14 +29,14 @@ public interface IDurableObject
 {
     Task<WorkerResponse> FetchAsync(WorkerRequest request);
 
+    /// <summary>The object's alarm, when it is due. A class without a handler cannot set one (the runtime refuses setAlarm).</summary>
+    Task AlarmAsync(AlarmInfo info) => Task.FromException(new InvalidOperationException($"Durable Object class {GetType().Name} has no alarm() handler."));
+
     /// <summary>
     /// A JS RPC call (<c>stub.method(...args)</c>). Only JavaScript classes that extend
     /// <c>DurableObject</c> answer it; a C# class refuses it as the platform refuses a class that
     /// does not support RPC.
     /// </summary>
-    /// <summary>The object's alarm, when it is due. A class without a handler cannot set one (the runtime refuses setAlarm).</summary>
-    Task AlarmAsync(AlarmInfo info) => Task.FromException(new InvalidOperationException($"Durable Object class {GetType().Name} has no alarm() handler."));
-
     Task<RpcOutcome> CallAsync(RpcCall rpc) => Task.FromResult(RpcOutcome.Refused(
         "TypeError", $"The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`. (It is the C# class {GetType().Name}: dosim's JS RPC reaches JavaScript classes only.)"));
 }

@@ -13,9 +13,10 @@ namespace Simulator.Grains.Telemetry;
 
 /// <summary>
 /// What an invocation was: a Worker's fetch, a request to one of its Durable Objects, or (with
-/// <see cref="RpcMethod"/> and no request) a JS RPC call to one.
+/// <see cref="RpcMethod"/> and no request) a JS RPC call to one, or to one of the Worker's
+/// entrypoints over a service binding (<see cref="Entrypoint"/>, no class).
 /// </summary>
-public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest? Request, string? ClassName, string? RpcMethod = null, string EventType = "fetch", long? ScheduledTimeMs = null);
+public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest? Request, string? ClassName, string? RpcMethod = null, string EventType = "fetch", long? ScheduledTimeMs = null, string? Entrypoint = null);
 
 /// <summary>
 /// A silo's record of every invocation: exact counts per worker, deployment and version (for
@@ -114,7 +115,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             EventTimestampMs = startedMs,
             Outcome = outcome,
             EventType = invocation.RpcMethod is null ? invocation.EventType : "rpc",
-            Entrypoint = invocation.ClassName,
+            Entrypoint = invocation.ClassName ?? invocation.Entrypoint,
             Event = invocation.Request is { } request
                 ? new TraceEventInfo(new TraceRequest(request.Url, request.Method), exception is null ? Response(status) : null)
                 : new TraceEventInfo(null, null, invocation.RpcMethod, invocation.ScheduledTimeMs),

@@ -37,6 +37,7 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly JsValue _makeState;
     private readonly ObjectInstance _executionContext;
     private readonly ObjectInstance _durableObjectPrototype;
+    private readonly ObjectInstance _workerEntrypointPrototype;
     private readonly StructuredClone _clone;
     private readonly JsValue _promise;
     private readonly JsValue _reject;
@@ -51,6 +52,7 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly Action<JavaScriptInvocation> _runObjectCall;
     private readonly Action<JavaScriptInvocation> _runObjectAlarm;
     private readonly Action<JavaScriptInvocation> _runWorkerFetch;
+    private readonly Action<JavaScriptInvocation> _runWorkerCall;
 
     // The invocation whose turn is running (set and cleared under the gate).
     private JavaScriptInvocation? _current;
@@ -60,7 +62,7 @@ internal sealed class JavaScriptEngine : IDisposable
         var code = version.Code ?? throw new ArgumentException("The version has no JavaScript.", nameof(version));
         (_clock, _grains, _workerName) = (clock, grains, workerName);
         _timeSystem.Now = clock.UtcNow;
-        (_runObjectFetch, _runObjectCall, _runObjectAlarm, _runWorkerFetch) = (RunObjectFetch, RunObjectCall, RunObjectAlarm, RunWorkerFetch);
+        (_runObjectFetch, _runObjectCall, _runObjectAlarm, _runWorkerFetch, _runWorkerCall) = (RunObjectFetch, RunObjectCall, RunObjectAlarm, RunWorkerFetch, RunWorkerCall);
         var loader = new BundleModuleLoader(code.Modules);
         _engine = new Engine(options =>
         {
@@ -109,7 +111,8 @@ internal sealed class JavaScriptEngine : IDisposable
         host.Set("newUniqueId", Function("newUniqueId", (_, _) => DurableObjectId.NewUnique()));
         host.Set("namespace", Function("namespace", (_, a) => _bindings!.Namespace(a.At(0).AsString(), a.At(1).AsObject())));
         host.Set("fetchObject", Function("fetchObject", (_, a) => FetchObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3))));
-        host.Set("fetchService", Function("fetchService", (_, a) => FetchService(a.At(0).AsString(), a.At(1))));
+        host.Set("fetchService", Function("fetchService", (_, a) => FetchService(a.At(0).AsString(), a.At(1).IsNull() ? null : a.At(1).AsString(), a.At(2))));
+        host.Set("callService", Function("callService", (_, a) => CallService(a.At(0).AsString(), a.At(1).IsNull() ? null : a.At(1).AsString(), a.At(2).AsString(), a.At(3))));
         host.Set("headers", Function("headers", (_, a) => a.At(0) is HostHeaders pairs ? _objects!.Headers(pairs.Pairs)
             : throw new JavaScriptException(_engine.Intrinsics.TypeError, "Illegal invocation: headers of an object that is not a Request or Response.")));
         _engine.SetValue("__host", host);
@@ -130,6 +133,7 @@ internal sealed class JavaScriptEngine : IDisposable
         _makeState = _dosim.Get("makeState");
         _executionContext = _dosim.Get("ExecutionContext").Get("prototype").AsObject();
         _durableObjectPrototype = _dosim.Get("cloudflareWorkers").Get("DurableObject").Get("prototype").AsObject();
+        _workerEntrypointPrototype = _dosim.Get("cloudflareWorkers").Get("WorkerEntrypoint").Get("prototype").AsObject();
         var stubPrototype = _dosim.Get("DurableObjectStub").Get("prototype");
         var requestPrototype = _dosim.Get("Request").Get("prototype");
         var responsePrototype = _dosim.Get("Response").Get("prototype");
@@ -224,7 +228,7 @@ internal sealed class JavaScriptEngine : IDisposable
         return invocation.GatedValueAsync();
     }
 
-    // Reserved on every Durable Object class: the platform's own entry points and the stub's methods.
+    // Reserved on every Durable Object class and Worker entrypoint: the platform's own entry points and the stub's methods.
     private static readonly HashSet<string> ReservedMembers = new(StringComparer.Ordinal)
     {
         "dup", "constructor", "fetch", "connect", "alarm", "webSocketMessage", "webSocketClose", "webSocketError",
@@ -247,13 +251,23 @@ internal sealed class JavaScriptEngine : IDisposable
             return;
         }
 
-        // Visible: what the class declares (methods and getters on its prototypes), never an
-        // instance's own properties or what Object.prototype has.
+        if (Member(invocation, instance, call, instanceProperties: false) is { } method)
+        {
+            Await(invocation, CallWhenOpen(target, method, instance, _clone.ReadArguments(call.Arguments!)));
+        }
+    }
+
+    // The member an RPC call names, as the platform looks it up: what a class declares (methods and
+    // getters on its prototypes; a plain object's own properties too), never what Object.prototype
+    // has. A property read is answered here; a method is returned to be called. Null: the call is
+    // answered (refused, or the property's value).
+    private JsValue? Member(JavaScriptInvocation invocation, ObjectInstance receiver, RpcCall call, bool instanceProperties)
+    {
         var key = new JsString(call.Member);
         PropertyDescriptor? member = null;
-        for (var prototype = instance.Prototype; prototype is not null && !ReferenceEquals(prototype, _engine.Intrinsics.Object.PrototypeObject); prototype = prototype.Prototype)
+        for (var holder = instanceProperties ? receiver : receiver.Prototype; holder is not null && !ReferenceEquals(holder, _engine.Intrinsics.Object.PrototypeObject); holder = holder.Prototype)
         {
-            var own = prototype.GetOwnProperty(key);
+            var own = holder.GetOwnProperty(key);
             if (own != PropertyDescriptor.Undefined)
             {
                 member = own;
@@ -264,26 +278,25 @@ internal sealed class JavaScriptEngine : IDisposable
         if (member is null)
         {
             Refuse(invocation, "TypeError", $"The RPC receiver does not implement the method \"{call.Member}\".");
-            return;
+            return null;
         }
 
-        var value = member.IsAccessorDescriptor() ? (member.Get is { } getter && !getter.IsUndefined() ? _engine.Call(getter, instance, []) : JsValue.Undefined) : member.Value;
+        var value = member.IsAccessorDescriptor() ? (member.Get is { } getter && !getter.IsUndefined() ? _engine.Call(getter, receiver, []) : JsValue.Undefined) : member.Value;
         if (call.Arguments is null)
         {
             Await(invocation, value.IsCallable()
                 ? throw new JavaScriptException(_engine.Intrinsics.Error, $"Reading the method \"{call.Member}\" without calling it (a function stub) is not simulated by dosim: call stub.{call.Member}(...).")
                 : value);
-            return;
+            return null;
         }
 
         if (!value.IsCallable())
         {
             Refuse(invocation, "TypeError", $"The RPC receiver does not implement the method \"{call.Member}\".");
-            return;
+            return null;
         }
 
-        var values = _clone.ReadArguments(call.Arguments);
-        Await(invocation, CallWhenOpen(target, value, instance, values));
+        return value;
     }
 
     /// <summary>Runs a Durable Object's <c>alarm({ retryCount, isRetry })</c>; it fails if the handler throws or rejects.</summary>
@@ -357,6 +370,7 @@ internal sealed class JavaScriptEngine : IDisposable
 
     private static readonly JsString FetchKey = new("fetch");
     private static readonly JsString DefaultKey = new("default");
+    private static readonly JsString PrototypeKey = new("prototype");
 
     private ObjectInstance Construct(JavaScriptDurableObject target)
     {
@@ -388,26 +402,98 @@ internal sealed class JavaScriptEngine : IDisposable
 
     private void RunWorkerFetch(JavaScriptInvocation invocation)
     {
-        var js = _objects.Request(invocation.Request!);
+        var request = invocation.Request!;
         invocation.Request = null;
-        var handler = _exports.Get(DefaultKey);
-        var ctx = new JsObject(_engine) { Prototype = _executionContext };
-        // A default export that is a function is a class (WorkerEntrypoint); an object has fetch() itself.
-        if (handler.IsCallable())
-        {
-            var entrypoint = _engine.Construct(handler, ctx, _env);
-            var fetch = entrypoint.Get(FetchKey);
-            Await(invocation, fetch.IsCallable() ? _engine.Call(fetch, entrypoint, [js]) : throw NoFetch());
-        }
-        else
-        {
-            var fetch = handler.IsObject() ? handler.Get(FetchKey) : JsValue.Undefined;
-            Await(invocation, fetch.IsCallable() ? _engine.Call(fetch, handler, [js, _env, ctx]) : throw NoFetch());
-        }
+        var (handler, ctx) = Entrypoint(request.Entrypoint);
+        var js = _objects.Request(request);
+        // A class (WorkerEntrypoint) is built for the call; an object has fetch() itself.
+        var fetch = handler.Get(FetchKey);
+        Await(invocation, !fetch.IsCallable() ? throw NoFetch(request.Entrypoint)
+            : ctx is null ? _engine.Call(fetch, handler, [js])
+            : _engine.Call(fetch, handler, [js, _env, ctx]));
     }
 
-    private static ScriptException NoFetch() =>
-        new("The Worker's main module has no fetch handler: export default { async fetch(request, env, ctx) { … } } or a class extending WorkerEntrypoint with fetch().");
+    private static ScriptException NoFetch(string? entrypoint) => entrypoint is null
+        ? new("The Worker's main module has no fetch handler: export default { async fetch(request, env, ctx) { … } } or a class extending WorkerEntrypoint with fetch().")
+        : new($"The Worker's entrypoint '{entrypoint}' has no fetch handler: add fetch(request) to it, or call its methods over JS RPC (env.SERVICE.method()).");
+
+    /// <summary>
+    /// Runs a JS RPC call that came over a service binding on one of the Worker's entrypoints: a
+    /// method of a <c>WorkerEntrypoint</c> class, built for the call, or a function of a plain
+    /// object export, called as <c>(arg, env, ctx)</c>.
+    /// </summary>
+    public Task<RpcOutcome> CallWorkerAsync(string? entrypoint, RpcCall call, InvocationContext context)
+    {
+        var invocation = new JavaScriptInvocation(context, TaskScheduler.Current, rpc: true) { Call = call, Entrypoint = entrypoint };
+        _ = TurnAsync(invocation, _runWorkerCall);
+        return invocation.GatedValueAsync();
+    }
+
+    private void RunWorkerCall(JavaScriptInvocation invocation)
+    {
+        var call = invocation.Call!;
+        invocation.Call = null;
+        if (ReservedMembers.Contains(call.Member))
+        {
+            Refuse(invocation, "TypeError", $"'{call.Member}' is a reserved method and cannot be called over RPC.");
+            return;
+        }
+
+        var (handler, ctx) = Entrypoint(invocation.Entrypoint);
+        if (Member(invocation, handler, call, instanceProperties: ctx is not null) is not { } method)
+        {
+            return;
+        }
+
+        var values = _clone.ReadArguments(call.Arguments!);
+        if (ctx is null)
+        {
+            Await(invocation, _engine.Call(method, handler, values));
+            return;
+        }
+
+        // A plain object's function: the caller's one argument, then env and ctx (the platform's rule).
+        if (method.Get(LengthKey) is not JsNumber { } arity || arity.AsNumber() != 3)
+        {
+            Refuse(invocation, "TypeError", $"Cannot call handler function \"{call.Member}\" over RPC because it has the wrong number of arguments. A simple function handler can only be called over RPC if it has exactly the arguments (arg, env, ctx), where only the first argument comes from the client. To support multi-argument RPC functions, use class-based syntax (extending WorkerEntrypoint) instead.");
+            return;
+        }
+
+        if (values.Length != 1)
+        {
+            Refuse(invocation, "TypeError", $"Attempted to call RPC function \"{call.Member}\" with the wrong number of arguments. When calling a top-level handler function that is not declared as part of a class, you must always send exactly one argument. In order to support variable numbers of arguments, the server must use class-based syntax (extending WorkerEntrypoint) instead.");
+            return;
+        }
+
+        Await(invocation, _engine.Call(method, handler, [values[0], _env, ctx]));
+    }
+
+    private static readonly JsString LengthKey = new("length");
+
+    // The export a call goes to (null: the default one). A WorkerEntrypoint class is built for the
+    // call, with ctx and env, and is its own receiver (ctx null); a plain object is the receiver and
+    // its handlers get (…, env, ctx).
+    private (ObjectInstance Handler, ObjectInstance? Ctx) Entrypoint(string? name)
+    {
+        var handler = _exports.Get(name is null ? DefaultKey : new JsString(name));
+        var ctx = new JsObject(_engine) { Prototype = _executionContext };
+        if (handler.IsConstructor())
+        {
+            if (name is not null && !(handler.Get(PrototypeKey) is ObjectInstance prototype && InheritsFrom(prototype, _workerEntrypointPrototype)))
+            {
+                throw new ScriptException($"Worker does not export an entrypoint named \"{name}\": its export '{name}' is a class that does not extend WorkerEntrypoint (import {{ WorkerEntrypoint }} from \"cloudflare:workers\").");
+            }
+
+            return (_engine.Construct(handler, ctx, _env), null);
+        }
+
+        if (handler is ObjectInstance plain && !handler.IsCallable())
+        {
+            return (plain, ctx);
+        }
+
+        throw name is null ? NoFetch(null) : new ScriptException($"Worker does not export an entrypoint named \"{name}\" (it exports: {string.Join(", ", ExportNames)}).");
+    }
 
     /// <summary>What a Worker's fetch gets whose promise nothing can settle any more.</summary>
     private const string NeverResponds = "The script will never generate a response: its fetch() returned a promise that nothing can settle (no await is pending on a fetch, a storage write or a timer).";
@@ -784,26 +870,50 @@ internal sealed class JavaScriptEngine : IDisposable
         return Start(() => target.CallAsync(call), answer =>
         {
             stub.Set(ResetsSeenKey, answer.ResetCount);
-            var value = _clone.Read(answer.Value);
-            if (!answer.Threw)
-            {
-                return value;
-            }
-
-            if (value is ObjectInstance error)
-            {
-                error.Set(RemoteKey, JsBoolean.True);
-            }
-
-            throw new JavaScriptException(value);
+            return ReadAnswer(answer);
         });
     }
 
-    private JsValue FetchService(string workerName, JsValue request)
+    // What an RPC call returned, or the error it threw, marked as remote as the platform marks it.
+    private JsValue ReadAnswer(RpcAnswer answer)
+    {
+        var value = _clone.Read(answer.Value);
+        if (!answer.Threw)
+        {
+            return value;
+        }
+
+        if (value is ObjectInstance error)
+        {
+            error.Set(RemoteKey, JsBoolean.True);
+        }
+
+        throw new JavaScriptException(value);
+    }
+
+    private JsValue FetchService(string workerName, string? entrypoint, JsValue request)
     {
         var context = _current!.Context;
         var subrequest = _objects.ReadRequest(request);
-        return Start(() => new ServiceBinding(_grains, context, workerName).FetchAsync(subrequest), _objects.Response);
+        return Start(() => new ServiceBinding(_grains, context, workerName, entrypoint).FetchAsync(subrequest), _objects.Response);
+    }
+
+    // env.SERVICE.member(...arguments) (arguments an array) or await env.SERVICE.member (null).
+    private JsValue CallService(string workerName, string? entrypoint, string member, JsValue arguments)
+    {
+        var context = _current!.Context;
+        byte[]? encoded;
+        try
+        {
+            encoded = arguments is JsArray array ? _clone.WriteArguments([.. array]) : null;
+        }
+        catch (JavaScriptException ex)
+        {
+            return _reject.Call(_promise, [ex.Error]);
+        }
+
+        var call = new RpcCall(member, encoded, null, null);
+        return Start(() => new ServiceBinding(_grains, context, workerName, entrypoint).CallAsync(call), ReadAnswer);
     }
 
     private JsValue Log(string level, string text)
@@ -854,6 +964,7 @@ internal sealed class JavaScriptEngine : IDisposable
         spec.Set("secrets", Map(version.Secrets));
         spec.Set("durableObjects", Map(code.DurableObjectBindings));
         spec.Set("services", Map(code.ServiceBindings));
+        spec.Set("entrypoints", Map(code.ServiceEntrypoints));
         spec.Set("versionMetadata", code.VersionMetadataBinding is { } binding ? binding : JsValue.Null);
         spec.Set("version", Map([
             new("id", version.Id.ToString()),

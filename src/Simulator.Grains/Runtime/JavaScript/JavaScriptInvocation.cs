@@ -29,6 +29,9 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     /// <summary>The RPC call its first turn makes (then let go of).</summary>
     public RpcCall? Call { get; set; }
 
+    /// <summary>For a Worker's call: the named entrypoint it goes to; null for the default export.</summary>
+    public string? Entrypoint { get; init; }
+
     /// <summary>Whether it is an RPC call: it ends with a value, and what its code throws is a value too.</summary>
     public bool IsRpc => _value is not null;
 

@@ -45,6 +45,7 @@ internal sealed class JavaScriptScript(WorkerVersion version, Func<JavaScriptEng
     private sealed class JavaScriptWorker(JavaScriptEngine engine) : IWorker
     {
         public Task<WorkerResponse> FetchAsync(WorkerRequest request, WorkerEnv env) => engine.FetchWorkerAsync(request, env.Context);
-    }
 
+        public Task<RpcOutcome> CallAsync(string? entrypoint, RpcCall rpc, WorkerEnv env) => engine.CallWorkerAsync(entrypoint, rpc, env.Context);
+    }
 }

@@ -509,11 +509,22 @@
     // The host answers the common calls of a namespace itself, and the prelude's own functions the rest.
     for (const [k, cls] of Object.entries(spec.durableObjects)) env[k] = host.namespace(cls, namespace(cls));
     for (const [k, worker] of Object.entries(spec.services)) {
+      // fetch() reaches the entrypoint's fetch handler; any other property is a JS RPC member of it
+      // (called: a method call; awaited: a property read). 'then' and symbols are not, so the
+      // binding is not a thenable.
+      const entrypoint = spec.entrypoints[k] ?? null;
+      const fetch = async (input, init) => host.fetchService(worker, entrypoint, toRequest(input, init));
+      const member = (name) => {
+        const call = (...args) => host.callService(worker, entrypoint, name, args);
+        call.then = (ok, err) => host.callService(worker, entrypoint, name, null).then(ok, err);
+        return call;
+      };
       env[k] = new Proxy({}, {
         get: (_, p) => {
-          if (p === 'fetch') return async (input, init) => host.fetchService(worker, toRequest(input, init));
+          if (p === 'fetch') return fetch;
+          if (p === 'connect') return () => notSimulated(`TCP sockets over service bindings (${k}.connect())`, `use ${k}.fetch()`);
           if (p === 'then' || typeof p === 'symbol') return undefined;
-          return () => notSimulated(`JS RPC on service bindings (${k}.${String(p)}())`, `use ${k}.fetch()`);
+          return member(p);
         },
       });
     }
