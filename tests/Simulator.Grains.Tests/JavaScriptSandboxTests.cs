@@ -77,8 +77,9 @@ public sealed class JavaScriptSandboxTests(ClusterFixture fixture)
                   wasm: () => WebAssembly.instantiate(new Uint8Array(0)),
                   caches: () => caches.default,
                   outbound: () => fetch("https://example.com/"),
-                  stream: () => new ReadableStream(),
+                  byob: () => new ReadableStream().getReader({ mode: "byob" }),
                   rpcFunction: () => env.COUNTER.get(env.COUNTER.idFromName("x")).increment(() => 1),
+                  rpcStream: () => env.COUNTER.get(env.COUNTER.idFromName("x")).increment(new ReadableStream()),
                 })) {
                   try { await run(); tried[name] = "no error"; } catch (e) { tried[name] = e.message; }
                 }
@@ -90,7 +91,7 @@ public sealed class JavaScriptSandboxTests(ClusterFixture fixture)
         var result = await worker.FetchAsync("/x");
 
         using var body = JsonDocument.Parse(result.Response.Text);
-        foreach (var name in new[] { "wasm", "caches", "outbound", "stream", "rpcFunction" })
+        foreach (var name in new[] { "wasm", "caches", "outbound", "byob", "rpcFunction", "rpcStream" })
         {
             Assert.Contains("not simulated by dosim", body.RootElement.GetProperty(name).GetString(), StringComparison.Ordinal);
         }

@@ -25,6 +25,7 @@ internal sealed class JavaScriptBindings
     private static readonly JsString NameKey = new("name");
     private static readonly JsString HexKey = new("_hex");
     private static readonly JsString ToStringKey = new("toString");
+    private static readonly JsString BodyKey = new("_body");
 
     private readonly Engine _engine;
     private readonly ObjectInstance _idPrototype;
@@ -133,14 +134,16 @@ internal sealed class JavaScriptBindings
     private static readonly JsObjectLayout IdLayout = new("_hex", "name");
     private static readonly JsObjectLayout StubLayout = new("_class", "id", "name");
 
-    // stub.fetch(request) with a Request the code has (the one it got, or one it made): the call
-    // the prelude's fetch makes, with its id as String(id) gives it. As an async method does, what
+    // stub.fetch(request) with a Request the code has (the one it got, or one it made) whose body is
+    // not a stream (the prelude's fetch reads one first): the call the prelude's fetch makes, with
+    // its id as String(id) gives it. As an async method does, what
     // throws while the stub, its id and the request are read rejects the promise.
     private JsValue Fetch(JsValue self, JsValue[] arguments, JsValue prelude)
     {
         try
         {
             if (arguments.At(1).IsUndefined() && arguments.At(0) is ObjectInstance request && request.Prototype == _requestPrototype
+                && request.Get(BodyKey) is not ObjectInstance or JsTypedArray
                 && self is ObjectInstance stub && stub.Prototype == _stubPrototype
                 && stub.Get(ClassKey) is JsString className
                 && stub.Get(IdKey) is ObjectInstance id && id.Prototype == _idPrototype && id.Get(HexKey) is JsString hex

@@ -35,6 +35,7 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly JsValue _settle;
     private readonly JsValue _then;
     private readonly JsValue _makeState;
+    private readonly JsValue _wholeResponse;
     private readonly ObjectInstance _executionContext;
     private readonly ObjectInstance _durableObjectPrototype;
     private readonly ObjectInstance _workerEntrypointPrototype;
@@ -131,6 +132,7 @@ internal sealed class JavaScriptEngine : IDisposable
         _settle = _engine.Evaluate("(value, ok, err) => Promise.resolve(value).then(ok, err)");
         _then = _engine.GetValue("Promise").Get("prototype").Get("then");
         _makeState = _dosim.Get("makeState");
+        _wholeResponse = _dosim.Get("wholeResponse");
         _executionContext = _dosim.Get("ExecutionContext").Get("prototype").AsObject();
         _durableObjectPrototype = _dosim.Get("cloudflareWorkers").Get("DurableObject").Get("prototype").AsObject();
         _workerEntrypointPrototype = _dosim.Get("cloudflareWorkers").Get("WorkerEntrypoint").Get("prototype").AsObject();
@@ -138,11 +140,15 @@ internal sealed class JavaScriptEngine : IDisposable
         var requestPrototype = _dosim.Get("Request").Get("prototype");
         var responsePrototype = _dosim.Get("Response").Get("prototype");
         var rpcTargetPrototype = _dosim.Get("cloudflareWorkers").Get("RpcTarget").Get("prototype").AsObject();
+        var readablePrototype = _engine.GetValue("ReadableStream").Get("prototype").AsObject();
+        var writablePrototype = _engine.GetValue("WritableStream").Get("prototype").AsObject();
         _clone = new StructuredClone(_engine, o =>
             ReferenceEquals(o.Prototype, stubPrototype) ? "Durable Object stub"
             : ReferenceEquals(o.Prototype, requestPrototype) ? "Request"
             : ReferenceEquals(o.Prototype, responsePrototype) ? "Response"
             : InheritsFrom(o, rpcTargetPrototype) ? "RpcTarget"
+            : InheritsFrom(o, readablePrototype) ? "ReadableStream"
+            : InheritsFrom(o, writablePrototype) ? "WritableStream"
             : null);
         _promise = _engine.GetValue("Promise");
         _reject = _promise.Get("reject");
@@ -371,6 +377,7 @@ internal sealed class JavaScriptEngine : IDisposable
     private static readonly JsString FetchKey = new("fetch");
     private static readonly JsString DefaultKey = new("default");
     private static readonly JsString PrototypeKey = new("prototype");
+    private static readonly JsString BodyKey = new("_body");
 
     private ObjectInstance Construct(JavaScriptDurableObject target)
     {
@@ -682,6 +689,12 @@ internal sealed class JavaScriptEngine : IDisposable
             else if (invocation.IsRpc)
             {
                 invocation.Complete(new RpcOutcome(_clone.Write(response), null));
+            }
+            else if (response is ObjectInstance answer && answer.Get(BodyKey) is ObjectInstance and not JsTypedArray
+                && _engine.Invoke(_wholeResponse, answer) is { } whole && !whole.IsUndefined())
+            {
+                // A streamed body is sent once its stream has closed.
+                Follow(invocation, whole);
             }
             else
             {

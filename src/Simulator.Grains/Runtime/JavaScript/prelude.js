@@ -61,9 +61,24 @@
   class TextDecoder {
     constructor(label = 'utf-8') {
       if (!/^utf-?8$/i.test(String(label))) notSimulated(`TextDecoder for '${label}'`, 'only utf-8 is');
+      this._pending = null;
     }
     get encoding() { return 'utf-8'; }
-    decode(input) { if (input === undefined) return ''; const b = toBytes(input); if (!b) throw new TypeError('TextDecoder.decode takes an ArrayBuffer or a view of one.'); return utf8Decode(b); }
+    // With { stream: true }, a character cut between two chunks is kept for the next call.
+    decode(input, options = {}) {
+      let b = input === undefined ? new Uint8Array(0) : toBytes(input);
+      if (!b) throw new TypeError('TextDecoder.decode takes an ArrayBuffer or a view of one.');
+      if (this._pending) { const joined = new Uint8Array(this._pending.length + b.length); joined.set(this._pending); joined.set(b, this._pending.length); b = joined; this._pending = null; }
+      if (options?.stream) {
+        let i = b.length - 1;
+        while (i >= 0 && i > b.length - 4 && (b[i] & 0xc0) === 0x80) i--;
+        if (i >= 0 && b[i] >= 0xc0) {
+          const need = b[i] >= 0xf0 ? 4 : b[i] >= 0xe0 ? 3 : 2;
+          if (need > b.length - i) { this._pending = b.slice(i); b = b.subarray(0, i); }
+        }
+      }
+      return utf8Decode(b);
+    }
   }
 
   const b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -93,7 +108,7 @@
 
   // --- Headers, URL -----------------------------------------------------------------------------
   // Fields the host reads and writes (PreludeObjects.cs builds and reads these objects without
-  // running their code): Body's _body (null, a string or a Uint8Array) and _used; Request's _url,
+  // running their code): Body's _body (null, a string, a Uint8Array or a ReadableStream) and _used; Request's _url,
   // _method, _headers and _pairs; Response's _status, _statusText, _headers, _pairs and _webSocket;
   // Headers' _map (lower-cased name → list of values). What the host makes has only _body, _url,
   // _method, _status and _pairs (its headers, until the code reads them): the getters read a missing
@@ -230,6 +245,353 @@
     toJSON() { return this.href; }
   }
 
+  // --- streams ----------------------------------------------------------------------------------
+  // ReadableStream, WritableStream and TransformStream as the Streams standard has them (default
+  // readers and writers; no BYOB reader), with queues in JavaScript and every step a promise
+  // reaction, so they run in the turn of whatever feeds them. A body is sent whole: a response
+  // whose body is a stream is sent once its stream closes (dosim does not stream to the client).
+  const deferred = () => { let resolve, reject; const promise = new Promise((a, b) => { resolve = a; reject = b; }); promise.catch(() => {}); return { promise, resolve, reject }; };
+  const sizeOf = (strategy) => (typeof strategy?.size === 'function' ? strategy.size : () => 1);
+
+  class ReadableStreamDefaultController {
+    constructor(stream) { this._stream = stream; }
+    get desiredSize() { const s = this._stream; return s._state === 'errored' ? null : s._state === 'closed' ? 0 : s._hwm - s._queued; }
+    enqueue(chunk) { this._stream._enqueue(chunk); }
+    close() { this._stream._requestClose(); }
+    error(reason) { this._stream._error(reason); }
+  }
+  class ReadableStream {
+    constructor(source = {}, strategy = {}) {
+      source = source ?? {};
+      if (source.type !== undefined && source.type !== 'bytes') throw new RangeError(`A ReadableStream's type is 'bytes' or not given (got '${source.type}').`);
+      this._source = source;
+      this._state = 'readable';
+      this._queue = [];
+      this._queued = 0;
+      this._size = sizeOf(strategy);
+      this._hwm = strategy.highWaterMark ?? (source.type === 'bytes' ? 0 : 1);
+      this._reads = [];
+      this._reader = null;
+      this._disturbed = false;
+      this._closing = false;
+      this._started = false;
+      this._pulling = false;
+      this._pullAgain = false;
+      this._controller = new ReadableStreamDefaultController(this);
+      Promise.resolve(source.start ? source.start(this._controller) : undefined).then(() => { this._started = true; this._pull(); }, (e) => this._error(e));
+    }
+    static from(iterable) {
+      const iterator = iterable?.[Symbol.asyncIterator]?.() ?? iterable?.[Symbol.iterator]?.();
+      if (!iterator) throw new TypeError('ReadableStream.from() takes an iterable or an async iterable.');
+      return new ReadableStream({
+        async pull(c) { const { value, done } = await iterator.next(); if (done) c.close(); else c.enqueue(value); },
+        async cancel(reason) { await iterator.return?.(reason); },
+      }, { highWaterMark: 0 });
+    }
+    get locked() { return this._reader !== null; }
+    _enqueue(chunk) {
+      if (this._state !== 'readable' || this._closing) throw new TypeError('Cannot enqueue a chunk into a readable stream that is closed or has been requested to be closed');
+      const read = this._reads.shift();
+      if (read) read.resolve({ value: chunk, done: false });
+      else { this._queue.push(chunk); this._queued += this._size(chunk); }
+      this._pull();
+    }
+    _requestClose() {
+      if (this._state !== 'readable' || this._closing) throw new TypeError('Cannot close a readable stream that is closed or has been requested to be closed');
+      this._closing = true;
+      if (this._queue.length === 0) this._close();
+    }
+    _close() {
+      this._state = 'closed';
+      for (const read of this._reads.splice(0)) read.resolve({ value: undefined, done: true });
+      this._reader?._closed.resolve();
+    }
+    _error(reason) {
+      if (this._state !== 'readable') return;
+      this._state = 'errored';
+      this._reason = reason;
+      this._queue = [];
+      this._queued = 0;
+      for (const read of this._reads.splice(0)) read.reject(reason);
+      this._reader?._closed.reject(reason);
+    }
+    _pull() {
+      if (!this._started || this._state !== 'readable' || this._closing || typeof this._source.pull !== 'function') return;
+      if (this._reads.length === 0 && this._queued >= this._hwm) return;
+      if (this._pulling) { this._pullAgain = true; return; }
+      this._pulling = true;
+      Promise.resolve().then(() => this._source.pull(this._controller)).then(() => {
+        this._pulling = false;
+        if (this._pullAgain) { this._pullAgain = false; this._pull(); }
+      }, (e) => this._error(e));
+    }
+    _read() {
+      this._disturbed = true;
+      if (this._queue.length > 0) {
+        const value = this._queue.shift();
+        this._queued -= this._size(value);
+        if (this._closing && this._queue.length === 0) this._close(); else this._pull();
+        return Promise.resolve({ value, done: false });
+      }
+      if (this._state === 'closed') return Promise.resolve({ value: undefined, done: true });
+      if (this._state === 'errored') return Promise.reject(this._reason);
+      const read = deferred();
+      this._reads.push(read);
+      this._pull();
+      return read.promise;
+    }
+    _cancel(reason) {
+      this._disturbed = true;
+      if (this._state === 'closed') return Promise.resolve();
+      if (this._state === 'errored') return Promise.reject(this._reason);
+      this._queue = [];
+      this._queued = 0;
+      this._close();
+      return Promise.resolve(this._source.cancel ? this._source.cancel(reason) : undefined).then(() => undefined);
+    }
+    getReader(options) {
+      if (options?.mode === 'byob') notSimulated('A BYOB reader (getReader({ mode: "byob" }))', 'use getReader()');
+      return new ReadableStreamDefaultReader(this);
+    }
+    cancel(reason) { return this.locked ? Promise.reject(new TypeError('This ReadableStream is currently locked to a reader.')) : this._cancel(reason); }
+    tee() {
+      const reader = this.getReader();
+      const branches = [];
+      const canceled = [false, false];
+      const reasons = [];
+      const cancelled = deferred();
+      let reading = false;
+      const pull = () => {
+        if (reading) return Promise.resolve();
+        reading = true;
+        return reader.read().then(({ value, done }) => {
+          reading = false;
+          branches.forEach((c, i) => { if (!canceled[i]) { if (done) c.close(); else c.enqueue(value); } });
+        }, (e) => { branches.forEach((c) => c.error(e)); });
+      };
+      const branch = (i) => new ReadableStream({
+        start: (c) => { branches[i] = c; },
+        pull,
+        cancel: (reason) => {
+          canceled[i] = true;
+          reasons[i] = reason;
+          if (canceled[1 - i]) cancelled.resolve(reader.cancel(reasons));
+          return cancelled.promise;
+        },
+      }, { highWaterMark: 0 });
+      return [branch(0), branch(1)];
+    }
+    pipeTo(destination, options = {}) {
+      if (!(destination instanceof WritableStream)) return Promise.reject(new TypeError('pipeTo() takes a WritableStream.'));
+      if (this.locked || destination.locked) return Promise.reject(new TypeError('Cannot pipe a locked stream.'));
+      const reader = this.getReader();
+      const writer = destination.getWriter();
+      const release = () => { reader.releaseLock(); writer.releaseLock(); };
+      const step = () => reader.read().then(({ value, done }) => {
+        if (done) return options.preventClose ? undefined : writer.close();
+        return writer.write(value).then(step);
+      });
+      return step().then(
+        () => { release(); },
+        (e) => {
+          const sourceFailed = this._state === 'errored';
+          const settle = sourceFailed
+            ? (options.preventAbort ? Promise.resolve() : writer.abort(e))
+            : (options.preventCancel ? Promise.resolve() : reader.cancel(e));
+          return settle.catch(() => {}).then(() => { release(); throw e; });
+        });
+    }
+    pipeThrough(transform, options = {}) {
+      const { writable, readable } = transform ?? {};
+      if (!(writable instanceof WritableStream) || !(readable instanceof ReadableStream)) throw new TypeError('pipeThrough() takes a { writable, readable } pair, such as a TransformStream.');
+      this.pipeTo(writable, options).catch(() => {});
+      return readable;
+    }
+    async *values(options = {}) {
+      const reader = this.getReader();
+      let finished = false;
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) { finished = true; return; }
+          yield value;
+        }
+      } finally {
+        if (!finished && !options.preventCancel) await reader.cancel();
+        reader.releaseLock();
+      }
+    }
+    [Symbol.asyncIterator](options) { return this.values(options); }
+  }
+  class ReadableStreamDefaultReader {
+    constructor(stream) {
+      if (!(stream instanceof ReadableStream)) throw new TypeError('A ReadableStreamDefaultReader reads a ReadableStream.');
+      if (stream.locked) throw new TypeError('This ReadableStream is currently locked to a reader.');
+      this._stream = stream;
+      this._closed = deferred();
+      stream._reader = this;
+      if (stream._state === 'closed') this._closed.resolve();
+      if (stream._state === 'errored') this._closed.reject(stream._reason);
+    }
+    get closed() { return this._closed.promise; }
+    read() { return this._stream ? this._stream._read() : Promise.reject(new TypeError('This reader has been released: get a new one with getReader().')); }
+    cancel(reason) { return this._stream ? this._stream._cancel(reason) : Promise.reject(new TypeError('This reader has been released.')); }
+    releaseLock() {
+      const stream = this._stream;
+      if (!stream) return;
+      const released = new TypeError('The reader was released while a read was pending.');
+      for (const read of stream._reads.splice(0)) read.reject(released);
+      if (stream._state === 'readable') { this._closed = deferred(); this._closed.reject(released); }
+      stream._reader = null;
+      this._stream = null;
+    }
+  }
+
+  class WritableStreamDefaultController {
+    constructor(stream) { this._stream = stream; this._abort = new AbortController(); }
+    get signal() { return this._abort.signal; }
+    error(reason) { this._stream._error(reason); }
+  }
+  class WritableStream {
+    constructor(sink = {}, strategy = {}) {
+      this._sink = sink ?? {};
+      this._state = 'writable';
+      this._writer = null;
+      this._queue = [];
+      this._busy = false;
+      this._hwm = strategy.highWaterMark ?? 1;
+      this._controller = new WritableStreamDefaultController(this);
+      this._closed = deferred();
+      this._started = Promise.resolve(this._sink.start ? this._sink.start(this._controller) : undefined).catch((e) => this._error(e));
+    }
+    get locked() { return this._writer !== null; }
+    getWriter() { return new WritableStreamDefaultWriter(this); }
+    abort(reason) { return this.locked ? Promise.reject(new TypeError('This WritableStream is currently locked to a writer.')) : this._abortWith(reason); }
+    close() { return this.locked ? Promise.reject(new TypeError('This WritableStream is currently locked to a writer.')) : this._enqueue({ close: true }); }
+    _enqueue(op) {
+      if (this._state === 'errored') return Promise.reject(this._reason);
+      if (this._state !== 'writable') return Promise.reject(new TypeError('This WritableStream is closed or closing.'));
+      if (op.close) this._state = 'closing';
+      const done = deferred();
+      this._queue.push({ ...op, done });
+      this._next();
+      return done.promise;
+    }
+    _next() {
+      if (this._busy || this._queue.length === 0) return;
+      this._busy = true;
+      const op = this._queue.shift();
+      this._started
+        .then(() => {
+          if (this._state === 'errored') throw this._reason;
+          return op.close ? (this._sink.close ? this._sink.close() : undefined) : (this._sink.write ? this._sink.write(op.chunk, this._controller) : undefined);
+        })
+        .then(() => {
+          this._busy = false;
+          op.done.resolve();
+          if (op.close) { this._state = 'closed'; this._closed.resolve(); }
+          this._next();
+        }, (e) => {
+          this._busy = false;
+          op.done.reject(e);
+          this._error(e);
+        });
+    }
+    _error(reason) {
+      if (this._state === 'errored' || this._state === 'closed') return;
+      this._state = 'errored';
+      this._reason = reason;
+      for (const op of this._queue.splice(0)) op.done.reject(reason);
+      this._closed.reject(reason);
+    }
+    _abortWith(reason) {
+      if (this._state === 'closed' || this._state === 'errored') return Promise.resolve();
+      this._controller._abort.abort(reason);
+      this._error(reason);
+      return Promise.resolve(this._sink.abort ? this._sink.abort(reason) : undefined).then(() => undefined);
+    }
+  }
+  class WritableStreamDefaultWriter {
+    constructor(stream) {
+      if (!(stream instanceof WritableStream)) throw new TypeError('A WritableStreamDefaultWriter writes to a WritableStream.');
+      if (stream.locked) throw new TypeError('This WritableStream is currently locked to a writer.');
+      this._stream = stream;
+      stream._writer = this;
+    }
+    get closed() { return this._stream ? this._stream._closed.promise : Promise.reject(new TypeError('This writer has been released.')); }
+    get ready() { return Promise.resolve(); }
+    get desiredSize() { const s = this._stream; return !s || s._state === 'errored' ? null : s._state === 'closed' ? 0 : s._hwm - s._queue.length; }
+    write(chunk) { return this._stream ? this._stream._enqueue({ chunk }) : Promise.reject(new TypeError('This writer has been released: get a new one with getWriter().')); }
+    close() { return this._stream ? this._stream._enqueue({ close: true }) : Promise.reject(new TypeError('This writer has been released.')); }
+    abort(reason) { return this._stream ? this._stream._abortWith(reason) : Promise.reject(new TypeError('This writer has been released.')); }
+    releaseLock() { if (this._stream) { this._stream._writer = null; this._stream = null; } }
+  }
+
+  // A writable side whose chunks go through transform() into a readable side. What is written is
+  // queued on the readable side until read (no backpressure between the two).
+  class TransformStream {
+    constructor(transformer = {}, writableStrategy = {}, readableStrategy = {}) {
+      transformer = transformer ?? {};
+      let readable;
+      const controller = {
+        get desiredSize() { return readable.desiredSize; },
+        enqueue: (chunk) => readable.enqueue(chunk),
+        error: (reason) => { readable.error(reason); this.writable._error(reason); },
+        terminate: () => { try { readable.close(); } catch { /* already closed */ } this.writable._error(new TypeError('The TransformStream was terminated.')); },
+      };
+      this.readable = new ReadableStream({
+        start: (c) => { readable = c; },
+        cancel: (reason) => { this.writable._error(reason); return transformer.cancel ? transformer.cancel(reason) : undefined; },
+      }, readableStrategy);
+      const started = Promise.resolve(transformer.start ? transformer.start(controller) : undefined);
+      this.writable = new WritableStream({
+        start: () => started,
+        write: (chunk) => (transformer.transform ? transformer.transform(chunk, controller) : controller.enqueue(chunk)),
+        close: () => Promise.resolve(transformer.flush ? transformer.flush(controller) : undefined).then(() => { try { readable.close(); } catch { /* terminated */ } }),
+        abort: (reason) => { readable.error(reason); return transformer.cancel ? transformer.cancel(reason) : undefined; },
+      }, writableStrategy);
+    }
+  }
+  // The platform's own identity transform (bytes only, as there).
+  class IdentityTransformStream extends TransformStream {
+    constructor() { super({ transform: (chunk, c) => { const bytes = toBytes(chunk); if (!bytes) throw new TypeError('This TransformStream is being used as a byte stream, but received an object of non-ArrayBuffer/ArrayBufferView type on its writable side.'); c.enqueue(bytes); } }); }
+  }
+  class TextEncoderStream extends TransformStream {
+    constructor() { super({ transform: (chunk, c) => { const bytes = utf8Encode(String(chunk)); if (bytes.length) c.enqueue(bytes); } }); }
+    get encoding() { return 'utf-8'; }
+  }
+  class TextDecoderStream extends TransformStream {
+    constructor(label = 'utf-8') {
+      const decoder = new TextDecoder(label);
+      super({
+        transform: (chunk, c) => { const text = decoder.decode(chunk, { stream: true }); if (text) c.enqueue(text); },
+        flush: (c) => { const text = decoder.decode(); if (text) c.enqueue(text); },
+      });
+    }
+    get encoding() { return 'utf-8'; }
+  }
+
+  // A stream's bytes, whole: what a body made of a stream sends, and what text() and the rest read.
+  const collect = async (stream) => {
+    const reader = stream.getReader();
+    const parts = [];
+    let length = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const bytes = typeof value === 'string' ? null : toBytes(value);
+      if (!bytes) throw new TypeError('This ReadableStream did not return bytes: a body stream gives Uint8Array chunks (pipe text through a TextEncoderStream).');
+      parts.push(bytes);
+      length += bytes.length;
+    }
+    reader.releaseLock();
+    const all = new Uint8Array(length);
+    let at = 0;
+    for (const part of parts) { all.set(part, at); at += part.length; }
+    return all;
+  };
+  const bytesStream = (bytes) => new ReadableStream({ type: 'bytes', start: (c) => { if (bytes.length) c.enqueue(bytes); c.close(); } });
+
   // --- Request, Response ------------------------------------------------------------------------
   const bodyOf = (body) => {
     if (body === undefined || body === null) return null;
@@ -237,19 +599,40 @@
     const bytes = toBytes(body);
     if (bytes) return new Uint8Array(bytes);
     if (body instanceof URLSearchParams) return body.toString();
-    if (typeof body === 'object' && (typeof body.getReader === 'function' || typeof body.pipeTo === 'function')) notSimulated('A streamed body (ReadableStream)', 'pass a string, an ArrayBuffer or a Uint8Array');
+    if (body instanceof ReadableStream) {
+      if (body.locked || body._disturbed) throw new TypeError('This ReadableStream is disturbed (has already been read from), and cannot be used as a body.');
+      return body;
+    }
     if (body instanceof FormData) notSimulated('FormData bodies', 'pass a string, an ArrayBuffer or a Uint8Array');
     return String(body);
   };
+  // _body is null, a string, a Uint8Array or a ReadableStream: reading .body turns the first two
+  // kinds into a stream of their bytes, which is then the body.
   class Body {
     constructor(body) { this._body = bodyOf(body); this._used = false; }
-    get body() { if (this._body === null) return null; notSimulated('Reading a body as a stream (.body)', 'use text(), json(), arrayBuffer() or bytes()'); }
-    get bodyUsed() { return this._used === true; }
-    _raw() { return this._body; }
-    _take() { if (this._used) throw new TypeError('Body has already been used. Use tee() first if you need to read it twice.'); this._used = true; return this._body; }
-    async text() { const b = this._take(); return b === null ? '' : typeof b === 'string' ? b : utf8Decode(b); }
+    get body() {
+      const b = this._body;
+      if (b === null || b === undefined || b instanceof ReadableStream) return b ?? null;
+      if (this._used) { this._body = bytesStream(new Uint8Array(0)); this._body._disturbed = true; return this._body; }
+      return (this._body = bytesStream(typeof b === 'string' ? utf8Encode(b) : new Uint8Array(b)));
+    }
+    get bodyUsed() { return this._used === true || (this._body instanceof ReadableStream && this._body._disturbed); }
+    // The body to copy (clone, a request made from another): a stream is teed, one branch kept.
+    _raw() {
+      if (!(this._body instanceof ReadableStream)) return this._body;
+      if (this.bodyUsed || this._body.locked) throw new TypeError('Body has already been used. Use tee() first if you need to read it twice.');
+      const [kept, copy] = this._body.tee();
+      this._body = kept;
+      return copy;
+    }
+    _take() {
+      if (this.bodyUsed || (this._body instanceof ReadableStream && this._body.locked)) throw new TypeError('Body has already been used. Use tee() first if you need to read it twice.');
+      this._used = true;
+      return this._body;
+    }
+    async text() { const b = this._take(); return b === null ? '' : typeof b === 'string' ? b : utf8Decode(b instanceof ReadableStream ? await collect(b) : b); }
     async json() { return JSON.parse(await this.text()); }
-    async bytes() { const b = this._take(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? utf8Encode(b) : new Uint8Array(b); }
+    async bytes() { const b = this._take(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? utf8Encode(b) : b instanceof ReadableStream ? collect(b) : new Uint8Array(b); }
     async arrayBuffer() { return (await this.bytes()).buffer; }
     async formData() { notSimulated('Body.formData()', 'read text() and parse it'); }
     async blob() { notSimulated('Body.blob()', 'use arrayBuffer()'); }
@@ -266,7 +649,7 @@
       this._method = methods.includes(m.toUpperCase()) ? m.toUpperCase() : m;
       this._headers = new Headers(init.headers ?? (from ? from.headers : undefined));
       this._cf = init.cf ?? from?.cf;
-      if ((this._method === 'GET' || this._method === 'HEAD') && this._raw() !== null) throw new TypeError('Request with GET/HEAD method cannot have body.');
+      if ((this._method === 'GET' || this._method === 'HEAD') && this._body !== null) throw new TypeError('Request with GET/HEAD method cannot have body.');
     }
     get url() { return this._url; }
     get method() { return this._method; }
@@ -286,7 +669,7 @@
       this._headers = new Headers(init.headers);
       this._webSocket = init.webSocket ?? null;
       if (this._webSocket) notSimulated('WebSocket responses');
-      if (this._raw() !== null && (status === 101 || status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body.`);
+      if (this._body !== null && (status === 101 || status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body.`);
       if (typeof body === 'string' && !this._headers.has('content-type')) this._headers.set('content-type', 'text/plain;charset=UTF-8');
     }
     // The host answers Response.json(data) and Response.json(data, { status }) itself; the rest is here.
@@ -318,6 +701,10 @@
     return { url: request.url, method: request.method, headers: request._headers === undefined ? request._pairs : request.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
   };
   const toRequest = (input, init) => (input instanceof Request && init === undefined ? input : new Request(input, init));
+  // A request sent on to an object or a Worker crosses whole: a stream body is read to its end first.
+  const whole = async (request) => (request._body instanceof ReadableStream
+    ? new Request(request, { body: await collect(request._take()) })
+    : request);
 
   // --- timers, crypto, clone, console ------------------------------------------------------------
   // Timers run on the simulated clock (virtual with --clock virtual); clearing one cancels the host's timer.
@@ -490,7 +877,7 @@
     constructor(className, id) { this._class = className; this.id = id; this.name = id.name; }
     async fetch(input, init) {
       if (!(this instanceof DurableObjectStub)) throw new TypeError('Illegal invocation: call fetch() on the stub (stub.fetch(request)), not detached from it.');
-      return host.fetchObject(this._class, String(this.id), this.id.name ?? null, toRequest(input, init));
+      return host.fetchObject(this._class, String(this.id), this.id.name ?? null, await whole(toRequest(input, init)));
     }
   }
   const stubFor = (className, id) => new DurableObjectStub(className, id);
@@ -513,7 +900,7 @@
       // (called: a method call; awaited: a property read). 'then' and symbols are not, so the
       // binding is not a thenable.
       const entrypoint = spec.entrypoints[k] ?? null;
-      const fetch = async (input, init) => host.fetchService(worker, entrypoint, toRequest(input, init));
+      const fetch = async (input, init) => host.fetchService(worker, entrypoint, await whole(toRequest(input, init)));
       const member = (name) => {
         const call = (...args) => host.callService(worker, entrypoint, name, args);
         call.then = (ok, err) => host.callService(worker, entrypoint, name, null).then(ok, err);
@@ -677,7 +1064,8 @@
     crypto, structuredClone, AbortController, AbortSignal, setTimeout, clearTimeout, setInterval, clearInterval: clearTimeout, console, fetch,
     queueMicrotask: (fn) => { Promise.resolve().then(fn); },
     WebAssembly: refuse('WebAssembly'), caches: refuse('The Cache API (caches)'),
-    ReadableStream: refuse('ReadableStream', 'bodies are read whole'), WritableStream: refuse('WritableStream'), TransformStream: refuse('TransformStream'),
+    ReadableStream, ReadableStreamDefaultReader, WritableStream, WritableStreamDefaultWriter, TransformStream, IdentityTransformStream, TextEncoderStream, TextDecoderStream,
+    FixedLengthStream: refuse('FixedLengthStream', 'use a TransformStream'), ReadableStreamBYOBReader: refuse('ReadableStreamBYOBReader', 'use getReader()'),
     WebSocket: refuse('WebSocket'), WebSocketPair: refuse('WebSocketPair'), EventSource: refuse('EventSource'), XMLHttpRequest: refuse('XMLHttpRequest', 'there is no outbound network'),
     navigator: Object.freeze({ userAgent: 'Cloudflare-Workers' }),
   });
@@ -687,6 +1075,11 @@
     cloudflareWorkers: { DurableObject, WorkerEntrypoint, RpcTarget },
     makeEnv, makeState,
     Request, Response, Headers, DurableObjectStorage, DurableObjectId, DurableObjectStub, ExecutionContext, console, wireRequest,
+    // A handler's response whose body is a stream, once the stream has closed: a promise of the
+    // same response with the bytes as its body; undefined for any other value.
+    wholeResponse: (r) => (r instanceof Response && r._body instanceof ReadableStream
+      ? collect(r._take()).then((bytes) => new Response(bytes, { status: r.status, statusText: r.statusText, headers: r.headers }))
+      : undefined),
     response: (r) => {
       if (!(r instanceof Response)) throw new TypeError(`The handler returned ${r === undefined ? 'undefined' : typeof r === 'object' ? (r?.constructor?.name ?? 'an object') : typeof r}, not a Response.`);
       const raw = r._raw();
