@@ -95,7 +95,7 @@ public sealed partial class DurableObjectGrain(
     private int _requestsSinceBuilt;
     // The reset signal the calls now waiting on the old code's work share; there is one only while
     // a call waits, so an idle object holds none.
-    private TaskCompletionSource? _reset;
+    private TaskCompletionSource<Exception>? _reset;
     private int _waiting;
 
     // A recovery from a failed write under way, which interleaved calls wait for together.
@@ -148,6 +148,26 @@ public sealed partial class DurableObjectGrain(
         _database?.Dispose();
         _database = null;
         await ReadStateAsync();
+    }
+
+    // The instance of this generation broke itself (its blockConcurrencyWhile failed): calls in
+    // flight fail with the reason, its code never runs again, and the next call builds a new
+    // instance from what storage holds. It is not a code update: no reset is counted.
+    private void BreakHere(int generation, Exception reason)
+    {
+        var run = new Task(() =>
+        {
+            if (generation != _generation || _deactivated)
+            {
+                return;
+            }
+
+            LogInstanceBroken(silo.Logger, Key, reason.Message);
+            _broken = true;
+            _reset?.TrySetResult(reason);
+            _reset = null;
+        });
+        GrainContext.Scheduler.QueueTask(run);
     }
 
     private DurableObjectGrainState Stored => _state.State!;
@@ -391,7 +411,7 @@ public sealed partial class DurableObjectGrain(
         if (first == reset)
         {
             _ = work.ContinueWith(static t => t.Exception, TaskScheduler.Default);
-            throw new DurableObjectResetException();
+            throw reset.Result;
         }
 
         return await work;
@@ -507,7 +527,7 @@ public sealed partial class DurableObjectGrain(
         var first = Stored.VersionId is null;
         Stored.VersionId = assigned;
         _generation = generation;
-        _reset?.TrySetResult();
+        _reset?.TrySetResult(new DurableObjectResetException());
         _reset = null;
         _instance = instance;
         _console = console;
@@ -562,7 +582,7 @@ public sealed partial class DurableObjectGrain(
         var script = silo.Scripts.For(version, _workerName);
         var context = new InvocationContext(null, silo.Clock.Time);
         var env = new WorkerEnv(version, script, GrainFactory, context, _workerName);
-        var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(store, generation));
+        var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(store, generation)) { Break = reason => BreakHere(generation, reason) };
         return (script.CreateDurableObject(services, _className, objectState, env), context.Console);
     }
 
@@ -669,8 +689,11 @@ public sealed partial class DurableObjectGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} could not store its state ({Reason}); its next call starts again from what storage holds")]
     private static partial void LogWriteFailed(ILogger logger, string key, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} was reset by its blockConcurrencyWhile ({Reason}); its next call builds a new instance")]
+    private static partial void LogInstanceBroken(ILogger logger, string key, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Durable Object {Key} keeps its version: {Reason}")]
     private static partial void LogCannotBuild(ILogger logger, string key, string reason);
 
-    private static TaskCompletionSource NewResetSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource<Exception> NewResetSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

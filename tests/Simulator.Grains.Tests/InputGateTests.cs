@@ -94,4 +94,78 @@ public sealed class InputGateTests(VirtualClockFixture fixture)
         Assert.True((await first.WaitAsync(TimeSpan.FromSeconds(10))).GetProperty("ready").GetBoolean());
         Assert.True((await second.WaitAsync(TimeSpan.FromSeconds(10))).GetProperty("ready").GetBoolean());
     }
+
+    private const string Breaking = """
+        import { DurableObject } from "cloudflare:workers";
+        export class Thing extends DurableObject {
+          constructor(ctx, env) {
+            super(ctx, env);
+            this.count = 0;
+            // The first construction hangs (or throws) in its block; later ones do not.
+            ctx.blockConcurrencyWhile(async () => {
+              const built = ((await ctx.storage.get("built")) ?? 0) + 1;
+              await ctx.storage.put("built", built);
+              this.built = built;
+              if (built === 1 && ctx.id.name === "hangs") await new Promise(() => {});
+              if (built === 1 && ctx.id.name === "throws") throw new RangeError("could not load");
+            });
+          }
+          inc() { return { count: ++this.count, built: this.built }; }
+          async fail() { await this.ctx.blockConcurrencyWhile(async () => { throw new Error("bad block"); }); }
+        }
+        export default {
+          async fetch(request, env) {
+            const [, verb, name] = new URL(request.url).pathname.split("/");
+            const stub = env.THING.getByName(name);
+            try { return Response.json(verb === "fail" ? await stub.fail() : await stub.inc()); }
+            catch (e) { return Response.json({ error: e.message }, { status: 500 }); }
+          },
+        };
+        """;
+
+    [Fact]
+    public async Task A_block_that_throws_resets_the_object_its_callers_get_the_error_and_the_next_call_builds_a_new_instance()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", Breaking, Config));
+
+        var first = await worker.FetchAsync("/inc/throws");
+        Assert.Equal(500, first.Response.Status);
+        Assert.Contains("could not load", first.Response.Text, StringComparison.Ordinal);
+
+        // Built again from storage: the block's write stayed, memory did not.
+        Assert.Equal("""{"count":1,"built":2}""", (await worker.FetchAsync("/inc/throws")).Response.Text);
+        Assert.Equal("""{"count":2,"built":2}""", (await worker.FetchAsync("/inc/throws")).Response.Text);
+
+        // A block that fails in a method resets the object too, without counting a code update.
+        Assert.Contains("bad block", (await worker.FetchAsync("/fail/throws")).Response.Text, StringComparison.Ordinal);
+        Assert.Equal("""{"count":1,"built":3}""", (await worker.FetchAsync("/inc/throws")).Response.Text);
+        Assert.Equal(0, (await worker.ObjectAsync("Thing", "throws")).ResetCount);
+    }
+
+    [Fact]
+    public async Task A_block_that_has_not_settled_after_30_simulated_seconds_resets_the_object_and_fails_every_waiting_call()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", Breaking, Config));
+
+        var first = worker.FetchAsync("/inc/hangs");
+        var second = worker.FetchAsync("/inc/hangs");
+        await Task.Delay(200);
+        Assert.False(first.IsCompleted || second.IsCompleted, "a call entered while blockConcurrencyWhile ran");
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(29));
+        await Task.Delay(100);
+        Assert.False(first.IsCompleted || second.IsCompleted, "the block timed out before 30 s");
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(1));
+
+        const string TimedOut = "A call to blockConcurrencyWhile() in a Durable Object waited for too long. The call was canceled and the Durable Object was reset.";
+        foreach (var call in new[] { first, second })
+        {
+            var result = await call.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(500, result.Response.Status);
+            Assert.Contains(TimedOut, result.Response.Text, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("""{"count":1,"built":2}""", (await worker.FetchAsync("/inc/hangs").WaitAsync(TimeSpan.FromSeconds(10))).Response.Text);
+    }
 }

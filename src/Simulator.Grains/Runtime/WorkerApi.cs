@@ -69,6 +69,13 @@ public sealed class DurableObjectState(string id, string? name, DurableObjectSto
     public string? Name { get; } = name;
 
     public DurableObjectStorage Storage { get; } = storage;
+
+    /// <summary>
+    /// Breaks this instance (as the platform breaks an object whose <c>blockConcurrencyWhile</c>
+    /// failed): calls in flight fail with the reason, and the next call builds a new instance from
+    /// durable storage. The host sets it; it may be called from any thread.
+    /// </summary>
+    internal Action<Exception>? Break { get; init; }
 }
 
 /// <summary>

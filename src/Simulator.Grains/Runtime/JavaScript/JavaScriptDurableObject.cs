@@ -8,7 +8,7 @@ namespace Simulator.Grains.Runtime.JavaScript;
 /// instance is built by the engine in the first call's turn; a reset makes a new one of these.
 /// </summary>
 internal sealed class JavaScriptDurableObject(
-    JavaScriptEngine engine, string className, string objectId, string? objectName, IDurableObjectStore store, int generation, InvocationContext context) : IDurableObject
+    JavaScriptEngine engine, string className, string objectId, string? objectName, IDurableObjectStore store, int generation, InvocationContext context, Action<Exception>? onBroken = null) : IDurableObject
 {
     public string ClassName { get; } = className;
 
@@ -23,7 +23,20 @@ internal sealed class JavaScriptDurableObject(
     public InvocationContext Context { get; } = context;
 
     /// <summary>Whether this instance is still its object's: false once the object reset (or broke), when none of its code may run.</summary>
-    public bool IsCurrent => Store.IsCurrent(Generation);
+    public bool IsCurrent => BrokenBy is null && Store.IsCurrent(Generation);
+
+    /// <summary>Why the instance broke (its <c>blockConcurrencyWhile</c> failed); null while it is whole.</summary>
+    public Exception? BrokenBy { get; private set; }
+
+    /// <summary>Breaks the instance: none of its code runs again, and its host builds a new one.</summary>
+    public void Break(Exception reason)
+    {
+        if (BrokenBy is null)
+        {
+            BrokenBy = reason;
+            onBroken?.Invoke(reason);
+        }
+    }
 
     /// <summary>What <c>ctx.blockConcurrencyWhile</c> runs, while it runs: new events wait for it (the platform's input gate, closed).</summary>
     public Jint.Native.JsValue? BlockPromise { get; set; }

@@ -126,7 +126,7 @@ internal sealed class JavaScriptEngine : IDisposable
 
         var json = new HostJson(_engine);
         _objects = new PreludeObjects(_engine, _dosim, json);
-        _storage = new JavaScriptStorage(_engine, _dosim, json, () => _current);
+        _storage = new JavaScriptStorage(_engine, _dosim, json, () => _current, Block);
         _bindings = new JavaScriptBindings(_engine, _dosim, FetchObject, CallObject);
         NativeConsole(_dosim.Get("console").AsObject());
         _settle = _engine.Evaluate("(value, ok, err) => Promise.resolve(value).then(ok, err)");
@@ -350,13 +350,76 @@ internal sealed class JavaScriptEngine : IDisposable
         }
 
         _engine.Advanced.ProcessTasks();
+        if (target.BrokenBy is { } broken)
+        {
+            // Its block failed in those microtasks: the object is reset, and the handler does not run.
+            throw broken;
+        }
+
         if (target.BlockPromise is not { } block)
         {
             return _engine.Call(handler, self, arguments);
         }
 
+        // A block that failed broke the object: its handler does not run, and the call fails as the block did.
         var open = Function("open", (_, _) => _engine.Call(handler, self, arguments));
-        return _then.Call(block, [open, open]);
+        var failed = Function("failed", (_, a) => throw new JavaScriptException(a.At(0)));
+        return _then.Call(block, [open, failed]);
+    }
+
+    /// <summary>The platform's limit on one <c>blockConcurrencyWhile</c> callback, on the simulated clock.</summary>
+    public static readonly TimeSpan BlockTimeout = TimeSpan.FromSeconds(30);
+
+    private const string BlockTimedOut = "Error: A call to blockConcurrencyWhile() in a Durable Object waited for too long. The call was canceled and the Durable Object was reset.";
+
+    // ctx.blockConcurrencyWhile(fn): no other event enters the object until fn's promise settles.
+    // If it rejects, or has not settled within 30 s, the object is reset, as on the platform: its
+    // waiting and running calls fail with that error, and the next call builds a new instance.
+    private void Block(JavaScriptDurableObject owner, JsValue promise)
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var timeout = new CancellationTokenSource();
+        (owner.BlockPromise, owner.Blocked) = (promise, open.Task);
+
+        void Settle(Exception? failure)
+        {
+            timeout.Cancel();
+            if (ReferenceEquals(owner.BlockPromise, promise))
+            {
+                (owner.BlockPromise, owner.Blocked) = (null, null);
+            }
+
+            if (failure is null)
+            {
+                open.TrySetResult();
+                return;
+            }
+
+            owner.Break(failure);
+            open.TrySetException(failure);
+        }
+
+        var fulfilled = Function("fulfilled", (_, _) =>
+        {
+            Settle(null);
+            return JsValue.Undefined;
+        });
+        var rejected = Function("rejected", (_, a) =>
+        {
+            Settle(FromJsError(a.At(0)));
+            return JsValue.Undefined;
+        });
+        _then.Call(promise, [fulfilled, rejected]);
+        _ = Task.Delay(BlockTimeout, _clock.Time, timeout.Token).ContinueWith(
+            waited =>
+            {
+                if (waited.IsCompletedSuccessfully && !open.Task.IsCompleted)
+                {
+                    owner.Break(new UncaughtJavaScriptException(BlockTimedOut));
+                    open.TrySetException(owner.BrokenBy!);
+                }
+            },
+            TaskScheduler.Default);
     }
 
     private static bool InheritsFrom(ObjectInstance instance, ObjectInstance prototype)

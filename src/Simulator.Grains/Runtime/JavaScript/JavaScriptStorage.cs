@@ -35,7 +35,8 @@ internal sealed class JavaScriptStorage
     private readonly JsonParser _parser;
     private readonly HostJson _json;
 
-    public JavaScriptStorage(Engine engine, ObjectInstance dosim, HostJson json, Func<JavaScriptInvocation?> current)
+    // block: what closes an object's input gate until a promise settles (the engine's).
+    public JavaScriptStorage(Engine engine, ObjectInstance dosim, HostJson json, Func<JavaScriptInvocation?> current, Action<JavaScriptDurableObject, JsValue> block)
     {
         (_engine, _json, _current) = (engine, json, current);
         // Read before the Worker's modules run, which could replace the global.
@@ -90,20 +91,7 @@ internal sealed class JavaScriptStorage
         // ctx.blockConcurrencyWhile: no other event enters the object until the promise settles.
         _methods.Set("block", new ClrFunction(engine, "block", (self, a) =>
         {
-            var (owner, promise) = (Usable(self), a.At(0));
-            var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            (owner.BlockPromise, owner.Blocked) = (promise, open.Task);
-            var settled = new ClrFunction(engine, "settled", (_, _) =>
-            {
-                if (ReferenceEquals(owner.BlockPromise, promise))
-                {
-                    (owner.BlockPromise, owner.Blocked) = (null, null);
-                }
-
-                open.TrySetResult();
-                return JsValue.Undefined;
-            });
-            promise.Get("then").Call(promise, [settled, settled]);
+            block(Usable(self), a.At(0));
             return JsValue.Undefined;
         }));
 
