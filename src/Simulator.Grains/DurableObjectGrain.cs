@@ -96,6 +96,9 @@ public sealed partial class DurableObjectGrain(
     // The reset signal the calls now waiting on the old code's work share; there is one only while
     // a call waits, so an idle object holds none.
     private TaskCompletionSource<Exception>? _reset;
+
+    // The last alarm sent to the alarm index (SendAlarmAfterAsync).
+    private Task _alarmSent = Task.CompletedTask;
     private int _waiting;
 
     // A recovery from a failed write under way, which interleaved calls wait for together.
@@ -360,12 +363,28 @@ public sealed partial class DurableObjectGrain(
         Stored.AlarmMs = dueMs;
         Stored.AlarmRetries = 0;
         await WriteStateAsync();
+        await (_alarmSent = SendAlarmAfterAsync(_alarmSent));
+    }
+
+    // The index hears of the object's alarm in order, and each time what the alarm is now: a
+    // deleteAlarm() then a setAlarm() in one turn cannot reach it the other way round.
+    private async Task SendAlarmAfterAsync(Task previous)
+    {
+        try
+        {
+            await previous;
+        }
+        catch (Exception) when (!previous.IsCompletedSuccessfully)
+        {
+            // Its caller got the error; this one sends the alarm as it is now.
+        }
+
         if (silo.AlarmWorkers.TryAdd(_workerName, true))
         {
             await GrainFactory.GetGrain<IAlarmRegistryGrain>(0).Add(_workerName);
         }
 
-        await GrainFactory.GetGrain<IAlarmIndexGrain>(AlarmIndex.Key(_workerName, AlarmIndex.PartitionOf(_objectId))).Schedule(Key, dueMs);
+        await GrainFactory.GetGrain<IAlarmIndexGrain>(AlarmIndex.Key(_workerName, AlarmIndex.PartitionOf(_objectId))).Schedule(Key, Stored.AlarmMs);
     }
 
 

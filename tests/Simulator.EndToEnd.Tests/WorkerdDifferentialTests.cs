@@ -28,10 +28,13 @@ public sealed class WorkerdDifferentialTests
         CompareAsync("Differential", "COUNTER", "Counter", sql: false, Requests);
 
     [Fact]
-    public Task Rpc_sql_and_kv_on_sqlite_answer_the_same_in_workerd_and_in_dosim() =>
-        CompareAsync("DifferentialSql", "ROOM", "Room", sql: true, [("GET", "/a/rpc", null, null), ("GET", "/b/sql", null, null), ("GET", "/c/sql-errors", null, null), ("GET", "/d/transaction", null, null), ("GET", "/e/kv", null, null)]);
+    public Task Rpc_sql_kv_on_sqlite_and_alarm_retries_answer_the_same_in_workerd_and_in_dosim() =>
+        CompareAsync("DifferentialSql", "ROOM", "Room", sql: true, [("GET", "/a/rpc", null, null), ("GET", "/b/sql", null, null), ("GET", "/c/sql-errors", null, null), ("GET", "/d/transaction", null, null), ("GET", "/e/kv", null, null), ("GET", "/f/alarm-set", null, null)],
+            ("GET", "/f/alarm-runs", "retryCount:2"));
 
-    private static async Task CompareAsync(string bundle, string binding, string className, bool sql, (string Method, string Path, string? Body, string? Header)[] requests)
+    // Each of the requests once, in order; then the last request again, on each side, until its
+    // answer has `until` in it (alarms run on each runtime's own clock), and those answers compared.
+    private static async Task CompareAsync(string bundle, string binding, string className, bool sql, (string Method, string Path, string? Body, string? Header)[] requests, (string Method, string Path, string Until)? last = null)
     {
         var folder = Path.Combine(Build.RepositoryRoot, "tests", "Simulator.EndToEnd.Tests", bundle);
         var compatibilityDate = File.ReadAllLines(Path.Combine(folder, "wrangler.toml")).Select(l => l.Split('=', 2)).Where(p => p[0].Trim() == "compatibility_date").Select(p => p[1].Trim().Trim('"')).FirstOrDefault() ?? "2025-09-01";
@@ -46,6 +49,29 @@ public sealed class WorkerdDifferentialTests
             var platform = await SendAsync(http, $"http://127.0.0.1:{workerd.Port}{path}", "differential.localhost", method, body, header);
             var simulated = await SendAsync(http, $"http://127.0.0.1:{silo.HttpPort}{path}", "differential.localhost", method, body, header);
             Assert.True(platform == simulated, $"{method} {path}\nworkerd: {Readable(platform)}\ndosim:   {Readable(simulated)}");
+        }
+
+        if (last is var (lastMethod, lastPath, until))
+        {
+            var platform = await PollAsync(http, $"http://127.0.0.1:{workerd.Port}{lastPath}", lastMethod, until);
+            var simulated = await PollAsync(http, $"http://127.0.0.1:{silo.HttpPort}{lastPath}", lastMethod, until);
+            Assert.True(platform == simulated, $"{lastMethod} {lastPath}\nworkerd: {Readable(platform)}\ndosim:   {Readable(simulated)}");
+            Assert.Contains(until, Readable(platform), StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<string> PollAsync(HttpClient http, string url, string method, string until)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        for (;;)
+        {
+            var answer = await SendAsync(http, url, "differential.localhost", method, null, null);
+            if (Readable(answer).Contains(until, StringComparison.Ordinal) || DateTime.UtcNow > deadline)
+            {
+                return answer;
+            }
+
+            await Task.Delay(250);
         }
     }
 

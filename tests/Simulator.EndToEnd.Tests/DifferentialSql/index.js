@@ -1,5 +1,6 @@
 // The same requests to this bundle in workerd (SQLite-backed objects, localDisk) and in dosim must
-// get the same answers: JS RPC values and errors, the SQL API, transactionSync and KV on SQLite.
+// get the same answers: JS RPC values and errors, the SQL API, transactionSync, KV on SQLite and
+// alarms (an alarm that fails twice, then succeeds: its retry counts).
 import { DurableObject } from "cloudflare:workers";
 
 const describe = (v) => {
@@ -89,6 +90,29 @@ export class Room extends DurableObject {
       missing: this.ctx.storage.kv.get("sync") ?? "gone",
     };
   }
+
+  // Alarms: each run is recorded; the first two throw, so the platform retries (at +2 s, then +4 s).
+  async setAlarmSoon() {
+    const errors = {};
+    for (const [kind, value] of [["zero", 0], ["negative", -5], ["text", "soon"]]) {
+      try { await this.ctx.storage.setAlarm(value); errors[kind] = "accepted"; } catch (e) { errors[kind] = `${e.name}: ${e.message}`; }
+    }
+    await this.ctx.storage.deleteAlarm();
+    const at = Date.now() + 300;
+    await this.ctx.storage.setAlarm(at);
+    return { errors, set: (await this.ctx.storage.getAlarm()) === at };
+  }
+
+  async alarm(info) {
+    const runs = (await this.ctx.storage.get("runs")) ?? [];
+    runs.push({ retryCount: info.retryCount, isRetry: info.isRetry, alarmInHandler: await this.ctx.storage.getAlarm() });
+    await this.ctx.storage.put("runs", runs);
+    if (runs.length < 3) throw new Error(`alarm run ${runs.length} fails`);
+  }
+
+  async alarmRuns() {
+    return { runs: (await this.ctx.storage.get("runs")) ?? [], alarmAfter: await this.ctx.storage.getAlarm() };
+  }
 }
 
 export default {
@@ -115,6 +139,8 @@ export default {
     }
     if (path.endsWith("/transaction")) results.transaction = await attempt(() => room.transaction());
     if (path.endsWith("/kv")) results.kv = await attempt(() => room.kv());
+    if (path.endsWith("/alarm-set")) results.alarm = await attempt(() => room.setAlarmSoon());
+    if (path.endsWith("/alarm-runs")) results.runs = await attempt(() => room.alarmRuns());
     return Response.json(results);
   },
 };

@@ -984,7 +984,9 @@
     // One alarm per object, on the simulated clock; alarm({ retryCount, isRetry }) runs when it is due.
     async getAlarm() { return this._store.getAlarm(); }
     async setAlarm(time) {
-      const ms = time instanceof Date ? time.getTime() : Number(time);
+      // As workerd's binding: a Date or a number, nothing converted to one.
+      if (!(time instanceof Date) && typeof time !== 'number') throw new TypeError("Failed to execute 'setAlarm' on 'DurableObjectStorage': parameter 1 is not of type 'date'.");
+      const ms = time instanceof Date ? time.getTime() : time;
       if (!(ms > 0)) throw new TypeError('setAlarm() cannot be called with an alarm time <= 0');
       // As workerd: a time already passed is due now.
       this._store.setAlarm(Math.max(Math.floor(ms), Date.now()));
