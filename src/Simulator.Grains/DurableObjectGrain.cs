@@ -17,6 +17,9 @@ namespace Simulator.Grains;
 public sealed class SqliteImageState
 {
     [Id(0)] public byte[]? Image { get; set; }
+
+    /// <summary>The key-value entries of an object that has no database yet (see <see cref="Runtime.SqliteObjectStore"/>); null once it has one.</summary>
+    [Id(1)] public Dictionary<string, string>? Entries { get; set; }
 }
 
 [GenerateSerializer, Alias("dosim.DurableObjectGrainState")]
@@ -52,7 +55,7 @@ public sealed class DurableObjectGrainState
 [RandomPlacement, MayInterleave(nameof(Interleaves))]
 public sealed partial class DurableObjectGrain(
     DurableObjectServices silo,
-    IServiceProvider services) : Grain, IDurableObjectGrain, IKvObjectHost
+    IServiceProvider services) : Grain, IDurableObjectGrain, IKvObjectHost, ISqliteObjectHost
 {
     /// <summary>The platform's alarm retries: 2 s, doubling, at most 6 (workerd's ALARM_RETRY_START_SECONDS and ALARM_RETRY_MAX_TRIES).</summary>
     public const int AlarmRetryLimit = 6;
@@ -607,8 +610,41 @@ public sealed partial class DurableObjectGrain(
 
     // The class's backend is fixed by the migration that made it: SQLite for new_sqlite_classes.
     private IDurableObjectStore StoreFor(DeploymentSnapshot snapshot) => _store ??= snapshot.SqliteClasses.Contains(_className)
-        ? new SqliteObjectStore(_database ??= SqliteObjectDatabase.Open(_image?.State?.Image), IsCurrent, WriteImageAsync, this)
+        ? new SqliteObjectStore(this)
         : new KvObjectStore(this);
+
+    // A SQLite-backed object without a database: none is open, and storage holds no image.
+    Dictionary<string, string>? ISqliteObjectHost.Entries => _database is null && ImageState.Image is null
+        ? ImageState.Entries ??= new(StringComparer.Ordinal)
+        : null;
+
+    // Read at activation for a class the silo knew as SQLite-backed; new (and empty) for one it learnt of since.
+    private GrainState<SqliteImageState> Image => _image ??= new(new SqliteImageState());
+
+    private SqliteImageState ImageState => Image.State ??= new SqliteImageState();
+
+    SqliteObjectDatabase ISqliteObjectHost.OpenDatabase()
+    {
+        if (_database is { } open)
+        {
+            return open;
+        }
+
+        var state = ImageState;
+        _database = SqliteObjectDatabase.Open(state.Image);
+        if (state.Entries is { Count: > 0 } entries)
+        {
+            _database.KvApply([.. entries.Select(e => new KeyValuePair<string, string?>(e.Key, e.Value))]);
+        }
+
+        // From now on the database holds everything; the image read is not needed again.
+        (state.Image, state.Entries) = (null, null);
+        return _database;
+    }
+
+    bool ISqliteObjectHost.IsCurrent(int generation) => IsCurrent(generation);
+
+    Task ISqliteObjectHost.PersistAsync() => WriteImageAsync();
 
     Dictionary<string, string> IKvObjectHost.Entries => Stored.Storage;
 
@@ -654,18 +690,22 @@ public sealed partial class DurableObjectGrain(
     {
         try
         {
-            if (image)
+            if (image && _database is null)
             {
-                _image ??= new(new SqliteImageState());
-                _image.State!.Image = _database!.Serialize();
+                // No database yet: the entries are the object's data.
+                await silo.Storage.WriteStateAsync(ImageName, GrainContext.GrainId, Image);
+            }
+            else if (image)
+            {
+                ImageState.Image = _database!.Serialize();
                 try
                 {
-                    await silo.Storage.WriteStateAsync(ImageName, GrainContext.GrainId, _image);
+                    await silo.Storage.WriteStateAsync(ImageName, GrainContext.GrainId, Image);
                 }
                 finally
                 {
                     // The open database is what the object reads; the stored image is in the store.
-                    _image.State.Image = null;
+                    ImageState.Image = null;
                 }
             }
             else

@@ -124,6 +124,54 @@ public sealed class HealingTests
     }
 
     [Fact]
+    public async Task A_sqlite_backed_object_that_used_only_the_kv_api_stores_its_entries_and_they_move_into_its_database_when_sql_is_first_used()
+    {
+        var (cluster, storage) = await StartWithRivalsAsync();
+        await using var _ = cluster;
+        var worker = cluster.Worker("lazy-sqlite");
+        await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
+            import { DurableObject } from "cloudflare:workers";
+            export class Counter extends DurableObject {
+              async fetch(request) {
+                const n = ((await this.ctx.storage.get("n")) ?? 0) + 1;
+                await this.ctx.storage.put("n", n);
+                if (new URL(request.url).pathname === "/sql") {
+                  this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS t (x INTEGER)");
+                  this.ctx.storage.sql.exec("INSERT INTO t VALUES (?)", n);
+                  return Response.json({ n, rows: this.ctx.storage.sql.exec("SELECT count(*) AS c FROM t").one().c });
+                }
+                return Response.json({ n });
+              }
+            }
+            export default { fetch: (request, env) => env.COUNTER.getByName("foo").fetch(request) };
+            """, JavaScriptWorkers.OneClassConfig("COUNTER", "Counter")));
+        var key = DurableObjectKey.Format(worker.Name, "Counter", DurableObjectId.FromName("Counter", "foo"));
+        async Task<string> Send(string path) => (await worker.FetchAsync(path)).Response.Text;
+        (bool HasImage, int? Entries) stored = default;
+        void Capture() => storage.OnNextWrite<SqliteImageState>("sqlite", key, s => stored = (s.Image is not null, s.Entries?.Count));
+
+        // Only the KV API: no database, the entries are stored as they are.
+        Assert.Equal("""{"n":1}""", await Send("/"));
+        Capture();
+        Assert.Equal("""{"n":2}""", await Send("/"));
+        Assert.Equal((false, 1), stored);
+
+        // Read back from storage (a refused write makes the next call start from it).
+        storage.FailNext("sqlite", key);
+        Assert.Equal(500, (await worker.FetchAsync("/")).Response.Status);
+        Assert.Equal("""{"n":3}""", await Send("/"));
+
+        // The first SQL use opens the database with the entries in it; from then on its image is stored.
+        Capture();
+        Assert.Equal("""{"n":4,"rows":1}""", await Send("/sql"));
+        Assert.Equal((true, (int?)null), stored);
+        storage.FailNext("sqlite", key);
+        Assert.Equal(500, (await worker.FetchAsync("/")).Response.Status);
+        Assert.Equal("""{"n":5}""", await Send("/"));
+        Assert.Equal("""{"n":6,"rows":2}""", await Send("/sql"));
+    }
+
+    [Fact]
     public async Task A_deploy_that_lost_a_storage_race_decides_again_on_what_the_winner_wrote()
     {
         var (cluster, storage) = await StartWithRivalsAsync();

@@ -13,6 +13,7 @@ public sealed class RivalWriteStorage(IGrainStorage inner) : IGrainStorage
 {
     private readonly ConcurrentDictionary<(string StateName, string Key), Action<object>> _rivals = new();
     private readonly ConcurrentDictionary<(string StateName, string Key), bool> _failures = new();
+    private readonly ConcurrentDictionary<(string StateName, string Key), Action<object>> _observers = new();
 
     /// <summary>The next write of state <paramref name="stateName"/> of the grain keyed <paramref name="key"/> fails with an <see cref="IOException"/>, and stores nothing.</summary>
     public void FailNext(string stateName, string key) => _failures[(stateName, key)] = true;
@@ -21,6 +22,10 @@ public sealed class RivalWriteStorage(IGrainStorage inner) : IGrainStorage
     public void Before<TState>(string stateName, string key, Action<TState> change) =>
         _rivals[(stateName, key)] = state => change((TState)state);
 
+    /// <summary>The next write of state <paramref name="stateName"/> of the grain keyed <paramref name="key"/> is shown to <paramref name="seen"/>, then stored as it is.</summary>
+    public void OnNextWrite<TState>(string stateName, string key, Action<TState> seen) =>
+        _observers[(stateName, key)] = state => seen((TState)state);
+
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -28,6 +33,11 @@ public sealed class RivalWriteStorage(IGrainStorage inner) : IGrainStorage
         if (_failures.TryRemove((stateName, grainId.Key.ToString()!), out _))
         {
             throw new IOException($"The store refused the write of '{stateName}' (a test's command).");
+        }
+
+        if (_observers.TryRemove((stateName, grainId.Key.ToString()!), out var seen))
+        {
+            seen(grainState.State!);
         }
 
         if (_rivals.TryRemove((stateName, grainId.Key.ToString()!), out var change))

@@ -10,7 +10,10 @@ namespace Simulator.Grains.Runtime;
 /// </summary>
 internal interface IDurableObjectStore
 {
-    /// <summary>The object's SQLite database; null for a key-value-backed class.</summary>
+    /// <summary>Whether the class is SQLite-backed (its database may not be open yet).</summary>
+    bool IsSqlite { get; }
+
+    /// <summary>The object's SQLite database, opened if it is not; null for a key-value-backed class.</summary>
     SqliteObjectDatabase? Sql { get; }
 
     /// <summary>The object's one alarm, kept with its metadata on either backend.</summary>

@@ -19,6 +19,8 @@ internal interface IKvObjectHost : IObjectAlarm
 /// </summary>
 internal sealed class KvObjectStore(IKvObjectHost host) : IDurableObjectStore
 {
+    public bool IsSqlite => false;
+
     public SqliteObjectDatabase? Sql => null;
 
     public IObjectAlarm Alarm => host;
@@ -29,9 +31,11 @@ internal sealed class KvObjectStore(IKvObjectHost host) : IDurableObjectStore
 
     public IEnumerable<KeyValuePair<string, string>> ReadAll() => host.Entries;
 
-    public void Apply(IReadOnlyList<KeyValuePair<string, string?>> changes)
+    public void Apply(IReadOnlyList<KeyValuePair<string, string?>> changes) => Apply(host.Entries, changes);
+
+    /// <summary>Sets and removes (a null value) entries, in order.</summary>
+    internal static void Apply(Dictionary<string, string> data, IReadOnlyList<KeyValuePair<string, string?>> changes)
     {
-        var data = host.Entries;
         for (var i = 0; i < changes.Count; i++)
         {
             var (key, value) = changes[i];

@@ -66,7 +66,7 @@ internal sealed class JavaScriptStorage
 
         // The SQL API of a SQLite-backed object (see prelude.js's SqlStorage): what the code's
         // statements and transactionSync do, on the object's database.
-        _methods.Set("sqlBacked", new ClrFunction(engine, "sqlBacked", (self, _) => Usable(self).Store.Sql is not null));
+        _methods.Set("sqlBacked", new ClrFunction(engine, "sqlBacked", (self, _) => Usable(self).Store.IsSqlite));
         _methods.Set("sqlExec", new ClrFunction(engine, "sqlExec", (self, a) => Exec(Usable(self), a.At(0).AsString(), a.At(1).AsArray())));
         _methods.Set("sqlSize", new ClrFunction(engine, "sqlSize", (self, _) => Database(Usable(self)).DatabaseSize));
         _methods.Set("sqlBegin", new ClrFunction(engine, "sqlBegin", (self, _) => Transaction(Usable(self), static db => db.BeginSavepoint())));
