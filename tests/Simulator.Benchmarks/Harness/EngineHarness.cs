@@ -56,6 +56,53 @@ public static class EngineHarness
         fresh.Sort();
         var (s, f) = (LoadHarness.Median(same), LoadHarness.Median(fresh));
         Console.WriteLine($"JavaScript counter fetch on one thread, no Orleans: {s:0.0} µs median; building the instance at a reset adds {f - s:0.0} µs (target 20 µs or less)");
+        await RpcAgainstFetchAsync(calls, rounds);
+    }
+
+    // The object's side of a call alone: the same count() reached over JS RPC and by fetch().
+    private static async Task RpcAgainstFetchAsync(int calls, int rounds)
+    {
+        const string Code = """
+            import { DurableObject } from "cloudflare:workers";
+            export class Counter extends DurableObject {
+              async count() { const n = ((await this.ctx.storage.get("n")) ?? 0) + 1; await this.ctx.storage.put("n", n); return n; }
+              async fetch() { return Response.json(await this.count()); }
+            }
+            export default { fetch: () => new Response("") };
+            """;
+        using var engine = NewEngine(WorkerProject.From([new WorkerModule("index.js", Code)], WranglerConfig.Parse("name = \"rpc\"\nmain = \"index.js\"\n[[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\n[[migrations]]\ntag = \"v1\"\nnew_classes = [\"Counter\"]", "toml")));
+        var context = new InvocationContext(null, TimeProvider.System);
+        var target = new JavaScriptDurableObject(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", NewStore(), 0, context);
+        using var encoder = new Jint.Engine();
+        var call = new RpcCall("count", new StructuredClone(encoder, _ => null).WriteArguments([]), null, null);
+        var request = WorkerRequest.Get("https://bench.localhost/t");
+        async Task<(double Micros, long Bytes)> Run(Func<Task> one)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < calls; i++)
+            {
+                await one();
+            }
+
+            return (clock.Elapsed.TotalMicroseconds / calls, (GC.GetAllocatedBytesForCurrentThread() - before) / calls);
+        }
+
+        var rpcTimes = new List<double>();
+        var fetchTimes = new List<double>();
+        for (var round = 0; round <= rounds; round++)
+        {
+            var (rpcMicros, rpcBytes) = await Run(() => target.CallAsync(call));
+            var (fetchMicros, fetchBytes) = await Run(() => target.FetchAsync(request));
+            if (round > 0)
+            {
+                rpcTimes.Add(rpcMicros);
+                fetchTimes.Add(fetchMicros);
+                Console.WriteLine($"  round {round}: the object's count() over RPC {rpcMicros:0.0} µs ({rpcBytes:N0} B), by fetch() {fetchMicros:0.0} µs ({fetchBytes:N0} B)");
+            }
+        }
+
+        Console.WriteLine($"The object's side of a call on one thread, no Orleans: RPC {Median(rpcTimes):0.0} µs, fetch {Median(fetchTimes):0.0} µs, fetch / RPC {Median(fetchTimes) / Median(rpcTimes):0.00}");
     }
 
     /// <summary>

@@ -38,6 +38,8 @@ internal sealed class JavaScriptBindings
     private readonly Func<string, string, string?, JsValue, JsValue> _fetchObject;
     private readonly CallObject _callObject;
     private readonly JsValue _then;
+    private readonly JsObject _memberPrototype;
+    private readonly JsObject _readMarker;
 
     /// <summary>The host's JS RPC call to an object: class, id, name, member, arguments (null: a property read), the stub.</summary>
     public delegate JsValue CallObject(string className, string id, string? name, string member, JsValue[]? arguments, ObjectInstance stub);
@@ -58,6 +60,9 @@ internal sealed class JavaScriptBindings
         _reject = _promise.Get("reject");
         PreludeObjects.Replace(_stubPrototype, "fetch", 2, Fetch);
         _then = _promise.Get("prototype").Get("then");
+        _readMarker = new JsObject(engine);
+        _memberPrototype = new JsObject(engine) { Prototype = engine.Intrinsics.Function.Get("prototype").AsObject() };
+        _memberPrototype.FastSetDataProperty("then", new ClrFunction(engine, "then", (self, arguments) => _then.Call(engine.Call(self, _readMarker, []), arguments), 2));
 
         // A stub's fetch() and fields are its own and its prototype's; any other property is a JS
         // RPC member, answered by the prototype's own prototype: calling it calls the object's
@@ -66,12 +71,10 @@ internal sealed class JavaScriptBindings
         _stubPrototype.Prototype = new RpcMembers(engine, this);
     }
 
-    private ClrFunction Member(ObjectInstance stub, string member)
-    {
-        var call = new ClrFunction(_engine, member, (_, arguments) => Call(stub, member, arguments), 0);
-        call.FastSetDataProperty("then", new ClrFunction(_engine, "then", (_, arguments) => _then.Call(Call(stub, member, null), arguments), 2));
-        return call;
-    }
+    // One function per member read: calling it calls the method. Awaiting it reads the property:
+    // its 'then' is on a prototype all members share, and calls the member with a marker as 'this'.
+    private ClrFunction Member(ObjectInstance stub, string member) =>
+        new(_engine, member, (self, arguments) => Call(stub, member, ReferenceEquals(self, _readMarker) ? null : arguments), 0) { Prototype = _memberPrototype };
 
     // The object the stub names, as the prelude's fields give it (an id whose toString was replaced is asked for it).
     private JsValue Call(ObjectInstance stub, string member, JsValue[]? arguments)
