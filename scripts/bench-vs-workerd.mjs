@@ -1,15 +1,16 @@
-// Requests/s of examples/counter served by the platform's runtime (workerd, in-memory Durable
-// Object storage) and by dosim's gateway (a silo started by scripts/bench-vs-workerd.sh), with one
+// Requests/s of one Worker (examples/counter, or scripts/bench-rpc-sqlite) served by the platform's
+// runtime (workerd) and by dosim's gateway (a silo started by scripts/bench-vs-workerd.sh), with one
 // HTTP load client (autocannon), the same concurrency and the same 1,000 objects, alternating
 // which goes first. Each server is first warmed up with the same load for the same time, not
 // counted: .NET compiles Jint's interpreter to optimized code only after it has run a while (tiered
 // compilation), so dosim's first seconds are several times slower than its steady state.
-// Usage: node scripts/bench-vs-workerd.mjs <workerd-port> <dosim-port> [seconds] [rounds] [warm-up seconds]
+// Usage: node scripts/bench-vs-workerd.mjs <workerd-port> <dosim-port> [seconds] [rounds] [warm-up seconds] [worker name] [its directory]
 import { createRequire } from "node:module";
 const require = createRequire(new URL("../.tools/node_modules/", import.meta.url));
 const autocannon = require("autocannon");
 
-const [workerdPort, dosimPort, seconds = "10", rounds = "4", warmup = "15"] = process.argv.slice(2);
+const [workerdPort, dosimPort, seconds = "10", rounds = "4", warmup = "15", name = "counter", directory = "examples/counter"] = process.argv.slice(2);
+const host = `${name}.localhost`;
 const run = (port, host, duration = Number(seconds)) => new Promise((resolve, reject) => {
   let i = 0;
   autocannon({
@@ -22,7 +23,7 @@ const run = (port, host, duration = Number(seconds)) => new Promise((resolve, re
 });
 
 for (const [who, port] of [["workerd", workerdPort], ["dosim", dosimPort]]) {
-  const result = await run(port, "counter.localhost", Number(warmup));
+  const result = await run(port, host, Number(warmup));
   console.log(`  warm-up, ${warmup}s: ${who} ${result.requests.average.toFixed(0)} requests/s (not counted)`);
 }
 
@@ -31,7 +32,7 @@ for (let round = 1; round <= Number(rounds); round++) {
   const order = round % 2 === 1 ? ["workerd", "dosim"] : ["dosim", "workerd"];
   const rates = {};
   for (const who of order) {
-    const result = who === "workerd" ? await run(workerdPort, "counter.localhost") : await run(dosimPort, "counter.localhost");
+    const result = who === "workerd" ? await run(workerdPort, host) : await run(dosimPort, host);
     rates[who] = result.requests.average;
     if (result.non2xx > 0 || result.errors > 0) console.log(`  ${who}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   }
@@ -40,4 +41,4 @@ for (let round = 1; round <= Number(rounds); round++) {
 }
 rows.sort((a, b) => a - b);
 const median = rows.length % 2 ? rows[(rows.length - 1) / 2] : (rows[rows.length / 2 - 1] + rows[rows.length / 2]) / 2;
-console.log(`examples/counter through dosim's gateway / workerd: median ratio ${median.toFixed(2)} (target 1.0 or better)`);
+console.log(`${directory} through dosim's gateway / workerd: median ratio ${median.toFixed(2)} (target ${name === "counter" ? "1.0" : "1.5"} or better)`);
