@@ -244,7 +244,9 @@ public static class LoadHarness
 
     /// <summary>
     /// Rounds of <paramref name="measured"/> against <paramref name="baseline"/>, alternating which
-    /// goes first so drift within a round favours neither; prints each round and returns the median ratio.
+    /// goes first so drift within a round favours neither; prints each round and returns the median
+    /// ratio, measured / baseline. <paramref name="line"/> gets the round, then the measured rate,
+    /// then the baseline's (the order of the ratio, not of the arguments).
     /// </summary>
     internal static async Task<double> AlternateAsync(int rounds, Func<Task<double>> baseline, Func<Task<double>> measured, Func<int, double, double, string> line)
     {
