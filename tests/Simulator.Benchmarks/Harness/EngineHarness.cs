@@ -103,6 +103,77 @@ public static class EngineHarness
         }
 
         Console.WriteLine($"The object's side of a call on one thread, no Orleans: RPC {Median(rpcTimes):0.0} µs, fetch {Median(fetchTimes):0.0} µs, fetch / RPC {Median(fetchTimes) / Median(rpcTimes):0.00}");
+        await SqliteAsync(calls, rounds);
+    }
+
+    // A SQLite-backed object's INSERT + SELECT on the engine, its image serialized as its grain
+    // stores it after each call, against the key-value counter's get and put.
+    private static async Task SqliteAsync(int calls, int rounds)
+    {
+        const string Code = """
+            import { DurableObject } from "cloudflare:workers";
+            export class Counter extends DurableObject {
+              constructor(ctx, env) { super(ctx, env); ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY, at INTEGER)"); }
+              async fetch() {
+                this.ctx.storage.sql.exec("INSERT INTO hits (at) VALUES (?)", Date.now());
+                return Response.json(this.ctx.storage.sql.exec("SELECT count(*) AS n FROM hits").one().n);
+              }
+            }
+            export default { fetch: () => new Response("") };
+            """;
+        using var sqlEngine = NewEngine(WorkerProject.From([new WorkerModule("index.js", Code)], WranglerConfig.Parse("name = \"sql\"\nmain = \"index.js\"\n[[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Counter\"]", "toml")));
+        using var kvEngine = NewEngine(JavaScriptHarness.ExampleCounter());
+        var context = new InvocationContext(null, TimeProvider.System);
+        // As many objects as keep each table at a few dozen rows, as in the load harness.
+        var objects = Math.Max(1, calls / 50);
+        var hosts = Enumerable.Range(0, objects).Select(_ => new SqliteHost()).ToArray();
+        var sql = hosts.Select((host, i) => new JavaScriptDurableObject(sqlEngine, "Counter", DurableObjectId.FromName("Counter", "s" + i), "s" + i, new SqliteObjectStore(host), 0, context)).ToArray();
+        var kv = new JavaScriptDurableObject(kvEngine, "Counter", DurableObjectId.FromName("Counter", "k"), "k", NewStore(), 0, context);
+        var (sqlTimes, kvTimes) = (new List<double>(), new List<double>());
+        var next = 0;
+        var host = hosts[0];
+        for (var round = 0; round <= rounds; round++)
+        {
+            var (sqlMicros, sqlBytes) = await MeasureAsync(() => sql[next++ % objects], context, calls);
+            var (kvMicros, kvBytes) = await MeasureAsync(() => kv, context, calls);
+            if (round > 0)
+            {
+                (sqlTimes, kvTimes) = ([.. sqlTimes, sqlMicros], [.. kvTimes, kvMicros]);
+                Console.WriteLine($"  round {round}: SQLite INSERT + SELECT {sqlMicros:0.0} µs ({sqlBytes:N0} B, image {host.ImageBytes:N0} B), KV counter {kvMicros:0.0} µs ({kvBytes:N0} B)");
+            }
+        }
+
+        Console.WriteLine($"SQLite object on one thread, no Orleans: {Median(sqlTimes):0.0} µs against the KV counter's {Median(kvTimes):0.0} µs, SQLite / KV speed {Median(kvTimes) / Median(sqlTimes):0.00}");
+        foreach (var each in hosts)
+        {
+            each.Dispose();
+        }
+    }
+
+    // A database kept open, its image serialized at each write (as the grain stores it), not stored.
+    private sealed class SqliteHost : ISqliteObjectHost, IDisposable
+    {
+        private readonly SqliteObjectDatabase _database = SqliteObjectDatabase.Open(null);
+
+        public int ImageBytes { get; private set; }
+
+        public Dictionary<string, string>? Entries => null;
+
+        public long? DueMs => null;
+
+        public SqliteObjectDatabase OpenDatabase() => _database;
+
+        public bool IsCurrent(int generation) => true;
+
+        public Task PersistAsync()
+        {
+            ImageBytes = _database.Serialize().Length;
+            return Task.CompletedTask;
+        }
+
+        public Task SetAsync(long? dueMs) => throw new NotSupportedException("The engine harness has no alarm index.");
+
+        public void Dispose() => _database.Dispose();
     }
 
     /// <summary>
