@@ -7,6 +7,8 @@ public static class ApiRoutes
     [
         (T("accounts/{account}/workers/services/{name}"), new() { ["GET"] = WorkerEndpoints.GetService }),
         (T("accounts/{account}/workers/scripts/{name}"), new() { ["PUT"] = WorkerEndpoints.PutScript }),
+        (T("accounts/{account}/workers/scripts/{name}/assets-upload-session"), new() { ["POST"] = AssetEndpoints.StartSession }),
+        (T("accounts/{account}/workers/assets/upload"), new() { ["POST"] = AssetEndpoints.Upload }),
         (T("accounts/{account}/workers/scripts/{name}/settings"), new() { ["GET"] = WorkerEndpoints.GetSettings }),
         (T("accounts/{account}/workers/scripts/{name}/script-settings"), new() { ["GET"] = WorkerEndpoints.GetSettings, ["PATCH"] = WorkerEndpoints.PatchSettings }),
         (T("accounts/{account}/workers/scripts/{name}/versions"), new() { ["GET"] = WorkerEndpoints.ListVersions, ["POST"] = WorkerEndpoints.UploadVersion }),

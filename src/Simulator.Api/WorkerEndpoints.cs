@@ -192,7 +192,7 @@ public static class WorkerEndpoints
             ["usage_model"] = "standard",
             ["last_deployed_from"] = PlatformObjects.Source,
             ["has_modules"] = current.Code is not null,
-            ["has_assets"] = false,
+            ["has_assets"] = current.Code?.Assets is not null,
         };
         if (current.Code?.CompatibilityDate is { } date)
         {
@@ -237,7 +237,15 @@ public static class WorkerEndpoints
     private static async Task<WorkerUpload> UploadAsync(ApiCall call, WorkerHistory? history)
     {
         var body = await call.BodyAsync();
-        return await WorkerUpload.ReadAsync(body, call.Context.Request.ContentType, call.WorkerName, history?.LatestVersion);
+        var upload = await WorkerUpload.ReadAsync(body, call.Context.Request.ContentType, call.WorkerName, history?.LatestVersion);
+        if (upload.Assets is not var (token, settings))
+        {
+            return upload;
+        }
+
+        // The assets the upload's session finished (or, kept, the latest version's) become the version's.
+        var assets = token is null ? settings : settings with { Files = await AssetEndpoints.FilesAsync(call.Grains, token) };
+        return upload with { Draft = upload.Draft with { Code = upload.Draft.Code! with { Assets = assets } } };
     }
 
     // The time the silo took to load, check and store the version, as the platform's startup time.

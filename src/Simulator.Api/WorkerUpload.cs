@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Simulator.Core;
+using Simulator.Core.Assets;
 
 namespace Simulator.Api;
 
@@ -21,7 +22,7 @@ public sealed record WorkerUpload
     [
         "kv_namespace", "r2_bucket", "d1", "queue", "ai", "browser", "analytics_engine", "hyperdrive", "vectorize",
         "dispatch_namespace", "workflow", "send_email", "mtls_certificate", "wasm_module", "text_blob", "data_blob",
-        "assets", "pipelines", "secrets_store_secret", "images", "secret_key", "logfwdr", "ratelimit", "worker_loader",
+        "pipelines", "secrets_store_secret", "images", "secret_key", "logfwdr", "ratelimit", "worker_loader",
         "media", "vpc_service",
     ];
 
@@ -34,6 +35,12 @@ public sealed record WorkerUpload
     public string? Message { get; init; }
 
     public CodeUpdateStrategy? CodeUpdateStrategy { get; init; }
+
+    /// <summary>
+    /// The upload's assets: the completion token of its assets upload session (null with
+    /// <c>keep_assets</c>: the latest version's files), and how they are served. Null when it has none.
+    /// </summary>
+    public (string? Token, AssetSet Settings)? Assets { get; init; }
 
     /// <summary>Where dosim does something other than the platform would with this upload.</summary>
     public ImmutableArray<string> Notices { get; init; } = [];
@@ -59,7 +66,7 @@ public sealed record WorkerUpload
             throw ApiErrors.NotSimulatedBy("A service-worker format Worker (metadata 'body_part')", "Write it as ES modules (export default { fetch }) and upload with main_module.");
         }
 
-        foreach (var refused in new[] { "assets", "containers" })
+        foreach (var refused in new[] { "containers" })
         {
             if (metadata[refused] is not null)
             {
@@ -82,6 +89,7 @@ public sealed record WorkerUpload
         var (migrationTag, migrationClasses, sqliteClasses) = Migrations(metadata);
         var strategy = metadata["code_update_strategy"] is { } update ? Strategy(update) : null;
 
+        var assets = ReadAssets(metadata, bindings.AssetsBinding, latest);
         var annotations = metadata["annotations"] as JsonObject;
         var code = new WorkerCode
         {
@@ -115,8 +123,53 @@ public sealed record WorkerUpload
             },
             Message = Annotation(annotations, "workers/message"),
             CodeUpdateStrategy = strategy,
+            Assets = assets,
             Notices = notices.ToImmutable(),
         };
+    }
+
+    // metadata.assets: { jwt, config: { html_handling, not_found_handling, run_worker_first, _headers, _redirects } },
+    // or keep_assets: true (the latest version's assets, with the settings given, or its own).
+    private static (string? Token, AssetSet Settings)? ReadAssets(JsonObject metadata, string? binding, WorkerVersion? latest)
+    {
+        var keep = metadata["keep_assets"] is JsonValue keepValue && keepValue.TryGetValue<bool>(out var kept) && kept;
+        if (metadata["assets"] is not JsonObject assets)
+        {
+            if (keep && latest?.Code?.Assets is { } previous)
+            {
+                return (null, previous with { Binding = binding ?? previous.Binding });
+            }
+
+            return binding is null ? null : throw Invalid($"Binding '{binding}' of type assets needs the upload's assets (metadata 'assets' with the completion token of an assets upload session): deploy with wrangler, which uploads them.");
+        }
+
+        var config = assets["config"] as JsonObject ?? [];
+        foreach (var file in new[] { "_headers", "_redirects" })
+        {
+            if (config[file] is JsonValue text && text.TryGetValue<string>(out var content) && content.Length > 0)
+            {
+                throw ApiErrors.NotSimulatedBy($"An assets {file} file", $"Remove {file} from the assets directory; set the headers or redirects in your Worker instead.");
+            }
+        }
+
+        var html = String(config, "html_handling");
+        var notFound = String(config, "not_found_handling");
+        var settings = new AssetSet
+        {
+            Files = ImmutableSortedDictionary<string, AssetFile>.Empty,
+            Binding = binding,
+            HtmlHandling = AssetSet.ParseHtmlHandling(html) ?? throw Invalid($"assets html_handling '{html}' is not one dosim takes: use {AssetSet.HtmlHandlingValues}."),
+            NotFoundHandling = AssetSet.ParseNotFoundHandling(notFound) ?? throw Invalid($"assets not_found_handling '{notFound}' is not one the platform has: use {AssetSet.NotFoundHandlingValues}."),
+        };
+        settings = config["run_worker_first"] switch
+        {
+            null => settings,
+            JsonValue first when first.TryGetValue<bool>(out var always) => settings with { RunWorkerFirst = always },
+            JsonArray routes => settings with { RunWorkerFirstRoutes = [.. Strings(routes, "assets run_worker_first")] },
+            _ => throw Invalid("assets run_worker_first is true, false or a list of routes such as [\"/api/*\", \"!/api/docs\"]."),
+        };
+        var token = String(assets, "jwt") ?? throw Invalid("metadata 'assets' has no 'jwt': give the completion token of an assets upload session.");
+        return (token, settings);
     }
 
     /// <summary>A JSON object from a request's text, or an <see cref="ApiException"/> saying what is wrong with it.</summary>
@@ -222,6 +275,8 @@ public sealed record WorkerUpload
         public ImmutableSortedDictionary<string, string>.Builder Services { get; } = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
 
         public ImmutableSortedDictionary<string, string>.Builder Entrypoints { get; } = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+
+        public string? AssetsBinding { get; set; }
         public string? VersionMetadata { get; set; }
     }
 
@@ -274,13 +329,16 @@ public sealed record WorkerUpload
                 case "version_metadata":
                     set.VersionMetadata = name;
                     break;
+                case "assets":
+                    set.AssetsBinding = name;
+                    break;
                 case "inherit":
                     Inherit(set, name, latest);
                     break;
                 case var other when NotSimulatedBindings.Contains(other):
-                    throw ApiErrors.NotSimulatedBy($"Binding '{name}' of type {other} (dosim simulates plain_text, json, secret_text, durable_object_namespace, service, version_metadata and inherit)");
+                    throw ApiErrors.NotSimulatedBy($"Binding '{name}' of type {other} (dosim simulates plain_text, json, secret_text, durable_object_namespace, service, assets, version_metadata and inherit)");
                 default:
-                    throw new ApiException(400, ApiErrors.ScriptInvalid, $"Binding '{name}' has an unknown type '{type}': use one of plain_text, json, secret_text, durable_object_namespace, service, version_metadata or inherit.");
+                    throw new ApiException(400, ApiErrors.ScriptInvalid, $"Binding '{name}' has an unknown type '{type}': use one of plain_text, json, secret_text, durable_object_namespace, service, assets, version_metadata or inherit.");
             }
         }
 

@@ -35,6 +35,7 @@ public struct VersionDraftSurrogate
     [Id(10)] public ImmutableSortedDictionary<string, string> Secrets;
     [Id(11)] public string? UploadKey;
     [Id(12)] public ImmutableSortedSet<string> SqliteClasses;
+    [Id(13)] public ImmutableDictionary<string, Simulator.Core.Assets.AssetContent> AssetContents;
 }
 
 [RegisterConverter]
@@ -54,6 +55,7 @@ public sealed class VersionDraftConverter : IConverter<VersionDraft, VersionDraf
         Code = s.Code,
         Secrets = s.Secrets ?? ImmutableSortedDictionary<string, string>.Empty,
         UploadKey = s.UploadKey,
+        AssetContents = s.AssetContents ?? ImmutableDictionary<string, Simulator.Core.Assets.AssetContent>.Empty,
     };
 
     public VersionDraftSurrogate ConvertToSurrogate(in VersionDraft value) => new()
@@ -70,6 +72,7 @@ public sealed class VersionDraftConverter : IConverter<VersionDraft, VersionDraf
         SqliteClasses = value.SqliteClasses,
         Secrets = value.Secrets,
         UploadKey = value.UploadKey,
+        AssetContents = value.AssetContents,
     };
 }
 
@@ -161,6 +164,7 @@ public struct WorkerCodeSurrogate
     [Id(5)] public string? CompatibilityDate;
     [Id(6)] public ImmutableArray<string> CompatibilityFlags;
     [Id(7)] public ImmutableSortedDictionary<string, string> ServiceEntrypoints;
+    [Id(8)] public Simulator.Core.Assets.AssetSet? Assets;
 }
 
 [RegisterConverter]
@@ -172,6 +176,7 @@ public sealed class WorkerCodeConverter : IConverter<WorkerCode, WorkerCodeSurro
         DurableObjectBindings = s.DurableObjectBindings ?? ImmutableSortedDictionary<string, string>.Empty,
         ServiceBindings = s.ServiceBindings ?? ImmutableSortedDictionary<string, string>.Empty,
         ServiceEntrypoints = s.ServiceEntrypoints ?? ImmutableSortedDictionary<string, string>.Empty,
+        Assets = s.Assets,
         VersionMetadataBinding = s.VersionMetadataBinding,
         JsonVars = s.JsonVars ?? ImmutableSortedSet<string>.Empty,
         CompatibilityDate = s.CompatibilityDate,
@@ -184,10 +189,76 @@ public sealed class WorkerCodeConverter : IConverter<WorkerCode, WorkerCodeSurro
         DurableObjectBindings = value.DurableObjectBindings,
         ServiceBindings = value.ServiceBindings,
         ServiceEntrypoints = value.ServiceEntrypoints,
+        Assets = value.Assets,
         VersionMetadataBinding = value.VersionMetadataBinding,
         JsonVars = value.JsonVars,
         CompatibilityDate = value.CompatibilityDate,
         CompatibilityFlags = value.CompatibilityFlags,
+    };
+}
+
+[GenerateSerializer]
+public struct AssetContentSurrogate
+{
+    [Id(0)] public byte[] Bytes;
+    [Id(1)] public string? ContentType;
+}
+
+[RegisterConverter]
+public sealed class AssetContentConverter : IConverter<Simulator.Core.Assets.AssetContent, AssetContentSurrogate>
+{
+    public Simulator.Core.Assets.AssetContent ConvertFromSurrogate(in AssetContentSurrogate s) => new(s.Bytes ?? [], s.ContentType);
+
+    public AssetContentSurrogate ConvertToSurrogate(in Simulator.Core.Assets.AssetContent value) => new() { Bytes = value.Bytes, ContentType = value.ContentType };
+}
+
+[GenerateSerializer]
+public struct AssetFileSurrogate
+{
+    [Id(0)] public string Hash;
+    [Id(1)] public string? ContentType;
+}
+
+[RegisterConverter]
+public sealed class AssetFileConverter : IConverter<Simulator.Core.Assets.AssetFile, AssetFileSurrogate>
+{
+    public Simulator.Core.Assets.AssetFile ConvertFromSurrogate(in AssetFileSurrogate s) => new(s.Hash, s.ContentType);
+
+    public AssetFileSurrogate ConvertToSurrogate(in Simulator.Core.Assets.AssetFile value) => new() { Hash = value.Hash, ContentType = value.ContentType };
+}
+
+[GenerateSerializer]
+public struct AssetSetSurrogate
+{
+    [Id(0)] public ImmutableSortedDictionary<string, Simulator.Core.Assets.AssetFile> Files;
+    [Id(1)] public string? Binding;
+    [Id(2)] public int HtmlHandling;
+    [Id(3)] public int NotFoundHandling;
+    [Id(4)] public bool RunWorkerFirst;
+    [Id(5)] public ImmutableArray<string> RunWorkerFirstRoutes;
+}
+
+[RegisterConverter]
+public sealed class AssetSetConverter : IConverter<Simulator.Core.Assets.AssetSet, AssetSetSurrogate>
+{
+    public Simulator.Core.Assets.AssetSet ConvertFromSurrogate(in AssetSetSurrogate s) => new()
+    {
+        Files = s.Files ?? ImmutableSortedDictionary<string, Simulator.Core.Assets.AssetFile>.Empty,
+        Binding = s.Binding,
+        HtmlHandling = (Simulator.Core.Assets.HtmlHandling)s.HtmlHandling,
+        NotFoundHandling = (Simulator.Core.Assets.NotFoundHandling)s.NotFoundHandling,
+        RunWorkerFirst = s.RunWorkerFirst,
+        RunWorkerFirstRoutes = s.RunWorkerFirstRoutes.IsDefault ? [] : s.RunWorkerFirstRoutes,
+    };
+
+    public AssetSetSurrogate ConvertToSurrogate(in Simulator.Core.Assets.AssetSet value) => new()
+    {
+        Files = value.Files,
+        Binding = value.Binding,
+        HtmlHandling = (int)value.HtmlHandling,
+        NotFoundHandling = (int)value.NotFoundHandling,
+        RunWorkerFirst = value.RunWorkerFirst,
+        RunWorkerFirstRoutes = value.RunWorkerFirstRoutes,
     };
 }
 

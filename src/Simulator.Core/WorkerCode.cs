@@ -41,6 +41,9 @@ public sealed record WorkerCode
 
     public ImmutableArray<string> CompatibilityFlags { get; init; } = [];
 
+    /// <summary>The version's static assets (wrangler's <c>assets</c>); null when it has none.</summary>
+    public Assets.AssetSet? Assets { get; init; }
+
     public string MainModule => Modules[0].Name;
 
     /// <summary>SHA-256 over the modules' names and contents, in hex: equal code, equal hash.</summary>
@@ -80,7 +83,7 @@ public sealed record WorkerCode
         && DurableObjectBindings.SequenceEqual(other.DurableObjectBindings) && ServiceBindings.SequenceEqual(other.ServiceBindings)
         && ServiceEntrypoints.SequenceEqual(other.ServiceEntrypoints)
         && JsonVars.SequenceEqual(other.JsonVars) && CompatibilityDate == other.CompatibilityDate
-        && CompatibilityFlags.SequenceEqual(other.CompatibilityFlags);
+        && CompatibilityFlags.SequenceEqual(other.CompatibilityFlags) && Equals(Assets, other.Assets);
 
     public override int GetHashCode() => Hash.GetHashCode(StringComparison.Ordinal);
 

@@ -51,6 +51,12 @@ public sealed record VersionDraft
     /// it made instead of making another. Null for uploads that are never retried.
     /// </summary>
     public string? UploadKey { get; init; }
+
+    /// <summary>
+    /// Content of the version's assets (<see cref="WorkerCode.Assets"/>) by hash, for those the
+    /// cluster may not hold yet; stored when the version is made, never kept in the version.
+    /// </summary>
+    public System.Collections.Immutable.ImmutableDictionary<string, Assets.AssetContent> AssetContents { get; init; } = System.Collections.Immutable.ImmutableDictionary<string, Assets.AssetContent>.Empty;
 }
 
 /// <summary>An immutable version of a Worker.</summary>

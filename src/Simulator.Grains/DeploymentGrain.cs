@@ -56,7 +56,7 @@ public sealed partial class DeploymentGrain(
             return new DeployResult(retried.WithoutSecretValues(), deployment, new PropagationReport { Sequence = _saved.Deployments.Count, ResyncInterval = options.ResyncInterval });
         }
 
-        draft = CheckDraft(draft);
+        draft = await StoreAssetsAsync(CheckDraft(draft));
         var (history, propagation) = await Change(h => h.Deploy(draft, message, time.GetUtcNow(), strategy), createIfMissing: true);
         return new DeployResult(history.LatestVersion!.WithoutSecretValues(), history.CurrentDeployment!, propagation!);
     }
@@ -69,7 +69,7 @@ public sealed partial class DeploymentGrain(
             return retried.WithoutSecretValues();
         }
 
-        draft = CheckDraft(draft);
+        draft = await StoreAssetsAsync(CheckDraft(draft));
         return (await Change(h => h.UploadVersion(draft, time.GetUtcNow()))).History.LatestVersion!.WithoutSecretValues();
     }
 
@@ -208,6 +208,28 @@ public sealed partial class DeploymentGrain(
             Missed = [.. outcomes.Where(o => o.Missed is not null).Select(o => o.Missed!).OrderBy(m => m.Silo, StringComparer.Ordinal)],
             ResyncInterval = options.ResyncInterval,
         };
+    }
+
+    // A version's assets are stored (those it brings) and must all be in the cluster: a version
+    // never names content it cannot serve.
+    private async Task<VersionDraft> StoreAssetsAsync(VersionDraft draft)
+    {
+        if (draft.Code?.Assets is not { } assets)
+        {
+            return draft.AssetContents.IsEmpty ? draft : draft with { AssetContents = draft.AssetContents.Clear() };
+        }
+
+        await Task.WhenAll(draft.AssetContents.Select(c => GrainFactory.GetGrain<IAssetContentGrain>(c.Key).Put(c.Value)));
+        var hashes = assets.Files.Values.Select(f => f.Hash).Distinct(StringComparer.Ordinal).ToList();
+        var held = await Task.WhenAll(hashes.Select(h => GrainFactory.GetGrain<IAssetContentGrain>(h).Has()));
+        var missing = hashes.Where((_, i) => !held[i]).ToList();
+        if (missing.Count > 0)
+        {
+            var path = assets.Files.First(f => f.Value.Hash == missing[0]).Key;
+            throw new RuleRefusedException(new RuleError(RuleError.InvalidInput, $"The version's assets name {missing.Count} file(s) whose content was never uploaded ({path}, hash {missing[0]}): upload the assets first (wrangler deploy uploads them; dosim deploy --config reads them from the assets directory)."));
+        }
+
+        return draft with { AssetContents = draft.AssetContents.Clear() };
     }
 
     // The silo knows what a built-in script exports; whatever the caller said about its classes is

@@ -27,6 +27,14 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
     {
         ArgumentNullException.ThrowIfNull(request);
         var (snapshot, selection, version, script) = await SelectAsync(workerName, request);
+
+        // The version's assets answer first, unless the Worker runs first for this path; as on the
+        // platform, an asset's request does not invoke the Worker.
+        if (version.Code?.Assets is { } assets && request.Entrypoint is null && await AssetServer.TryServeAsync(grains, assets, request) is { } asset)
+        {
+            return new InvocationResult { Response = asset, VersionId = version.Id, Reason = (SelectionReasonCode)selection.Reason };
+        }
+
         var context = new InvocationContext(request, clock.Time);
         var env = new WorkerEnv(version, script, grains, context, workerName);
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Simulator.Core;
+using Simulator.Core.Assets;
 
 namespace Simulator.Workers;
 
@@ -29,6 +30,9 @@ public sealed record WorkerProject
 
     public bool HasMtlsBinding { get; init; }
 
+    /// <summary>The content of the project's assets by hash (<see cref="WorkerCode.Assets"/> names them), sent with its versions.</summary>
+    public ImmutableDictionary<string, AssetContent> AssetContents { get; init; } = ImmutableDictionary<string, AssetContent>.Empty;
+
     /// <summary>The version this project makes.</summary>
     public VersionDraft Draft(string? tag = null, string? message = null) => new()
     {
@@ -42,6 +46,7 @@ public sealed record WorkerProject
         MigrationTag = MigrationTag,
         UsesSmartPlacement = UsesSmartPlacement,
         HasMtlsBinding = HasMtlsBinding,
+        AssetContents = AssetContents,
     };
 
     /// <summary>
@@ -54,7 +59,32 @@ public sealed record WorkerProject
         ArgumentNullException.ThrowIfNull(modulePaths);
         var config = configPath is null ? WranglerConfig.Empty : WranglerConfig.Read(configPath);
         var paths = modulePaths.Count > 0 ? modulePaths : config.MainModulePath(configPath);
-        return From(ReadModules(paths), config);
+        var project = From(ReadModules(paths), config);
+        if (config.Assets() is { } assets)
+        {
+            var directory = configPath is null ? assets.Directory : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, assets.Directory);
+            project = project.WithAssets(AssetFiles.Read(directory), assets.Settings);
+        }
+
+        return project;
+    }
+
+    /// <summary>
+    /// The project with these files (path from the assets folder, "/index.html" → content) as its
+    /// assets, served as <paramref name="settings"/> say (the configuration's <c>assets</c> table).
+    /// </summary>
+    public WorkerProject WithAssets(IReadOnlyDictionary<string, byte[]> files, AssetSet settings)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(settings);
+        var entries = files.ToImmutableSortedDictionary(f => f.Key, f => new AssetFile(AssetFiles.Hash(f.Key, f.Value), AssetFiles.ContentType(f.Key)), StringComparer.Ordinal);
+        var contents = ImmutableDictionary.CreateBuilder<string, AssetContent>(StringComparer.Ordinal);
+        foreach (var (path, bytes) in files)
+        {
+            contents[entries[path].Hash] = new AssetContent(bytes, entries[path].ContentType);
+        }
+
+        return this with { Code = Code with { Assets = settings with { Files = entries } }, AssetContents = contents.ToImmutable() };
     }
 
     /// <summary>The project from modules already in memory and a parsed configuration.</summary>

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
+using Simulator.Core.Assets;
 using Tomlyn;
 using Tomlyn.Model;
 
@@ -19,7 +20,7 @@ public sealed class WranglerConfig
     [
         "kv_namespaces", "r2_buckets", "d1_databases", "queues", "ai", "browser", "analytics_engine_datasets",
         "hyperdrive", "vectorize", "dispatch_namespaces", "workflows", "send_email", "tail_consumers", "unsafe",
-        "wasm_modules", "text_blobs", "data_blobs", "assets", "pipelines", "secrets_store_secrets", "images",
+        "wasm_modules", "text_blobs", "data_blobs", "pipelines", "secrets_store_secrets", "images",
     ];
 
     private readonly IReadOnlyDictionary<string, object?> _root;
@@ -76,7 +77,7 @@ public sealed class WranglerConfig
         {
             if (root.ContainsKey(key))
             {
-                throw new WorkerProjectException($"{source} declares '{key}', a binding dosim does not simulate: remove it to run this Worker in dosim (dosim simulates vars, secrets, Durable Objects, service bindings and version metadata).");
+                throw new WorkerProjectException($"{source} declares '{key}', a binding dosim does not simulate: remove it to run this Worker in dosim (dosim simulates vars, secrets, Durable Objects, service bindings, static assets and version metadata).");
             }
         }
 
@@ -186,6 +187,39 @@ public sealed class WranglerConfig
         }
 
         return bindings.ToImmutable();
+    }
+
+    /// <summary>
+    /// The configuration's <c>assets</c> table: the directory (relative to the configuration's
+    /// folder, as wrangler reads it) and how the assets are served; null when it has none.
+    /// </summary>
+    public (string Directory, AssetSet Settings)? Assets()
+    {
+        if (_root.GetValueOrDefault("assets") is null)
+        {
+            return null;
+        }
+
+        var table = Table("assets");
+        var directory = table.GetValueOrDefault("directory") as string
+            ?? throw new WorkerProjectException("assets needs a directory: assets = { directory = \"./public\" }.");
+        var html = table.GetValueOrDefault("html_handling") as string;
+        var notFound = table.GetValueOrDefault("not_found_handling") as string;
+        var settings = new AssetSet
+        {
+            Files = ImmutableSortedDictionary<string, AssetFile>.Empty,
+            Binding = table.GetValueOrDefault("binding") as string,
+            HtmlHandling = AssetSet.ParseHtmlHandling(html) ?? throw new WorkerProjectException($"assets.html_handling '{html}' is not one dosim takes: use {AssetSet.HtmlHandlingValues}."),
+            NotFoundHandling = AssetSet.ParseNotFoundHandling(notFound) ?? throw new WorkerProjectException($"assets.not_found_handling '{notFound}' is not one the platform has: use {AssetSet.NotFoundHandlingValues}."),
+        };
+        return table.GetValueOrDefault("run_worker_first") switch
+        {
+            null => (directory, settings),
+            bool first => (directory, settings with { RunWorkerFirst = first }),
+            IReadOnlyList<object?> routes when routes.All(r => r is string s && s.StartsWith('/') || r is string t && t.StartsWith("!/", StringComparison.Ordinal)) =>
+                (directory, settings with { RunWorkerFirstRoutes = [.. routes.Cast<string>()] }),
+            var other => throw new WorkerProjectException($"assets.run_worker_first is true, false or a list of routes such as [\"/api/*\", \"!/api/docs\"] (got {other})."),
+        };
     }
 
     public string? CompatibilityDate() => _root.GetValueOrDefault("compatibility_date") as string;

@@ -190,6 +190,11 @@ public static class PlatformObjects
                 bindings.Add(binding);
             }
 
+            if (code.Assets?.Binding is { } assets)
+            {
+                bindings.Add(new JsonObject { ["name"] = assets, ["type"] = "assets" });
+            }
+
             if (code.VersionMetadataBinding is { } metadata)
             {
                 bindings.Add(new JsonObject { ["name"] = metadata, ["type"] = "version_metadata" });

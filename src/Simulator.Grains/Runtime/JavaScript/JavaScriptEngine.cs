@@ -47,6 +47,7 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, CancellationTokenSource> _timers = new();
     private readonly IGrainFactory _grains;
     private readonly string _workerName;
+    private readonly Simulator.Core.Assets.AssetSet? _assets;
 
     // The kinds of first turn, made once rather than as a closure per call.
     private readonly Action<JavaScriptInvocation> _runObjectFetch;
@@ -61,7 +62,7 @@ internal sealed class JavaScriptEngine : IDisposable
     public JavaScriptEngine(WorkerVersion version, string workerName, JavaScriptLimits limits, IGrainFactory grains, Time.SimulatedClock clock)
     {
         var code = version.Code ?? throw new ArgumentException("The version has no JavaScript.", nameof(version));
-        (_clock, _grains, _workerName) = (clock, grains, workerName);
+        (_clock, _grains, _workerName, _assets) = (clock, grains, workerName, code.Assets);
         _timeSystem.Now = clock.UtcNow;
         (_runObjectFetch, _runObjectCall, _runObjectAlarm, _runWorkerFetch, _runWorkerCall) = (RunObjectFetch, RunObjectCall, RunObjectAlarm, RunWorkerFetch, RunWorkerCall);
         var loader = new BundleModuleLoader(code.Modules);
@@ -113,6 +114,7 @@ internal sealed class JavaScriptEngine : IDisposable
         host.Set("namespace", Function("namespace", (_, a) => _bindings!.Namespace(a.At(0).AsString(), a.At(1).AsObject())));
         host.Set("fetchObject", Function("fetchObject", (_, a) => FetchObject(a.At(0).AsString(), a.At(1).AsString(), a.At(2).IsNull() ? null : a.At(2).AsString(), a.At(3))));
         host.Set("fetchService", Function("fetchService", (_, a) => FetchService(a.At(0).AsString(), a.At(1).IsNull() ? null : a.At(1).AsString(), a.At(2))));
+        host.Set("fetchAssets", Function("fetchAssets", (_, a) => FetchAssets(a.At(0))));
         host.Set("callService", Function("callService", (_, a) => CallService(a.At(0).AsString(), a.At(1).IsNull() ? null : a.At(1).AsString(), a.At(2).AsString(), a.At(3))));
         host.Set("headers", Function("headers", (_, a) => a.At(0) is HostHeaders pairs ? _objects!.Headers(pairs.Pairs)
             : throw new JavaScriptException(_engine.Intrinsics.TypeError, "Illegal invocation: headers of an object that is not a Request or Response.")));
@@ -974,6 +976,12 @@ internal sealed class JavaScriptEngine : IDisposable
         return Start(() => new ServiceBinding(_grains, context, workerName, entrypoint).FetchAsync(subrequest), _objects.Response);
     }
 
+    private JsValue FetchAssets(JsValue request)
+    {
+        var subrequest = _objects.ReadRequest(request);
+        return Start(() => AssetServer.FetchAsync(_grains, _assets!, subrequest), _objects.Response);
+    }
+
     // env.SERVICE.member(...arguments) (arguments an array) or await env.SERVICE.member (null).
     private JsValue CallService(string workerName, string? entrypoint, string member, JsValue arguments)
     {
@@ -1041,6 +1049,7 @@ internal sealed class JavaScriptEngine : IDisposable
         spec.Set("durableObjects", Map(code.DurableObjectBindings));
         spec.Set("services", Map(code.ServiceBindings));
         spec.Set("entrypoints", Map(code.ServiceEntrypoints));
+        spec.Set("assets", code.Assets?.Binding is { } assets ? assets : JsValue.Null);
         spec.Set("versionMetadata", code.VersionMetadataBinding is { } binding ? binding : JsValue.Null);
         spec.Set("version", Map([
             new("id", version.Id.ToString()),

@@ -915,6 +915,8 @@
         },
       });
     }
+    // The assets binding: the version's own assets, with its not-found handling (a 404 without one).
+    if (spec.assets) env[spec.assets] = Object.freeze({ fetch: async (input, init) => host.fetchAssets(await whole(toRequest(input, init))) });
     if (spec.versionMetadata) env[spec.versionMetadata] = Object.freeze({ ...spec.version });
     return Object.freeze(env);
   };
