@@ -67,6 +67,24 @@ public sealed class QuickStartTests
     }
 
     [Fact]
+    public async Task The_readme_assets_section_works_as_written_with_the_real_wrangler()
+    {
+        var result = await RunWranglerBlockAsync("assets");
+
+        Assert.Contains("content-type: text/html; charset=utf-8", result.Stdout, StringComparison.OrdinalIgnoreCase);
+        Assert.Matches("(?i)etag: \"[0-9a-f]{32}\"", result.Stdout);
+        Assert.Contains("{\"api\":true}", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("<h1>not here</h1>\n 404", result.Stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("(1 already uploaded)", result.Stdout + result.Stderr, StringComparison.Ordinal);
+
+        // Both versions' pages at B50/A50, then v2's by override.
+        var lines = result.Stdout.ReplaceLineEndings("\n").Split('\n');
+        Assert.Contains(lines, l => l.TrimStart().EndsWith("<h1>v1</h1>", StringComparison.Ordinal) && char.IsDigit(l.TrimStart()[0]));
+        Assert.Contains(lines, l => l.TrimStart().EndsWith("<h1>v2</h1>", StringComparison.Ordinal) && char.IsDigit(l.TrimStart()[0]));
+        Assert.Equal("<h1>v2</h1>", lines.Last(l => l.Length > 0));
+    }
+
+    [Fact]
     public async Task The_readme_quick_start_works_as_written()
     {
         Assert.Equal("dotnet run --project silo/Simulator.Silo\n", Block(Readme(), "silo"));
