@@ -18,9 +18,9 @@ namespace Simulator.Api;
 /// </summary>
 public static class AssetEndpoints
 {
-    // The platform's limits on one asset, and on how many files a bucket (one upload request) holds.
-    private const long MaxAssetBytes = 25L * 1024 * 1024;
-    private const int BucketFiles = 20;
+    // Room a bucket's request keeps for its multipart framing: some for the request, some per part.
+    private const long RequestFraming = 4096;
+    private const long PartFraming = 256;
 
     public static async Task StartSession(ApiCall call)
     {
@@ -33,6 +33,7 @@ public static class AssetEndpoints
         }
 
         var files = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var (path, entry) in manifest)
         {
             if (!path.StartsWith('/') || entry is not JsonObject file || file["hash"] is not JsonValue hashValue || !hashValue.TryGetValue<string>(out var hash)
@@ -41,22 +42,56 @@ public static class AssetEndpoints
                 throw new ApiException(400, ApiErrors.InvalidRequest, $"Manifest entry '{path}' is not a path starting with '/' with a {{ \"hash\": <letters and digits>, \"size\": <bytes> }}.");
             }
 
-            if (file["size"] is JsonValue sizeValue && sizeValue.TryGetValue<long>(out var size) && size > MaxAssetBytes)
+            var size = file["size"] is JsonValue sizeValue && sizeValue.TryGetValue<long>(out var given) ? given : 0;
+            if (size > AssetSet.MaxFileBytes)
             {
                 throw new ApiException(400, ApiErrors.InvalidRequest, $"Asset too large: '{path}' is {size:N0} bytes; the platform's limit on one asset is 25 MiB.");
             }
 
+            // wrangler sends a bucket as one request, base64: one file must fit the API's body limit.
+            if (Base64Bytes(size) + PartFraming > call.Options.MaxBodyBytes - RequestFraming)
+            {
+                throw new ApiException(413, ApiErrors.BodyTooLarge, $"Asset '{path}' ({size:N0} bytes, {Base64Bytes(size):N0} as wrangler uploads it) does not fit the API's body limit of {call.Options.MaxBodyBytes:N0} bytes: start the silo with a larger --api-max-body.");
+            }
+
             files[path] = hash;
+            sizes[hash] = size;
         }
 
         var session = Guid.NewGuid().ToString("N");
         var missing = await call.Grains.GetGrain<IAssetUploadGrain>(session).Start(workerName, files.ToImmutable());
-        var buckets = new JsonArray([.. missing.Chunk(BucketFiles).Select(b => (JsonNode?)new JsonArray([.. b.Select(h => (JsonNode?)h)]))]);
+        var buckets = new JsonArray([.. Buckets(missing, sizes, call.Options.MaxBodyBytes - RequestFraming).Select(b => (JsonNode?)new JsonArray([.. b.Select(h => (JsonNode?)h)]))]);
         await ApiJson.Success(call.Context, new JsonObject
         {
             ["jwt"] = AssetTokens.Make(session, missing.IsEmpty ? AssetTokens.Complete : AssetTokens.Upload),
             ["buckets"] = buckets,
         });
+    }
+
+    private static long Base64Bytes(long size) => (size + 2) / 3 * 4;
+
+    // Hashes in buckets whose base64 content fits one request each.
+    private static IEnumerable<List<string>> Buckets(ImmutableArray<string> hashes, Dictionary<string, long> sizes, long limit)
+    {
+        var bucket = new List<string>();
+        long filled = 0;
+        foreach (var hash in hashes)
+        {
+            var bytes = Base64Bytes(sizes[hash]) + PartFraming;
+            if (bucket.Count > 0 && filled + bytes > limit)
+            {
+                yield return bucket;
+                (bucket, filled) = ([], 0);
+            }
+
+            bucket.Add(hash);
+            filled += bytes;
+        }
+
+        if (bucket.Count > 0)
+        {
+            yield return bucket;
+        }
     }
 
     public static async Task Upload(ApiCall call)
@@ -76,6 +111,10 @@ public static class AssetEndpoints
             throw new ApiException(400, ApiErrors.InvalidRequest, "An assets upload is multipart/form-data: one part per file, named by its hash.");
         }
 
+        // Only what the session waits for is stored: a token names its session, and the session its files.
+        var upload = call.Grains.GetGrain<IAssetUploadGrain>(session);
+        var awaited = await upload.Missing()
+            ?? throw new ApiException(401, ApiErrors.Authentication, "This upload token names no assets upload session of this cluster (a silo restart loses sessions): run wrangler deploy again.");
         var received = new List<string>();
         var reader = new MultipartReader(boundary, new MemoryStream(await call.BodyAsync()));
         while (await reader.ReadNextSectionAsync() is { } section)
@@ -97,26 +136,38 @@ public static class AssetEndpoints
                 throw new ApiException(400, ApiErrors.InvalidRequest, $"The part for '{hash}' is not base64 (the upload says base64=true).");
             }
 
+            if (!awaited.Contains(hash))
+            {
+                throw new ApiException(400, ApiErrors.InvalidRequest, $"The upload's part '{hash}' is not a file this session waits for: upload the hashes its buckets name.");
+            }
+
+            if (bytes.Length > AssetSet.MaxFileBytes)
+            {
+                throw new ApiException(400, ApiErrors.InvalidRequest, $"Asset too large: the part '{hash}' is {bytes.Length:N0} bytes; the platform's limit on one asset is 25 MiB.");
+            }
+
             // wrangler sends "application/null" for a file it knows no type of: served with none.
             var type = section.ContentType is null or "application/null" ? null : section.ContentType;
             await call.Grains.GetGrain<IAssetContentGrain>(hash).Put(new AssetContent(bytes, type));
             received.Add(hash);
         }
 
-        var complete = await call.Grains.GetGrain<IAssetUploadGrain>(session).Received([.. received]);
+        var complete = await upload.Received([.. received]);
         await ApiJson.Success(call.Context, complete ? new JsonObject { ["jwt"] = AssetTokens.Make(session, AssetTokens.Complete) } : []);
     }
 
     /// <summary>The files a version upload's completion token names, or the error that says why there are none.</summary>
-    internal static async Task<ImmutableSortedDictionary<string, AssetFile>> FilesAsync(IGrainFactory grains, string token) =>
-        AssetTokens.Session(token, AssetTokens.Complete) is { } session && await grains.GetGrain<IAssetUploadGrain>(session).Files() is { } files
+    internal static async Task<ImmutableSortedDictionary<string, AssetFile>> FilesAsync(IGrainFactory grains, string workerName, string token) =>
+        AssetTokens.Session(token, AssetTokens.Complete) is { } session && await grains.GetGrain<IAssetUploadGrain>(session).Files(workerName) is { } files
             ? files
-            : throw new ApiException(400, ApiErrors.ScriptInvalid, "The upload's assets token is not the completion token of an assets upload session this cluster has finished (a silo restart loses sessions): run wrangler deploy again, which uploads the assets first.");
+            : throw new ApiException(400, ApiErrors.ScriptInvalid, "The upload's assets token is not the completion token of an assets upload session this cluster has finished for this Worker (a silo restart loses sessions): run wrangler deploy again, which uploads the assets first.");
 }
 
 /// <summary>
 /// The tokens of an assets upload session, shaped as the platform's JWTs (wrangler reads their
-/// payload: its expiry, its upload mode). Not signed: the session id (128 random bits) is the secret.
+/// payload: its expiry, its upload mode), valid for an hour. Not signed: the session id (128
+/// random bits, made by an authenticated call) is the secret, and a session stores only the
+/// hashes its own manifest lacks.
 /// </summary>
 internal static class AssetTokens
 {
@@ -141,7 +192,10 @@ internal static class AssetTokens
         try
         {
             using var payload = JsonDocument.Parse(Base64UrlTextEncoder.Decode(parts[1]));
-            return payload.RootElement.TryGetProperty("kind", out var k) && k.GetString() == kind && payload.RootElement.TryGetProperty("session", out var s) ? s.GetString() : null;
+            var root = payload.RootElement;
+            return root.TryGetProperty("kind", out var k) && k.GetString() == kind
+                && root.TryGetProperty("exp", out var exp) && exp.TryGetInt64(out var expires) && expires > DateTimeOffset.UtcNow.ToUnixTimeSeconds()
+                && root.TryGetProperty("session", out var s) ? s.GetString() : null;
         }
         catch (Exception ex) when (ex is JsonException or FormatException)
         {

@@ -244,7 +244,7 @@ public static class WorkerEndpoints
         }
 
         // The assets the upload's session finished (or, kept, the latest version's) become the version's.
-        var assets = token is null ? settings : settings with { Files = await AssetEndpoints.FilesAsync(call.Grains, token) };
+        var assets = token is null ? settings : settings with { Files = await AssetEndpoints.FilesAsync(call.Grains, call.WorkerName, token) };
         return upload with { Draft = upload.Draft with { Code = upload.Draft.Code! with { Assets = assets } } };
     }
 

@@ -128,19 +128,17 @@ public sealed record WorkerUpload
         };
     }
 
-    // metadata.assets: { jwt, config: { html_handling, not_found_handling, run_worker_first, _headers, _redirects } },
-    // or keep_assets: true (the latest version's assets, with the settings given, or its own).
+    // metadata.assets: { jwt, config: { html_handling, not_found_handling, run_worker_first, _headers, _redirects } };
+    // keep_assets: true keeps the latest version's files (with the settings given, or its own).
     private static (string? Token, AssetSet Settings)? ReadAssets(JsonObject metadata, string? binding, WorkerVersion? latest)
     {
         var keep = metadata["keep_assets"] is JsonValue keepValue && keepValue.TryGetValue<bool>(out var kept) && kept;
+        var previous = keep ? latest?.Code?.Assets : null;
         if (metadata["assets"] is not JsonObject assets)
         {
-            if (keep && latest?.Code?.Assets is { } previous)
-            {
-                return (null, previous with { Binding = binding ?? previous.Binding });
-            }
-
-            return binding is null ? null : throw Invalid($"Binding '{binding}' of type assets needs the upload's assets (metadata 'assets' with the completion token of an assets upload session): deploy with wrangler, which uploads them.");
+            return previous is not null ? (null, previous with { Binding = binding ?? previous.Binding })
+                : binding is null ? null
+                : throw Invalid($"Binding '{binding}' of type assets needs the upload's assets (metadata 'assets' with the completion token of an assets upload session): deploy with wrangler, which uploads them.");
         }
 
         var config = assets["config"] as JsonObject ?? [];
@@ -152,24 +150,22 @@ public sealed record WorkerUpload
             }
         }
 
-        var html = String(config, "html_handling");
-        var notFound = String(config, "not_found_handling");
-        var settings = new AssetSet
+        var (first, routes) = config["run_worker_first"] switch
         {
-            Files = ImmutableSortedDictionary<string, AssetFile>.Empty,
-            Binding = binding,
-            HtmlHandling = AssetSet.ParseHtmlHandling(html) ?? throw Invalid($"assets html_handling '{html}' is not one dosim takes: use {AssetSet.HtmlHandlingValues}."),
-            NotFoundHandling = AssetSet.ParseNotFoundHandling(notFound) ?? throw Invalid($"assets not_found_handling '{notFound}' is not one the platform has: use {AssetSet.NotFoundHandlingValues}."),
-        };
-        settings = config["run_worker_first"] switch
-        {
-            null => settings,
-            JsonValue first when first.TryGetValue<bool>(out var always) => settings with { RunWorkerFirst = always },
-            JsonArray routes => settings with { RunWorkerFirstRoutes = [.. Strings(routes, "assets run_worker_first")] },
+            null => ((bool?)null, (IReadOnlyList<string>?)null),
+            JsonValue value when value.TryGetValue<bool>(out var always) => (always, null),
+            JsonArray list => (null, Strings(list, "assets run_worker_first")),
             _ => throw Invalid("assets run_worker_first is true, false or a list of routes such as [\"/api/*\", \"!/api/docs\"]."),
         };
-        var token = String(assets, "jwt") ?? throw Invalid("metadata 'assets' has no 'jwt': give the completion token of an assets upload session.");
-        return (token, settings);
+        var (settings, error) = AssetSet.FromConfig(binding, String(config, "html_handling"), String(config, "not_found_handling"), first, routes);
+        if (settings is null)
+        {
+            throw Invalid(error!);
+        }
+
+        return String(assets, "jwt") is { } token ? ((string?)token, settings)
+            : previous is not null ? (null, settings with { Files = previous.Files })
+            : throw Invalid("metadata 'assets' has no 'jwt': give the completion token of an assets upload session (or keep_assets: true to keep the latest version's files).");
     }
 
     /// <summary>A JSON object from a request's text, or an <see cref="ApiException"/> saying what is wrong with it.</summary>

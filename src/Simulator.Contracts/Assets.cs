@@ -30,11 +30,15 @@ public interface IAssetUploadGrain : IGrainWithStringKey
     [Alias("Start")]
     Task<ImmutableArray<string>> Start(string workerName, ImmutableSortedDictionary<string, string> manifest);
 
+    /// <summary>The hashes the session still waits for; null when there is no such session.</summary>
+    [Alias("Missing")]
+    Task<ImmutableHashSet<string>?> Missing();
+
     /// <summary>Marks hashes uploaded; true once none is missing.</summary>
     [Alias("Received")]
     Task<bool> Received(ImmutableArray<string> hashes);
 
-    /// <summary>The files (path → hash and content type) of a session that has everything; null when there is no such session or something is missing.</summary>
+    /// <summary>The files (path → hash and content type) of the Worker's session that has everything; null when there is no such session or something is missing.</summary>
     [Alias("Files")]
-    Task<ImmutableSortedDictionary<string, AssetFile>?> Files();
+    Task<ImmutableSortedDictionary<string, AssetFile>?> Files(string workerName);
 }

@@ -11,12 +11,13 @@ namespace Simulator.Grains;
 public sealed class AssetUploadGrain : Grain, IAssetUploadGrain
 {
     private ImmutableSortedDictionary<string, string>? _manifest;
+    private string? _workerName;
     private readonly HashSet<string> _missing = new(StringComparer.Ordinal);
 
     public async Task<ImmutableArray<string>> Start(string workerName, ImmutableSortedDictionary<string, string> manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        _manifest = manifest;
+        (_manifest, _workerName) = (manifest, workerName);
         _missing.Clear();
         var hashes = manifest.Values.Distinct(StringComparer.Ordinal).ToList();
         var held = await Task.WhenAll(hashes.Select(h => GrainFactory.GetGrain<IAssetContentGrain>(h).Has()));
@@ -31,6 +32,9 @@ public sealed class AssetUploadGrain : Grain, IAssetUploadGrain
         return [.. _missing.Order(StringComparer.Ordinal)];
     }
 
+    public Task<ImmutableHashSet<string>?> Missing() =>
+        Task.FromResult(_manifest is null ? null : _missing.ToImmutableHashSet(StringComparer.Ordinal));
+
     public Task<bool> Received(ImmutableArray<string> hashes)
     {
         foreach (var hash in hashes)
@@ -41,9 +45,9 @@ public sealed class AssetUploadGrain : Grain, IAssetUploadGrain
         return Task.FromResult(_manifest is not null && _missing.Count == 0);
     }
 
-    public async Task<ImmutableSortedDictionary<string, AssetFile>?> Files()
+    public async Task<ImmutableSortedDictionary<string, AssetFile>?> Files(string workerName)
     {
-        if (_manifest is null || _missing.Count > 0)
+        if (_manifest is null || _missing.Count > 0 || workerName != _workerName)
         {
             return null;
         }

@@ -377,7 +377,7 @@ public sealed partial class DurableObjectGrain(
         {
             await previous;
         }
-        catch (Exception) when (!previous.IsCompletedSuccessfully)
+        catch (Exception)
         {
             // Its caller got the error; this one sends the alarm as it is now.
         }
@@ -433,7 +433,9 @@ public sealed partial class DurableObjectGrain(
         if (first == reset)
         {
             _ = work.ContinueWith(static t => t.Exception, TaskScheduler.Default);
-            throw reset.Result;
+
+            // Each waiting call fails with an exception of its own.
+            throw reset.Result is DurableObjectResetException ? new DurableObjectResetException(reset.Result.Message) : new Runtime.JavaScript.UncaughtJavaScriptException(reset.Result.Message);
         }
 
         return await work;

@@ -11,10 +11,7 @@ namespace Simulator.Workers;
 /// </summary>
 public static class AssetFiles
 {
-    /// <summary>The platform's limit on one asset.</summary>
-    public const long MaxFileBytes = 25L * 1024 * 1024;
-
-    /// <summary>Reads every file under <paramref name="directory"/> (dot-files and .assetsignore'd files aside, as wrangler skips them).</summary>
+    /// <summary>Reads every file under <paramref name="directory"/>, as wrangler uploads it (a folder with a .assetsignore is refused: dosim does not read one).</summary>
     public static ImmutableSortedDictionary<string, byte[]> Read(string directory)
     {
         if (!Directory.Exists(directory))
@@ -37,7 +34,7 @@ public static class AssetFiles
             }
 
             var length = new FileInfo(path).Length;
-            if (length > MaxFileBytes)
+            if (length > Simulator.Core.Assets.AssetSet.MaxFileBytes)
             {
                 throw new WorkerProjectException($"Asset too large: {path} is {length:N0} bytes; the platform's limit on one asset is 25 MiB.");
             }

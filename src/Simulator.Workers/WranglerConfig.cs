@@ -203,23 +203,19 @@ public sealed class WranglerConfig
         var table = Table("assets");
         var directory = table.GetValueOrDefault("directory") as string
             ?? throw new WorkerProjectException("assets needs a directory: assets = { directory = \"./public\" }.");
-        var html = table.GetValueOrDefault("html_handling") as string;
-        var notFound = table.GetValueOrDefault("not_found_handling") as string;
-        var settings = new AssetSet
+        var first = table.GetValueOrDefault("run_worker_first");
+        if (first is not (null or bool or IReadOnlyList<object?>) || first is IReadOnlyList<object?> list && list.Any(r => r is not string))
         {
-            Files = ImmutableSortedDictionary<string, AssetFile>.Empty,
-            Binding = table.GetValueOrDefault("binding") as string,
-            HtmlHandling = AssetSet.ParseHtmlHandling(html) ?? throw new WorkerProjectException($"assets.html_handling '{html}' is not one dosim takes: use {AssetSet.HtmlHandlingValues}."),
-            NotFoundHandling = AssetSet.ParseNotFoundHandling(notFound) ?? throw new WorkerProjectException($"assets.not_found_handling '{notFound}' is not one the platform has: use {AssetSet.NotFoundHandlingValues}."),
-        };
-        return table.GetValueOrDefault("run_worker_first") switch
-        {
-            null => (directory, settings),
-            bool first => (directory, settings with { RunWorkerFirst = first }),
-            IReadOnlyList<object?> routes when routes.All(r => r is string s && s.StartsWith('/') || r is string t && t.StartsWith("!/", StringComparison.Ordinal)) =>
-                (directory, settings with { RunWorkerFirstRoutes = [.. routes.Cast<string>()] }),
-            var other => throw new WorkerProjectException($"assets.run_worker_first is true, false or a list of routes such as [\"/api/*\", \"!/api/docs\"] (got {other})."),
-        };
+            throw new WorkerProjectException($"assets.run_worker_first is true, false or a list of routes such as [\"/api/*\", \"!/api/docs\"] (got {first}).");
+        }
+
+        var (settings, error) = AssetSet.FromConfig(
+            table.GetValueOrDefault("binding") as string,
+            table.GetValueOrDefault("html_handling") as string,
+            table.GetValueOrDefault("not_found_handling") as string,
+            first as bool?,
+            (first as IReadOnlyList<object?>)?.Cast<string>().ToList());
+        return settings is null ? throw new WorkerProjectException(error!) : (directory, settings);
     }
 
     public string? CompatibilityDate() => _root.GetValueOrDefault("compatibility_date") as string;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Simulator.Api;
+using Simulator.Core.Assets;
 using Simulator.Gateway;
 
 namespace Simulator.Grains.Tests;
@@ -122,6 +124,55 @@ public sealed class PlatformApiTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.True(answer.Envelope["success"]!.GetValue<bool>(), answer.Envelope.ToJsonString());
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         return answer.Envelope["result"]!;
+    }
+
+    [Fact]
+    public async Task An_assets_upload_session_buckets_what_is_missing_by_size_and_stores_only_that_for_its_own_worker()
+    {
+        var worker = "assets-" + Guid.NewGuid().ToString("N")[..8];
+        var session = Scripts(worker) + "/assets-upload-session";
+        JsonObject Manifest(params (string Path, string Hash, int Size)[] files) =>
+            new() { ["manifest"] = new JsonObject(files.Select(f => KeyValuePair.Create(f.Path, (JsonNode?)new JsonObject { ["hash"] = f.Hash, ["size"] = f.Size }))) };
+        var (a, b, c) = ("a" + worker.Replace("-", "", StringComparison.Ordinal), "b" + worker.Replace("-", "", StringComparison.Ordinal), "c" + worker.Replace("-", "", StringComparison.Ordinal));
+
+        // This API's body limit is 64 KiB: a file that cannot fit one request is refused with what to raise.
+        Refused(await SendAsync(HttpMethod.Post, session, JsonContent.Create(Manifest(("/big.bin", "d" + a, 50_000)))), HttpStatusCode.RequestEntityTooLarge, ApiErrors.BodyTooLarge, "--api-max-body");
+
+        var started = Result(await SendAsync(HttpMethod.Post, session, JsonContent.Create(Manifest(("/a.html", a, 25_000), ("/b.html", b, 25_000), ("/c.txt", c, 100)))));
+        var buckets = started["buckets"]!.AsArray().Select(x => x!.AsArray().Select(h => h!.GetValue<string>()).ToList()).ToList();
+        Assert.Equal([[a], [b, c]], buckets.OrderBy(x => x.Count));
+        var uploadToken = started["jwt"]!.GetValue<string>();
+
+        MultipartFormDataContent Parts(params string[] hashes)
+        {
+            var form = new MultipartFormDataContent();
+            foreach (var hash in hashes)
+            {
+                var part = new StringContent(Convert.ToBase64String(Encoding.UTF8.GetBytes("content of " + hash)));
+                part.Headers.ContentType = new MediaTypeHeaderValue(hash == c ? "application/null" : "text/html");
+                form.Add(part, hash, hash);
+            }
+
+            return form;
+        }
+
+        const string Assets = "/client/v4/accounts/acct/workers/assets/upload?base64=true";
+        Refused(await SendAsync(HttpMethod.Post, Assets, Parts("not" + a), token: uploadToken), HttpStatusCode.BadRequest, ApiErrors.InvalidRequest, "is not a file this session waits for");
+        var forged = uploadToken.Split('.') is var p ? $"{p[0]}.{Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder.Encode(Encoding.UTF8.GetBytes($$"""{"session":"{{Guid.NewGuid():N}}","kind":"upload","exp":{{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()}}}"""))}.x" : "";
+        Refused(await SendAsync(HttpMethod.Post, Assets, Parts(a), token: forged), HttpStatusCode.Unauthorized, ApiErrors.Authentication, "names no assets upload session");
+        Assert.Null(Result(await SendAsync(HttpMethod.Post, Assets, Parts(a), token: uploadToken))["jwt"]);
+        var complete = Result(await SendAsync(HttpMethod.Post, Assets, Parts(b, c), token: uploadToken))["jwt"]!.GetValue<string>();
+
+        // The completion token names this Worker's session: another Worker's upload cannot take it.
+        var metadata = Metadata();
+        metadata["assets"] = new JsonObject { ["jwt"] = complete, ["config"] = new JsonObject { ["not_found_handling"] = "404-page" } };
+        Refused(await SendAsync(HttpMethod.Put, Scripts("other-" + worker), Upload(metadata, Module())), HttpStatusCode.BadRequest, ApiErrors.ScriptInvalid, "for this Worker");
+        Result(await SendAsync(HttpMethod.Put, Scripts(worker), Upload(metadata, Module())));
+        var version = (await fixture.Cluster.Worker(worker).HistoryAsync()).LatestVersion!;
+        Assert.Equal(["/a.html", "/b.html", "/c.txt"], version.Code!.Assets!.Files.Keys);
+        Assert.Equal("text/html", version.Code.Assets.Files["/a.html"].ContentType);
+        Assert.Null(version.Code.Assets.Files["/c.txt"].ContentType);
+        Assert.Equal(NotFoundHandling.NotFoundPage, version.Code.Assets.NotFoundHandling);
     }
 
     private static void Refused((HttpStatusCode Status, JsonObject Envelope) answer, HttpStatusCode status, int code, string inMessage)

@@ -66,7 +66,7 @@ public static class AssetRouter
         {
             if (pattern.StartsWith('!'))
             {
-                if (Matches(pattern[1..], path))
+                if (Matches(pattern.AsSpan(1), path))
                 {
                     return false;
                 }
@@ -80,30 +80,37 @@ public static class AssetRouter
         return included;
     }
 
-    // A route pattern: '*' matches any run of characters (slashes too), as the platform's do.
-    private static bool Matches(string pattern, string path)
+    // A route pattern: '*' matches any run of characters (slashes too), as the platform's do. One
+    // pass with backtracking to the last star: no allocation, linear for one star.
+    private static bool Matches(ReadOnlySpan<char> pattern, ReadOnlySpan<char> path)
     {
-        var star = pattern.IndexOf('*', StringComparison.Ordinal);
-        if (star < 0)
+        var (p, s, star, mark) = (0, 0, -1, 0);
+        while (s < path.Length)
         {
-            return pattern == path;
-        }
-
-        var (prefix, rest) = (pattern[..star], pattern[(star + 1)..]);
-        if (!path.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        for (var at = prefix.Length; at <= path.Length; at++)
-        {
-            if (Matches(rest, path[at..]))
+            if (p < pattern.Length && pattern[p] == '*')
             {
-                return true;
+                (star, mark) = (p++, s);
+            }
+            else if (p < pattern.Length && pattern[p] == path[s])
+            {
+                (p, s) = (p + 1, s + 1);
+            }
+            else if (star >= 0)
+            {
+                (p, s) = (star + 1, ++mark);
+            }
+            else
+            {
+                return false;
             }
         }
 
-        return false;
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
     }
 
     private static AssetRoute Exact(AssetSet assets, string path) =>

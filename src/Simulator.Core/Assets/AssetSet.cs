@@ -57,6 +57,41 @@ public sealed record AssetSet
 
     public override int GetHashCode() => HashCode.Combine(Files.Count, Binding, HtmlHandling, NotFoundHandling, RunWorkerFirst);
 
+    /// <summary>The platform's limit on one asset.</summary>
+    public const long MaxFileBytes = 25L * 1024 * 1024;
+
+    /// <summary>
+    /// The serving settings as a configuration (or an upload's <c>assets.config</c>) spells them,
+    /// with no files yet; or why they cannot be: the error names the setting and the values it takes.
+    /// </summary>
+    public static (AssetSet? Settings, string? Error) FromConfig(string? binding, string? htmlHandling, string? notFoundHandling, bool? runWorkerFirst, IReadOnlyList<string>? runWorkerFirstRoutes)
+    {
+        if (ParseHtmlHandling(htmlHandling) is not { } html)
+        {
+            return (null, $"assets html_handling '{htmlHandling}' is not one dosim takes: use {HtmlHandlingValues}.");
+        }
+
+        if (ParseNotFoundHandling(notFoundHandling) is not { } notFound)
+        {
+            return (null, $"assets not_found_handling '{notFoundHandling}' is not one the platform has: use {NotFoundHandlingValues}.");
+        }
+
+        if (runWorkerFirstRoutes?.FirstOrDefault(r => !r.StartsWith('/') && !r.StartsWith("!/", StringComparison.Ordinal)) is { } route)
+        {
+            return (null, $"assets run_worker_first is true, false or a list of routes such as [\"/api/*\", \"!/api/docs\"] ('{route}' is not a route: start it with / or !/).");
+        }
+
+        return (new AssetSet
+        {
+            Files = ImmutableSortedDictionary<string, AssetFile>.Empty,
+            Binding = binding,
+            HtmlHandling = html,
+            NotFoundHandling = notFound,
+            RunWorkerFirst = runWorkerFirst ?? false,
+            RunWorkerFirstRoutes = runWorkerFirstRoutes is null ? [] : [.. runWorkerFirstRoutes],
+        }, null);
+    }
+
     /// <summary>The configuration's spelling of an html_handling; null when it is not one dosim simulates.</summary>
     public static HtmlHandling? ParseHtmlHandling(string? text) => text switch
     {

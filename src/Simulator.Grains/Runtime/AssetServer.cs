@@ -24,13 +24,19 @@ internal static class AssetServer
     /// </summary>
     public static async Task<WorkerResponse?> TryServeAsync(IGrainFactory grains, AssetSet assets, WorkerRequest request)
     {
-        if (request.Method is not ("GET" or "HEAD") || AssetRouter.WorkerFirst(assets, PathOf(request)))
+        if (request.Method is not ("GET" or "HEAD") || assets.RunWorkerFirst)
+        {
+            return null;
+        }
+
+        var path = PathOf(request);
+        if (AssetRouter.WorkerFirst(assets, path))
         {
             return null;
         }
 
         var navigation = string.Equals(request.Header("Sec-Fetch-Mode"), "navigate", StringComparison.OrdinalIgnoreCase);
-        var route = AssetRouter.Resolve(assets, PathOf(request), notFound: navigation && assets.NotFoundHandling == NotFoundHandling.SinglePageApplication);
+        var route = AssetRouter.Resolve(assets, path, notFound: navigation && assets.NotFoundHandling == NotFoundHandling.SinglePageApplication);
         return route.Kind == AssetRouteKind.None ? null : await AnswerAsync(grains, assets, request, route);
     }
 
@@ -53,12 +59,13 @@ internal static class AssetServer
     {
         if (route.Kind == AssetRouteKind.Redirect)
         {
+            // The route's path is decoded; the header carries it escaped again, segment by segment.
             var query = Uri.TryCreate(request.Url, UriKind.Absolute, out var uri) ? uri.Query : string.Empty;
-            return new WorkerResponse { Status = route.Status, Headers = [new("location", route.Path + query)] };
+            var location = string.Join('/', route.Path!.Split('/').Select(Uri.EscapeDataString));
+            return new WorkerResponse { Status = route.Status, Headers = [new("location", location + query)] };
         }
 
         var file = assets.Files[route.Path!];
-        var content = await ReadAsync(grains, file.Hash);
         var etag = $"\"{file.Hash}\"";
         List<KeyValuePair<string, string>> headers = [new("etag", etag)];
         if (file.ContentType is { } type)
@@ -73,7 +80,7 @@ internal static class AssetServer
             return new WorkerResponse { Status = 304, Headers = [.. headers] };
         }
 
-        return new WorkerResponse { Status = route.Status, Headers = [.. headers], Body = request.Method == "HEAD" ? [] : content.Bytes };
+        return new WorkerResponse { Status = route.Status, Headers = [.. headers], Body = request.Method == "HEAD" ? [] : (await ReadAsync(grains, file.Hash)).Bytes };
     }
 
     private static async Task<AssetContent> ReadAsync(IGrainFactory grains, string hash)
@@ -85,11 +92,8 @@ internal static class AssetServer
 
         var content = await grains.GetGrain<IAssetContentGrain>(hash).Read()
             ?? throw new InvalidOperationException($"The content of asset {hash} is not in the cluster's storage: upload the version's assets again (wrangler deploy, or dosim deploy --config).");
-        if (Interlocked.Add(ref _cachedBytes, content.Bytes.Length) <= MaxCachedBytes)
-        {
-            Cache.TryAdd(hash, content);
-        }
-        else
+        // Counted only if kept: a read that lost the race to another, or found the cache full, is not.
+        if (Interlocked.Add(ref _cachedBytes, content.Bytes.Length) > MaxCachedBytes || !Cache.TryAdd(hash, content))
         {
             Interlocked.Add(ref _cachedBytes, -content.Bytes.Length);
         }

@@ -29,9 +29,7 @@ internal sealed class SqliteObjectStore(ISqliteObjectHost host) : IDurableObject
 {
     public bool IsSqlite => true;
 
-    public SqliteObjectDatabase Sql => host.OpenDatabase();
-
-    SqliteObjectDatabase? IDurableObjectStore.Sql => host.OpenDatabase();
+    public SqliteObjectDatabase? Sql => host.OpenDatabase();
 
     public IObjectAlarm Alarm => host;
 

@@ -25,15 +25,16 @@ internal sealed class JavaScriptDurableObject(
     /// <summary>Whether this instance is still its object's: false once the object reset (or broke), when none of its code may run.</summary>
     public bool IsCurrent => BrokenBy is null && Store.IsCurrent(Generation);
 
-    /// <summary>Why the instance broke (its <c>blockConcurrencyWhile</c> failed); null while it is whole.</summary>
-    public Exception? BrokenBy { get; private set; }
+    private Exception? _brokenBy;
 
-    /// <summary>Breaks the instance: none of its code runs again, and its host builds a new one.</summary>
+    /// <summary>Why the instance broke (its <c>blockConcurrencyWhile</c> failed); null while it is whole.</summary>
+    public Exception? BrokenBy => Volatile.Read(ref _brokenBy);
+
+    /// <summary>Breaks the instance (once, from its turn or its timeout's thread): none of its code runs again, and its host builds a new one.</summary>
     public void Break(Exception reason)
     {
-        if (BrokenBy is null)
+        if (Interlocked.CompareExchange(ref _brokenBy, reason, null) is null)
         {
-            BrokenBy = reason;
             onBroken?.Invoke(reason);
         }
     }

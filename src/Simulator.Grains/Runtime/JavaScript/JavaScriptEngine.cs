@@ -346,16 +346,21 @@ internal sealed class JavaScriptEngine : IDisposable
     // An open object's call is made at once, with no closure.
     private JsValue CallWhenOpen(JavaScriptDurableObject target, JsValue handler, JsValue self, JsValue[] arguments)
     {
+        // A block that failed reset the object: no handler of its instance runs again.
+        if (target.BrokenBy is { } broken)
+        {
+            throw Again(broken);
+        }
+
         if (target.BlockPromise is null)
         {
             return _engine.Call(handler, self, arguments);
         }
 
         _engine.Advanced.ProcessTasks();
-        if (target.BrokenBy is { } broken)
+        if (target.BrokenBy is { } brokenNow)
         {
-            // Its block failed in those microtasks: the object is reset, and the handler does not run.
-            throw broken;
+            throw Again(brokenNow);
         }
 
         if (target.BlockPromise is not { } block)
@@ -386,6 +391,7 @@ internal sealed class JavaScriptEngine : IDisposable
         void Settle(Exception? failure)
         {
             timeout.Cancel();
+            timeout.Dispose();
             if (ReferenceEquals(owner.BlockPromise, promise))
             {
                 (owner.BlockPromise, owner.Blocked) = (null, null);
@@ -417,12 +423,16 @@ internal sealed class JavaScriptEngine : IDisposable
             {
                 if (waited.IsCompletedSuccessfully && !open.Task.IsCompleted)
                 {
-                    owner.Break(new UncaughtJavaScriptException(BlockTimedOut));
-                    open.TrySetException(owner.BrokenBy!);
+                    var reason = new UncaughtJavaScriptException(BlockTimedOut);
+                    owner.Break(reason);
+                    open.TrySetException(reason);
                 }
             },
             TaskScheduler.Default);
     }
+
+    // Each failed call gets an exception of its own (the broken instance's reason, thrown anew).
+    private static UncaughtJavaScriptException Again(Exception reason) => new(reason.Message);
 
     private static bool InheritsFrom(ObjectInstance instance, ObjectInstance prototype)
     {
