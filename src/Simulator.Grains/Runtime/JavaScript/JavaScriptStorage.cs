@@ -67,7 +67,16 @@ internal sealed class JavaScriptStorage
         // The SQL API of a SQLite-backed object (see prelude.js's SqlStorage): what the code's
         // statements and transactionSync do, on the object's database.
         _methods.Set("sqlBacked", new ClrFunction(engine, "sqlBacked", (self, _) => Usable(self).Store.IsSqlite));
-        _methods.Set("sqlExec", new ClrFunction(engine, "sqlExec", (self, a) => Exec(Usable(self), a.At(0).AsString(), a.At(1).AsArray())));
+        _methods.Set("sqlExec", new ClrFunction(engine, "sqlExec", (self, a) =>
+        {
+            var (columns, rows, read, written) = Exec(Usable(self), a.At(0).AsString(), [.. a.At(1).AsArray()]);
+            var answer = new JsObject(_engine);
+            answer.Set("columns", columns);
+            answer.Set("rows", rows);
+            answer.Set("rowsRead", read);
+            answer.Set("rowsWritten", written);
+            return answer;
+        }));
         _methods.Set("sqlSize", new ClrFunction(engine, "sqlSize", (self, _) => Database(Usable(self)).DatabaseSize));
         _methods.Set("sqlBegin", new ClrFunction(engine, "sqlBegin", (self, _) => Transaction(Usable(self), static db => db.BeginSavepoint())));
         _methods.Set("sqlRelease", new ClrFunction(engine, "sqlRelease", (self, _) => Transaction(Usable(self), static db => db.ReleaseSavepoint())));
@@ -98,6 +107,53 @@ internal sealed class JavaScriptStorage
         var prototype = dosim.Get("DurableObjectStorage").Get("prototype").AsObject();
         PreludeObjects.Replace(prototype, "get", 1, Get);
         PreludeObjects.Replace(prototype, "put", 2, Put);
+
+        // sql.exec and a cursor's one(), nearly every SQL call, made here: the cursor is built as the
+        // prelude's constructor builds it (same prototype and fields), without running it.
+        _sqlPrototype = dosim.Get("SqlStorage").Get("prototype").AsObject();
+        _cursorPrototype = dosim.Get("SqlStorageCursor").Get("prototype").AsObject();
+        PreludeObjects.Replace(_sqlPrototype, "exec", 1, SqlExec);
+        PreludeObjects.Replace(_cursorPrototype, "one", 0, One);
+    }
+
+    private static readonly JsString RowsKey = new("_rows");
+    private static readonly JsString ColumnsKey = new("_columns");
+    private static readonly JsString AtKey = new("_at");
+    private static readonly JsObjectLayout CursorLayout = new("_columns", "_rows", "_at", "rowsRead", "rowsWritten");
+    private readonly ObjectInstance _sqlPrototype;
+    private readonly ObjectInstance _cursorPrototype;
+
+    private JsValue SqlExec(JsValue self, JsValue[] arguments, JsValue prelude)
+    {
+        if (self is ObjectInstance sql && sql.Prototype == _sqlPrototype && arguments.At(0) is JsString query && OwnerOf(self) is { } owner && IsUsable(owner))
+        {
+            // A read-only span: the arguments array may be a covariant one (a JsString[]), which a Span refuses.
+            var (columns, rows, read, written) = Exec(owner, query.ToString(), new ReadOnlySpan<JsValue>(arguments)[1..]);
+            return PreludeObjects.Make(_engine, CursorLayout, _cursorPrototype, [columns, rows, 0, read, written]);
+        }
+
+        return prelude.Call(self, arguments);
+    }
+
+    // one() of a cursor with exactly one row left: that row as an object; anything else (and its
+    // errors) is the prelude's.
+    private JsValue One(JsValue self, JsValue[] arguments, JsValue prelude)
+    {
+        if (self is ObjectInstance cursor && cursor.Prototype == _cursorPrototype
+            && cursor.Get(RowsKey) is JsArray rows && cursor.Get(ColumnsKey) is JsArray columns && cursor.Get(AtKey) is JsNumber at
+            && rows.Length == (uint)at.AsNumber() + 1 && rows.Get((uint)at.AsNumber()) is JsArray row)
+        {
+            cursor.Set(AtKey, rows.Length);
+            var answer = new JsObject(_engine);
+            for (uint c = 0; c < columns.Length; c++)
+            {
+                answer.Set(columns.Get(c), row.Get(c));
+            }
+
+            return answer;
+        }
+
+        return prelude.Call(self, arguments);
     }
 
     /// <summary>The store object of one Durable Object's <c>ctx.storage</c>.</summary>
@@ -163,13 +219,13 @@ internal sealed class JavaScriptStorage
 
     // One statement list, run now: its rows and counts as a plain object the prelude's cursor reads.
     // What wrote (a row, a table) is stored when the turn ends, with the turn's other writes.
-    private JsObject Exec(JavaScriptDurableObject owner, string query, JsArray arguments)
+    private (JsArray Columns, JsArray Rows, long RowsRead, long RowsWritten) Exec(JavaScriptDurableObject owner, string query, ReadOnlySpan<JsValue> arguments)
     {
         var database = Database(owner);
-        var bindings = new object?[(int)arguments.Length];
+        var bindings = new object?[arguments.Length];
         for (var i = 0; i < bindings.Length; i++)
         {
-            var value = arguments.Get((uint)i);
+            var value = arguments[i];
             bindings[i] = value.Type switch
             {
                 Types.Null or Types.Undefined => null,
@@ -219,12 +275,13 @@ internal sealed class JavaScriptStorage
             rows[r] = new JsArray(_engine, values);
         }
 
-        var answer = new JsObject(_engine);
-        answer.Set("columns", new JsArray(_engine, [.. result.Columns.Select(c => (JsValue)c)]));
-        answer.Set("rows", new JsArray(_engine, rows));
-        answer.Set("rowsRead", result.RowsRead);
-        answer.Set("rowsWritten", result.RowsWritten);
-        return answer;
+        var columns = new JsValue[result.Columns.Length];
+        for (var c = 0; c < columns.Length; c++)
+        {
+            columns[c] = result.Columns[c];
+        }
+
+        return (new JsArray(_engine, columns), new JsArray(_engine, rows), result.RowsRead, result.RowsWritten);
     }
 
     private static byte[] ViewBytes(ObjectInstance view)

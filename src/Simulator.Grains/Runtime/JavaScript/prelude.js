@@ -1079,6 +1079,7 @@
     cloudflareWorkers: { DurableObject, WorkerEntrypoint, RpcTarget },
     makeEnv, makeState,
     Request, Response, Headers, DurableObjectStorage, DurableObjectId, DurableObjectStub, ExecutionContext, console, wireRequest,
+    SqlStorage, SqlStorageCursor,
     // A handler's response whose body is a stream, once the stream has closed: a promise of the
     // same response with the bytes as its body; undefined for any other value.
     wholeResponse: (r) => (r instanceof Response && r._body instanceof ReadableStream
