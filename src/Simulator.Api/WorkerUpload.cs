@@ -197,10 +197,10 @@ public sealed record WorkerUpload
         return strategy.Validate() is { } error ? throw new ApiException(400, ApiErrors.InvalidRequest, error.Message) : strategy;
     }
 
-    private static async Task<(string? Metadata, List<(string Name, string Type, string Content)> Parts)> ReadPartsAsync(byte[] body, string boundary)
+    private static async Task<(string? Metadata, List<(string Name, string Type, byte[] Content)> Parts)> ReadPartsAsync(byte[] body, string boundary)
     {
         string? metadata = null;
-        var parts = new List<(string Name, string Type, string Content)>();
+        var parts = new List<(string Name, string Type, byte[] Content)>();
         var reader = new MultipartReader(boundary, new MemoryStream(body));
         try
         {
@@ -211,11 +211,12 @@ public sealed record WorkerUpload
                     throw Invalid("Every part of an upload has a Content-Disposition with a name: 'metadata', or the module's name.");
                 }
 
-                using var text = new StreamReader(section.Body, Encoding.UTF8);
-                var content = await text.ReadToEndAsync();
+                using var buffer = new MemoryStream();
+                await section.Body.CopyToAsync(buffer);
+                var content = buffer.ToArray();
                 if (name == "metadata" && !disposition.FileName.HasValue)
                 {
-                    metadata = content;
+                    metadata = Encoding.UTF8.GetString(content);
                 }
                 else
                 {
@@ -231,7 +232,7 @@ public sealed record WorkerUpload
         return (metadata, parts);
     }
 
-    private static ImmutableArray<WorkerModule> Modules(List<(string Name, string Type, string Content)> parts, string mainModule)
+    private static ImmutableArray<WorkerModule> Modules(List<(string Name, string Type, byte[] Content)> parts, string mainModule)
     {
         var modules = new List<WorkerModule>();
         foreach (var (name, type, content) in parts)
@@ -239,13 +240,23 @@ public sealed record WorkerUpload
             switch (type)
             {
                 case "application/javascript+module":
-                    modules.Add(new WorkerModule(name, content));
+                    modules.Add(new WorkerModule(name, Encoding.UTF8.GetString(content)));
+                    break;
+                case "text/plain":
+                    // wrangler's Text rule (.txt, .html, .sql): the module's default export is the text.
+                    modules.Add(NonJavaScriptModules.Text(name, Encoding.UTF8.GetString(content)));
+                    break;
+                case "application/octet-stream":
+                    // wrangler's Data rule (.bin): the default export is an ArrayBuffer of the bytes.
+                    modules.Add(NonJavaScriptModules.Data(name, content));
                     break;
                 case "application/source-map":
                     // Source maps only help the platform print stacks; JS stacks here name the modules themselves.
                     break;
+                case "application/wasm":
+                    throw ApiErrors.NotSimulatedBy($"Module '{name}' (WebAssembly, wrangler's CompiledWasm rule)", "Jint, dosim's JavaScript engine, cannot run WebAssembly.");
                 default:
-                    throw ApiErrors.NotSimulatedBy($"Module '{name}' of type {type} (only ES modules, application/javascript+module, run in dosim)");
+                    throw ApiErrors.NotSimulatedBy($"Module '{name}' of type {type} (dosim runs ES modules, application/javascript+module, and Text and Data modules)");
             }
         }
 

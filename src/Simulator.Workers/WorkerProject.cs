@@ -143,7 +143,14 @@ public sealed record WorkerProject
                 throw new WorkerProjectException($"Module '{path}' is outside the main module's folder ({root}): pass the main module first, and the others from its folder down.");
             }
 
-            modules.Add(new WorkerModule(name, File.ReadAllText(full)));
+            // Other files by wrangler's default module rules: Text and Data modules; Wasm is refused.
+            modules.Add(NonJavaScriptModules.DefaultRule(name) switch
+            {
+                "Text" => NonJavaScriptModules.Text(name, File.ReadAllText(full)),
+                "Data" => NonJavaScriptModules.Data(name, File.ReadAllBytes(full)),
+                "CompiledWasm" => throw new WorkerProjectException($"Module '{path}' is WebAssembly, which dosim does not simulate: Jint, its JavaScript engine, cannot run it."),
+                _ => new WorkerModule(name, File.ReadAllText(full)),
+            });
         }
 
         return modules.ToImmutable();

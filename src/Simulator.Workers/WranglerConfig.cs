@@ -73,6 +73,13 @@ public sealed class WranglerConfig
             throw new WorkerProjectException($"{source} is not valid JSON: {ex.Message}", ex);
         }
 
+        // wrangler's default rules (Text: .txt .html .sql; Data: .bin) are what dosim deploy applies;
+        // other globs would silently load a file as JavaScript.
+        if (root.ContainsKey("rules"))
+        {
+            throw new WorkerProjectException($"{source} declares module 'rules', which dosim deploy does not read: it applies wrangler's default rules (Text: .txt, .html, .sql; Data: .bin). Rename the files to those extensions, or deploy with wrangler, which applies your rules and uploads the modules typed.");
+        }
+
         foreach (var key in NotSimulated)
         {
             if (root.ContainsKey(key))

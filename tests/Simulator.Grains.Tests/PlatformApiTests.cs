@@ -175,6 +175,30 @@ public sealed class PlatformApiTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.Equal(NotFoundHandling.NotFoundPage, version.Code.Assets.NotFoundHandling);
     }
 
+    [Fact]
+    public async Task Text_and_data_modules_load_as_the_platform_loads_them_and_webassembly_is_refused_by_name()
+    {
+        var worker = "modules-" + Guid.NewGuid().ToString("N")[..8];
+        var metadata = Metadata();
+        const string Main = """
+            import page from "./page.html";
+            import bytes from "./blob.bin";
+            export class Counter { async fetch() { return new Response(""); } }
+            export default { fetch: () => Response.json({ page, isBuffer: bytes instanceof ArrayBuffer, bytes: [...new Uint8Array(bytes)] }) };
+            """;
+        using var form = Upload(metadata, ("index.js", Main, "application/javascript+module"), ("page.html", "<h1>\"hi\"</h1>\n", "text/plain"));
+        var blob = new ByteArrayContent([0, 1, 254, 255]);
+        blob.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(blob, "blob.bin", "blob.bin");
+        Result(await SendAsync(HttpMethod.Put, Scripts(worker), form));
+
+        var answer = await fixture.Cluster.Worker(worker).FetchAsync("/");
+        Assert.Equal("""{"page":"<h1>\"hi\"</h1>\n","isBuffer":true,"bytes":[0,1,254,255]}""", answer.Response.Text);
+
+        using var wasm = Upload(metadata, Module(), ("add.wasm", "\0asm", "application/wasm"));
+        Refused(await SendAsync(HttpMethod.Put, Scripts(worker), wasm), HttpStatusCode.BadRequest, ApiErrors.NotSimulated, "WebAssembly");
+    }
+
     private static void Refused((HttpStatusCode Status, JsonObject Envelope) answer, HttpStatusCode status, int code, string inMessage)
     {
         Assert.Equal(status, answer.Status);
@@ -261,7 +285,7 @@ public sealed class PlatformApiTests(ClusterFixture fixture) : IAsyncLifetime
         var kv = Metadata();
         kv["bindings"]!.AsArray().Add(new JsonObject { ["name"] = "KV", ["type"] = "kv_namespace", ["namespace_id"] = "0123" });
         Refused(await SendAsync(HttpMethod.Post, Scripts(worker) + "/versions", Upload(kv, Module())), HttpStatusCode.BadRequest, ApiErrors.NotSimulated, "Binding 'KV' of type kv_namespace");
-        Refused(await SendAsync(HttpMethod.Post, Scripts(worker) + "/versions", Upload(Metadata(), Module(), ("data.wasm", "x", "application/wasm"))), HttpStatusCode.BadRequest, ApiErrors.NotSimulated, "Module 'data.wasm' of type application/wasm");
+        Refused(await SendAsync(HttpMethod.Post, Scripts(worker) + "/versions", Upload(Metadata(), Module(), ("data.wasm", "x", "application/wasm"))), HttpStatusCode.BadRequest, ApiErrors.NotSimulated, "Module 'data.wasm' (WebAssembly, wrangler's CompiledWasm rule) is not simulated by dosim");
         Refused(await SendAsync(HttpMethod.Post, Scripts(worker) + "/versions", Upload(Metadata(), Module("export default {"))), HttpStatusCode.BadRequest, 10021, "");
         Refused(await SendAsync(HttpMethod.Post, Scripts(worker) + "/versions", Upload(Metadata(), Module(new string('x', 70 * 1024))), expectContinue: true), HttpStatusCode.RequestEntityTooLarge, ApiErrors.BodyTooLarge, "--api-max-body");
         Refused(await SendAsync(HttpMethod.Get, $"/client/v4/accounts/acct/workers/scripts/{worker}/teleport"), HttpStatusCode.NotFound, ApiErrors.UnknownRoute, "No route for GET");

@@ -90,6 +90,33 @@ public sealed class WorkerProjectTests
     }
 
     [Fact]
+    public void Text_and_data_modules_follow_wranglers_default_rules_and_custom_rules_are_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("dosim-rules-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "index.js"), "import q from './q.sql'; export default {};");
+            File.WriteAllText(Path.Combine(dir.FullName, "q.sql"), "SELECT 1;");
+            File.WriteAllBytes(Path.Combine(dir.FullName, "b.bin"), [7, 8]);
+            File.WriteAllBytes(Path.Combine(dir.FullName, "m.wasm"), [0, 97, 115, 109]);
+            File.WriteAllText(Path.Combine(dir.FullName, "wrangler.toml"), "name = \"r\"\n[[rules]]\ntype = \"Text\"\nglobs = [\"**/*.md\"]\n");
+
+            var project = WorkerProject.Load([Path.Combine(dir.FullName, "index.js"), Path.Combine(dir.FullName, "q.sql"), Path.Combine(dir.FullName, "b.bin")], null);
+
+            Assert.Equal("export default \"SELECT 1;\";\n", project.Code.Modules[1].Content);
+            Assert.Contains("atob(\"Bwg=\")", project.Code.Modules[2].Content, StringComparison.Ordinal);
+            var wasm = Assert.Throws<WorkerProjectException>(() => WorkerProject.Load([Path.Combine(dir.FullName, "index.js"), Path.Combine(dir.FullName, "m.wasm")], null));
+            Assert.Contains("WebAssembly, which dosim does not simulate", wasm.Message, StringComparison.Ordinal);
+            var rules = Assert.Throws<WorkerProjectException>(() => WorkerProject.Load([Path.Combine(dir.FullName, "index.js")], Path.Combine(dir.FullName, "wrangler.toml")));
+            Assert.Contains("module 'rules', which dosim deploy does not read", rules.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Modules_are_named_from_the_main_modules_folder_and_typescript_is_refused()
     {
         var dir = Directory.CreateTempSubdirectory("dosim-project-");
