@@ -28,7 +28,7 @@ internal static class VersionCommands
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var name = parse.GetValue(CommonOptions.Name)!;
-            var result = await Grain(cluster, name).Deploy(Draft(parse), parse.GetValue(Message), null);
+            var result = await Grain(cluster, name).Deploy(await WithoutStoredAssetsAsync(cluster, Draft(parse)), parse.GetValue(Message), null);
             Console.WriteLine($"Uploaded {name}");
             Console.WriteLine($"Deployed {name} version {result.Version.Id} at 100%");
             Console.WriteLine($"Current Version ID: {result.Version.Id}");
@@ -43,7 +43,7 @@ internal static class VersionCommands
         AddDraftOptions(upload);
         upload.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
-            var version = await Grain(cluster, parse.GetValue(CommonOptions.Name)!).UploadVersion(Draft(parse));
+            var version = await Grain(cluster, parse.GetValue(CommonOptions.Name)!).UploadVersion(await WithoutStoredAssetsAsync(cluster, Draft(parse)));
             Console.WriteLine($"Worker Version ID: {version.Id}");
         }));
 
@@ -251,6 +251,21 @@ internal static class VersionCommands
     }
 
     internal static IDeploymentGrain Grain(Cluster cluster, string name) => cluster.Grains.GetGrain<IDeploymentGrain>(name);
+
+    // The draft sends only the asset content the cluster does not hold yet (as wrangler uploads only
+    // what its session lacks), and says how many files that is.
+    private static async Task<VersionDraft> WithoutStoredAssetsAsync(Cluster cluster, VersionDraft draft)
+    {
+        if (draft.AssetContents.IsEmpty)
+        {
+            return draft;
+        }
+
+        var held = await Task.WhenAll(draft.AssetContents.Keys.Select(async hash => (hash, Held: await cluster.Grains.GetGrain<IAssetContentGrain>(hash).Has())));
+        var stored = held.Where(h => h.Held).Select(h => h.hash).ToList();
+        Console.WriteLine($"Assets: {draft.AssetContents.Count - stored.Count} file(s) uploaded, {stored.Count} already stored");
+        return draft with { AssetContents = draft.AssetContents.RemoveRange(stored) };
+    }
 
     internal static IWorkerQueryGrain Query(Cluster cluster, string name) => cluster.Grains.GetGrain<IWorkerQueryGrain>(name);
 
