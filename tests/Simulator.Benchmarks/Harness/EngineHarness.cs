@@ -39,18 +39,7 @@ public static class EngineHarness
             Console.WriteLine($"  round {round}: fetch {sameMicros:0.0} µs ({sameBytes:N0} B), on a new instance {freshMicros:0.0} µs ({freshBytes:N0} B)");
         }
 
-        if (Environment.GetCommandLineArgs().Contains("--allocations"))
-        {
-            using var sampler = new AllocationSampler();
-            sampler.Start();
-            await Measure(() => warm);
-            sampler.Stop();
-            Console.WriteLine("Allocated by the fetch, by type (sampled):");
-            foreach (var line in sampler.Top(25))
-            {
-                Console.WriteLine("  " + line);
-            }
-        }
+        await LoadHarness.PrintAllocationsAsync("the fetch", () => Measure(() => warm), top: 25);
 
         same.Sort();
         fresh.Sort();

@@ -66,18 +66,7 @@ public static class JavaScriptHarness
         var jsBytes = await LoadHarness.AllocatedPerCall(calls / 4, concurrency, i => javaScript[i % Keys].Fetch(request));
         var csBytes = await LoadHarness.AllocatedPerCall(calls / 4, concurrency, i => csharp[i % Keys].Fetch(request));
         Console.WriteLine($"Allocated per call (whole process): JavaScript {jsBytes:N0} B, C# {csBytes:N0} B");
-        if (Environment.GetCommandLineArgs().Contains("--allocations"))
-        {
-            using var sampler = new AllocationSampler();
-            sampler.Start();
-            await Js(calls);
-            sampler.Stop();
-            Console.WriteLine("  the JavaScript object's calls allocated:");
-            foreach (var line in sampler.Top(25))
-            {
-                Console.WriteLine($"    {line}");
-            }
-        }
+        await LoadHarness.PrintAllocationsAsync("the JavaScript object's calls", () => Js(calls), top: 25);
         Console.WriteLine($"Garbage collections over {calls:N0} calls: JavaScript {await LoadHarness.CollectionsDuring(() => Js(calls))}; C# {await LoadHarness.CollectionsDuring(() => Cs(calls))}");
     }
 

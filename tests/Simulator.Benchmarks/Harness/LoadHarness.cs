@@ -146,18 +146,7 @@ public static class LoadHarness
         ratios.Sort();
         directRatios.Sort();
         Console.WriteLine($"Durable Object calls/s, simulator / bare grain: median ratio {Median(ratios):0.00} (target 0.9 or better); / bare grain writing storage directly, as the simulator does: {Median(directRatios):0.00}");
-        if (Environment.GetCommandLineArgs().Contains("--allocations"))
-        {
-            using var sampler = new AllocationSampler();
-            sampler.Start();
-            await Drive(calls, concurrency, i => simulated[i % Keys].Fetch(request));
-            sampler.Stop();
-            Console.WriteLine("  the simulator's calls allocated:");
-            foreach (var line in sampler.Top(30))
-            {
-                Console.WriteLine($"    {line}");
-            }
-        }
+        await PrintAllocationsAsync("the simulator's calls", () => Drive(calls, concurrency, i => simulated[i % Keys].Fetch(request)), top: 30);
 
         Console.WriteLine($"Allocated per call (whole process, client included): simulator {await AllocatedPerCall(calls / 4, concurrency, i => simulated[i % Keys].Fetch(request)):N0} B, bare grain {await AllocatedPerCall(calls / 4, concurrency, i => bare[i % Keys].Fetch(request)):N0} B, writing directly {await AllocatedPerCall(calls / 4, concurrency, i => direct[i % Keys].Fetch(request)):N0} B");
     }
@@ -271,6 +260,25 @@ public static class LoadHarness
 
         ratios.Sort();
         return Median(ratios);
+    }
+
+    /// <summary>With <c>--allocations</c>: what <paramref name="run"/> allocated, by type (sampled), under <paramref name="label"/>.</summary>
+    internal static async Task PrintAllocationsAsync(string label, Func<Task> run, int top = 20)
+    {
+        if (!Environment.GetCommandLineArgs().Contains("--allocations"))
+        {
+            return;
+        }
+
+        using var sampler = new AllocationSampler();
+        sampler.Start();
+        await run();
+        sampler.Stop();
+        Console.WriteLine($"  {label} allocated:");
+        foreach (var line in sampler.Top(top))
+        {
+            Console.WriteLine($"    {line}");
+        }
     }
 
     internal static double Median(List<double> sorted) =>

@@ -130,21 +130,8 @@ public static class RpcSqliteHarness
         var rpcBytes = await LoadHarness.AllocatedPerCall(calls / 4, concurrency, i => grain.Invoke(rpc[i % Keys]));
         var fetchBytes = await LoadHarness.AllocatedPerCall(calls / 4, concurrency, i => grain.Invoke(fetch[i % Keys]));
         Console.WriteLine($"Allocated per call (whole process): RPC {rpcBytes:N0} B, fetch {fetchBytes:N0} B");
-        if (Environment.GetCommandLineArgs().Contains("--allocations"))
-        {
-            foreach (var (name, run) in new[] { ("RPC", (Func<Task<double>>)(() => Rpc(calls / 4))), ("fetch", () => Fetch(calls / 4)) })
-            {
-                using var sampler = new AllocationSampler();
-                sampler.Start();
-                await run();
-                sampler.Stop();
-                Console.WriteLine($"  the {name} calls allocated:");
-                foreach (var line in sampler.Top(20))
-                {
-                    Console.WriteLine($"    {line}");
-                }
-            }
-        }
+        await LoadHarness.PrintAllocationsAsync("the RPC calls", () => Rpc(calls / 4));
+        await LoadHarness.PrintAllocationsAsync("the fetch calls", () => Fetch(calls / 4));
     }
 
     private static async Task SqliteAgainstKvAsync(DurableObjectsTestCluster cluster, int calls, int rounds, int concurrency)
@@ -167,18 +154,7 @@ public static class RpcSqliteHarness
         var sqliteBytes = await LoadHarness.AllocatedPerCall(calls / 4, concurrency, i => sqlite[i % Keys].Fetch(request));
         var kvBytes = await LoadHarness.AllocatedPerCall(calls / 4, concurrency, i => counter[i % Keys].Fetch(request));
         Console.WriteLine($"Allocated per call (whole process): SQLite {sqliteBytes:N0} B, KV {kvBytes:N0} B");
-        if (Environment.GetCommandLineArgs().Contains("--allocations"))
-        {
-            using var sampler = new AllocationSampler();
-            sampler.Start();
-            await Sqlite(calls / 4);
-            sampler.Stop();
-            Console.WriteLine("  the SQLite object's calls allocated:");
-            foreach (var line in sampler.Top(20))
-            {
-                Console.WriteLine($"    {line}");
-            }
-        }
+        await LoadHarness.PrintAllocationsAsync("the SQLite object's calls", () => Sqlite(calls / 4));
     }
 
     private static async Task SqliteMemoryAsync(DurableObjectsTestCluster cluster, int objects, int concurrency)
