@@ -87,7 +87,7 @@ public interface IDeploymentAgentGrain : IGrainWithStringKey
 
 /// <summary>A Durable Object, keyed "worker/Class/id" (<see cref="DurableObjectKey"/>).</summary>
 [Alias("dosim.IDurableObjectGrain")]
-public interface IDurableObjectGrain : IGrainWithStringKey
+public interface IDurableObjectGrain : IGrainWithStringKey, ISocketEndpoint
 {
     [Alias("Fetch")]
     Task<DurableObjectAnswer> Fetch(WorkerRequest request);

@@ -54,6 +54,9 @@ public sealed record WorkerResponse
     /// <summary>The body's bytes, carried as they are.</summary>
     [Id(2)] public byte[] Body { get; init; } = [];
 
+    /// <summary>The client end of a WebSocket, with a 101 response; null for any other response.</summary>
+    [Id(3)] public SocketLink? WebSocket { get; init; }
+
     /// <summary>The body as UTF-8 text.</summary>
     public string Text => Encoding.UTF8.GetString(Body);
 

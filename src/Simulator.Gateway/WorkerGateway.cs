@@ -27,7 +27,10 @@ public static class WorkerGateway
     public static IApplicationBuilder UseWorkerGateway(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        return app.Use((HttpContext context, RequestDelegate _) => HandleAsync(context));
+        ClientSockets? sockets = null;
+        app.UseWebSockets();
+        return app.Use((HttpContext context, RequestDelegate _) => HandleAsync(context, () => sockets ??= new ClientSockets(
+            Grains(context), context.RequestServices.GetService(typeof(ISiloMembership)) as ISiloMembership)));
     }
 
     /// <summary>
@@ -52,7 +55,7 @@ public static class WorkerGateway
         return null;
     }
 
-    private static async Task HandleAsync(HttpContext context)
+    private static async Task HandleAsync(HttpContext context, Func<ClientSockets> sockets)
     {
         var host = context.Request.Host.Host;
         if (WorkerLabel(host) is not { } worker)
@@ -115,6 +118,12 @@ public static class WorkerGateway
             return;
         }
 
+        if (context.WebSockets.IsWebSocketRequest || result.Response.WebSocket is not null)
+        {
+            await UpgradeAsync(context, result, sockets);
+            return;
+        }
+
         var response = context.Response;
         response.StatusCode = result.Response.Status;
         foreach (var (name, value) in result.Response.Headers)
@@ -131,6 +140,52 @@ public static class WorkerGateway
         }
 
         await response.Body.WriteAsync(result.Response.Body, context.RequestAborted);
+    }
+
+    // A WebSocket handshake: the Worker's 101 with its client end completes it, and the connection
+    // stays here, joined to the socket's server end; any other answer goes back as a response.
+    private static async Task UpgradeAsync(HttpContext context, InvocationResult result, Func<ClientSockets> sockets)
+    {
+        var link = result.Response.WebSocket;
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Plain(context, 500, "Error: the Worker answered with a webSocket, but the request is not a WebSocket upgrade (it has no `Upgrade: websocket`).\n");
+            return;
+        }
+
+        if (link is null || result.Response.Status != 101)
+        {
+            if (result.Response.Status == 101)
+            {
+                await Plain(context, 500, "Error: the Worker answered 101 without a webSocket: return new Response(null, { status: 101, webSocket: client }).\n");
+                return;
+            }
+
+            context.Response.StatusCode = result.Response.Status;
+            foreach (var (name, value) in result.Response.Headers)
+            {
+                context.Response.Headers.Append(name, value);
+            }
+
+            context.Response.Headers[DiagnosticHeaders.VersionId] = result.VersionId.ToString();
+            await context.Response.Body.WriteAsync(result.Response.Body, context.RequestAborted);
+            return;
+        }
+
+        foreach (var (name, value) in result.Response.Headers)
+        {
+            context.Response.Headers.Append(name, value);
+        }
+
+        context.Response.Headers[DiagnosticHeaders.VersionId] = result.VersionId.ToString();
+        context.Response.Headers[DiagnosticHeaders.VersionReason] = ((SelectionReason)result.Reason).Name();
+        if (result.DurableObjectVersionId is { } objectVersion)
+        {
+            context.Response.Headers[DiagnosticHeaders.DurableObjectVersionId] = objectVersion.ToString();
+        }
+
+        using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
+        await sockets().RunAsync(webSocket, link, context.RequestAborted);
     }
 
     private static IGrainFactory Grains(HttpContext context) =>

@@ -36,6 +36,16 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
             }
         }
 
+        foreach (var ((className, objectId), version) in active.HibernatedOf(snapshot.WorkerName))
+        {
+            if (ranges.VersionFor(objectId) != version)
+            {
+                // Woken to close its sockets on the new code's reset (the platform closes hibernated ones too).
+                active.Woke(snapshot.WorkerName, className, objectId);
+                _ = GrainFactory.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format(snapshot.WorkerName, className, objectId)).Refresh();
+            }
+        }
+
         return changed.Count == 0 ? Task.FromResult(new SiloApplyReport { Silo = silo }) : RefreshAsync(snapshot, silo, changed);
     }
 

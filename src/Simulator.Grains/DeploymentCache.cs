@@ -83,6 +83,25 @@ public sealed class ActiveObjects
     internal IReadOnlyCollection<KeyValuePair<(string ClassName, string ObjectId), ActiveObject>> Of(string workerName) =>
         _byWorker.TryGetValue(workerName, out var objects) ? objects.ToArray() : [];
 
+    // Objects that hibernated here with WebSockets open: a deploy that changes their version wakes
+    // them, so their sockets close as the platform closes them, hibernated or not.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string ClassName, string ObjectId), Guid>> _hibernated = new(StringComparer.Ordinal);
+
+    internal void Hibernated(string workerName, string className, string objectId, Guid version) =>
+        _hibernated.GetOrAdd(workerName, _ => new())[(className, objectId)] = version;
+
+    internal void Woke(string workerName, string className, string objectId)
+    {
+        if (_hibernated.TryGetValue(workerName, out var objects))
+        {
+            objects.TryRemove((className, objectId), out _);
+        }
+    }
+
+    /// <summary>Class, id and version of this worker's objects hibernated here with sockets open.</summary>
+    internal IReadOnlyCollection<KeyValuePair<(string ClassName, string ObjectId), Guid>> HibernatedOf(string workerName) =>
+        _hibernated.TryGetValue(workerName, out var objects) ? objects.ToArray() : [];
+
     /// <summary>Grain keys and versions of this worker's active objects here.</summary>
     public IEnumerable<KeyValuePair<string, Guid>> KeysOf(string workerName) =>
         Of(workerName).Select(o => KeyValuePair.Create(DurableObjectKey.Format(workerName, o.Key.ClassName, o.Key.ObjectId), o.Value.Version));

@@ -7,6 +7,8 @@ using Orleans.Storage;
 using Simulator.Contracts;
 using Simulator.Core;
 using Simulator.Grains.Runtime;
+using Simulator.Grains.Runtime.JavaScript;
+using Simulator.Grains.Runtime.WebSockets;
 using Simulator.Grains.Scripts;
 using Simulator.Grains.Telemetry;
 
@@ -43,6 +45,9 @@ public sealed class DurableObjectGrainState
 
     /// <summary>How many times the due alarm has failed and been retried.</summary>
     [Id(6)] public int AlarmRetries { get; set; }
+
+    /// <summary>The object's hibernatable WebSockets while it hibernates; null while it is awake (or has none).</summary>
+    [Id(7)] public HibernatedSockets? Sockets { get; set; }
 }
 
 /// <summary>
@@ -107,14 +112,44 @@ public sealed partial class DurableObjectGrain(
     // A recovery from a failed write under way, which interleaved calls wait for together.
     private Task? _recovering;
 
+    // The object's WebSockets; null until it has had one.
+    private ObjectSockets? _sockets;
+
+    // Events running while the object has sockets, and since when it has been idle (for hibernation).
+    private int _inFlight;
+    private DateTimeOffset _idleSince;
+    private bool _hibernationArmed;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // One copy of the key for the life of the activation (the silo's registry holds this one),
         // and the worker and class names shared by all of a Worker's objects.
         (_workerName, _className, _objectId) = DurableObjectKey.Parse(this.GetPrimaryKeyString());
         (_workerName, _className) = (string.Intern(_workerName), string.Intern(_className));
-        return ReadStateAsync();
+        return ActivateAsync();
     }
+
+    private async Task ActivateAsync()
+    {
+        await ReadStateAsync();
+        if (Stored.Sockets is { } hibernated)
+        {
+            // Woken from hibernation: its sockets are as they were; the gateways learn where it runs now.
+            Stored.Sockets = null;
+            silo.Active.Woke(_workerName, _className, _objectId);
+            Sockets.Restore(hibernated);
+            foreach (var socket in Sockets.All)
+            {
+                _ = socket.MovedAsync(SiloName);
+            }
+
+            Idle();
+        }
+    }
+
+    private ObjectSockets Sockets => _sockets ??= new ObjectSockets(this.AsReference<ISocketEndpoint>(), () => _deactivated ? null : SiloName) { PeerGone = Dropped };
+
+    private string SiloName => GrainContext.Address.SiloAddress!.ToParsableString();
 
     private async Task ReadStateAsync()
     {
@@ -187,6 +222,12 @@ public sealed partial class DurableObjectGrain(
     public static bool Interleaves(IInvokable request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.GetArgumentCount() > 1)
+        {
+            // A socket's connection and frames: the engine keeps each object's JavaScript one turn at a time.
+            return request.GetArgument(0) is Guid;
+        }
+
         return request.GetArgumentCount() == 1 && request.GetArgument(0) switch
         {
             RpcCall => true,
@@ -200,7 +241,7 @@ public sealed partial class DurableObjectGrain(
     // key string (about 190 bytes) is not kept per object.
     private string Key => DurableObjectKey.Format(_workerName, _className, _objectId);
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _deactivated = true;
         silo.Active.Remove(_workerName, _className, _objectId);
@@ -210,10 +251,47 @@ public sealed partial class DurableObjectGrain(
             silo.Telemetry.InstanceChanged(_workerName, _className, _version!.Id, null);
         }
 
-        return Task.CompletedTask;
+        if (_sockets is { Count: > 0 } sockets)
+        {
+            await HibernateSocketsAsync(sockets);
+        }
     }
 
-    public async Task<DurableObjectAnswer> Fetch(WorkerRequest request)
+    // Hibernation (or any other deactivation): hibernatable sockets stay open and are stored with
+    // the object; standard ones cannot outlive the instance, and are closed.
+    private async Task HibernateSocketsAsync(ObjectSockets sockets)
+    {
+        foreach (var socket in sockets.All.Where(s => !s.Hibernatable && s.ReadyState < ServerSocket.Closed))
+        {
+            socket.Send(SocketFrame.Close(WebSocketLimits.GoneCode, WebSocketLimits.GoneReason));
+        }
+
+        Stored.Sockets = sockets.Save();
+        if (Stored.Sockets is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            LogWriteFailed(silo.Logger, Key, ex.Message);
+            return;
+        }
+
+        silo.Active.Hibernated(_workerName, _className, _objectId, Stored.VersionId!.Value);
+        foreach (var socket in sockets.All.Where(s => s.Hibernatable))
+        {
+            _ = socket.MovedAsync(null);
+        }
+    }
+
+    public Task<DurableObjectAnswer> Fetch(WorkerRequest request) => _sockets is { Count: > 0 } ? TrackedAsync(() => FetchCoreAsync(request)) : FetchCoreAsync(request);
+
+    private async Task<DurableObjectAnswer> FetchCoreAsync(WorkerRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         _objectName ??= request.Header(DurableObjectHeaders.Name);
@@ -246,7 +324,9 @@ public sealed partial class DurableObjectGrain(
         }
     }
 
-    public async Task<RpcAnswer> Invoke(RpcCall rpc)
+    public Task<RpcAnswer> Invoke(RpcCall rpc) => _sockets is { Count: > 0 } ? TrackedAsync(() => InvokeCoreAsync(rpc)) : InvokeCoreAsync(rpc);
+
+    private async Task<RpcAnswer> InvokeCoreAsync(RpcCall rpc)
     {
         ArgumentNullException.ThrowIfNull(rpc);
         _objectName ??= rpc.ObjectName;
@@ -288,7 +368,9 @@ public sealed partial class DurableObjectGrain(
         }
     }
 
-    public async Task<long?> RunAlarm(long dueMs)
+    public Task<long?> RunAlarm(long dueMs) => _sockets is { Count: > 0 } ? TrackedAsync(() => RunAlarmCoreAsync(dueMs)) : RunAlarmCoreAsync(dueMs);
+
+    private async Task<long?> RunAlarmCoreAsync(long dueMs)
     {
         if (Stored.AlarmMs != dueMs)
         {
@@ -351,6 +433,176 @@ public sealed partial class DurableObjectGrain(
 
         await WriteStateAsync();
         return Stored.AlarmMs;
+    }
+
+    /// <summary>The platform's grace before an idle object whose only open work is hibernatable sockets hibernates.</summary>
+    public static readonly TimeSpan HibernationGrace = TimeSpan.FromSeconds(10);
+
+    public Task<string?> SocketConnected(Guid socket, ISocketPeer peer, string? peerSilo)
+    {
+        if (_sockets?.Get(socket) is not { } open)
+        {
+            // The object reset (or lost its silo) before the client connected.
+            throw new InvalidOperationException(WebSocketLimits.ResetReason);
+        }
+
+        open.Connect(peer, peerSilo);
+        if (!open.Hibernatable)
+        {
+            // A standard socket keeps the object in memory, as on the platform.
+            DelayDeactivation(TimeSpan.FromDays(3650));
+        }
+
+        Idle();
+        return Task.FromResult<string?>(SiloName);
+    }
+
+    public Task SocketReceived(Guid socket, SocketFrame[] frames) => TrackedAsync(async () =>
+    {
+        await ReceiveAsync(socket, frames);
+        return true;
+    });
+
+    private async Task ReceiveAsync(Guid socketId, SocketFrame[] frames)
+    {
+        if (_broken)
+        {
+            await RecoverOnceAsync();
+        }
+
+        var snapshot = await CurrentSnapshotAsync();
+        await ApplyAsync(snapshot);
+        if (_sockets?.Get(socketId) is not { } socket || socket.ClosedIncoming)
+        {
+            // Closed by a reset (its client has the close frame), or already closed by its peer.
+            return;
+        }
+
+        var (instance, version, console) = ((JavaScriptDurableObject)_instance!, _version!, _console!);
+        var events = new List<SocketFrame>(frames.Length);
+        foreach (var frame in frames)
+        {
+            if (frame.IsClose)
+            {
+                socket.ClosedIncoming = true;
+                if (instance.AutoReplyToClose && frame.WasClean)
+                {
+                    socket.Send(SocketFrame.Close(frame.CloseCode!.Value, frame.CloseReason));
+                }
+
+                socket.ReadyState = socket.ClosedOutgoing || !frame.WasClean ? ServerSocket.Closed : ServerSocket.Closing;
+                events.Add(frame);
+                break;
+            }
+
+            // The auto-response answers without running the object's code.
+            if (socket.Hibernatable && _sockets.AutoResponse is { } auto && frame.Text == auto.Request)
+            {
+                socket.Send(SocketFrame.Message(auto.Response));
+                socket.AutoResponseMs = silo.Clock.UtcNow.ToUnixTimeMilliseconds();
+                continue;
+            }
+
+            events.Add(frame);
+        }
+
+        try
+        {
+            if (events.Count == 0)
+            {
+                return;
+            }
+
+            using var activity = SimulatorTelemetry.Source.StartActivity("durable_object websocket");
+            Tag(activity, version);
+            var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, null, _className, EventType: socket.Hibernatable ? "hibernatable_web_socket" : "fetch");
+            var startedMs = silo.Telemetry.Now();
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var outcome = await UnlessResetAsync(instance.SocketEventsAsync(socket, events));
+                var thrown = outcome.Error is { } error ? new UncaughtJavaScriptException(error) : null;
+                if (socket.Hibernatable)
+                {
+                    silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), thrown is null ? 200 : 500, thrown, console.Drain());
+                }
+
+                activity?.SetTag(SimulatorTelemetry.Tags.Outcome, thrown is null ? "ok" : "exception");
+            }
+            catch (Exception ex)
+            {
+                Failed(activity, invocation, startedMs, started, ex, console);
+                throw;
+            }
+        }
+        finally
+        {
+            if (socket.ReadyState == ServerSocket.Closed)
+            {
+                _sockets.Remove(socket);
+            }
+        }
+    }
+
+    // The gateway no longer has the socket's client (its silo died): the object hears a drop.
+    private void Dropped(ServerSocket socket) =>
+        _ = this.AsReference<IDurableObjectGrain>().SocketReceived(socket.Id, [SocketFrame.Close(WebSocketLimits.DroppedCode, WebSocketLimits.DroppedReason, wasClean: false)]);
+
+    private async Task<T> TrackedAsync<T>(Func<Task<T>> work)
+    {
+        _inFlight++;
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            _inFlight--;
+            Idle();
+        }
+    }
+
+    // An event ended: an object whose only open work is hibernatable sockets hibernates once it has
+    // been idle for the grace, on the simulated clock (one check armed at a time).
+    private void Idle()
+    {
+        _idleSince = silo.Clock.UtcNow;
+        if (_hibernationArmed || _deactivated || _sockets is not { } sockets || !sockets.HasHibernatable)
+        {
+            return;
+        }
+
+        _hibernationArmed = true;
+        _ = HibernateWhenIdleAsync();
+    }
+
+    private async Task HibernateWhenIdleAsync()
+    {
+        try
+        {
+            while (!_deactivated && _sockets is { HasHibernatable: true } sockets)
+            {
+                var wait = _idleSince + HibernationGrace - silo.Clock.UtcNow;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, silo.Clock.Time);
+                    continue;
+                }
+
+                if (_inFlight == 0 && !sockets.HasStandard && _instance is not JavaScriptDurableObject { CanHibernate: false })
+                {
+                    DeactivateOnIdle();
+                    return;
+                }
+
+                // Something keeps it awake (a timer, a call in flight, a standard socket): look again after another grace.
+                _idleSince = silo.Clock.UtcNow;
+            }
+        }
+        finally
+        {
+            _hibernationArmed = false;
+        }
     }
 
     private static async Task<bool> Done(Task work)
@@ -453,7 +705,8 @@ public sealed partial class DurableObjectGrain(
 
     public async Task Refresh()
     {
-        if (_instance is null || !silo.Cache.TryGet(_workerName, out var snapshot) || snapshot.Ranges is null)
+        // An object without an instance has nothing to reset, unless it has sockets to close.
+        if ((_instance is null && _sockets is not { Count: > 0 }) || !silo.Cache.TryGet(_workerName, out var snapshot) || snapshot.Ranges is null)
         {
             return;
         }
@@ -546,6 +799,12 @@ public sealed partial class DurableObjectGrain(
             }));
         }
 
+        if (changed && _sockets is { Count: > 0 } sockets)
+        {
+            // The platform closes every socket of an object whose code changed, hibernated ones too.
+            sockets.CloseAll(WebSocketLimits.ResetCode, WebSocketLimits.ResetReason);
+        }
+
         silo.Telemetry.InstanceChanged(_workerName, _className, wasActive ? _version!.Id : null, assigned);
 
         var first = Stored.VersionId is null;
@@ -606,7 +865,7 @@ public sealed partial class DurableObjectGrain(
         var script = silo.Scripts.For(version, _workerName);
         var context = new InvocationContext(null, silo.Clock.Time);
         var env = new WorkerEnv(version, script, GrainFactory, context, _workerName);
-        var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(store, generation)) { Break = reason => BreakHere(generation, reason) };
+        var objectState = new DurableObjectState(_objectId, _objectName, new DurableObjectStorage(store, generation)) { Break = reason => BreakHere(generation, reason), Sockets = Sockets };
         return (script.CreateDurableObject(services, _className, objectState, env), context.Console);
     }
 

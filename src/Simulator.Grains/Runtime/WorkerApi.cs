@@ -76,6 +76,9 @@ public sealed class DurableObjectState(string id, string? name, DurableObjectSto
     /// durable storage. The host sets it; it may be called from any thread.
     /// </summary>
     internal Action<Exception>? Break { get; init; }
+
+    /// <summary>The object's WebSockets (kept by its grain across instances).</summary>
+    internal WebSockets.ObjectSockets? Sockets { get; init; }
 }
 
 /// <summary>

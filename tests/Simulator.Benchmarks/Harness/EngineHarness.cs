@@ -22,7 +22,7 @@ public static class EngineHarness
         using var engine = NewEngine(JavaScriptHarness.ExampleCounter());
         var store = NewStore();
         var context = new InvocationContext(null, TimeProvider.System);
-        JavaScriptDurableObject NewObject() => new(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", store, 0, context);
+        JavaScriptDurableObject NewObject() => new(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", store, 0, context, NoSockets());
         var warm = NewObject();
         Task<(double Micros, long Bytes)> Measure(Func<JavaScriptDurableObject> target) => MeasureAsync(target, context, calls);
 
@@ -61,7 +61,7 @@ public static class EngineHarness
             """;
         using var engine = NewEngine(WorkerProject.From([new WorkerModule("index.js", Code)], WranglerConfig.Parse("name = \"rpc\"\nmain = \"index.js\"\n[[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\n[[migrations]]\ntag = \"v1\"\nnew_classes = [\"Counter\"]", "toml")));
         var context = new InvocationContext(null, TimeProvider.System);
-        var target = new JavaScriptDurableObject(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", NewStore(), 0, context);
+        var target = new JavaScriptDurableObject(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", NewStore(), 0, context, NoSockets());
         using var encoder = new Jint.Engine();
         var call = new RpcCall("count", new StructuredClone(encoder, _ => null).WriteArguments([]), null, null);
         var request = WorkerRequest.Get("https://bench.localhost/t");
@@ -116,8 +116,8 @@ public static class EngineHarness
         // As many objects as keep each table at a few dozen rows, as in the load harness.
         var objects = Math.Max(1, calls / 50);
         var hosts = Enumerable.Range(0, objects).Select(_ => new SqliteHost()).ToArray();
-        var sql = hosts.Select((host, i) => new JavaScriptDurableObject(sqlEngine, "Counter", DurableObjectId.FromName("Counter", "s" + i), "s" + i, new SqliteObjectStore(host), 0, context)).ToArray();
-        var kv = new JavaScriptDurableObject(kvEngine, "Counter", DurableObjectId.FromName("Counter", "k"), "k", NewStore(), 0, context);
+        var sql = hosts.Select((host, i) => new JavaScriptDurableObject(sqlEngine, "Counter", DurableObjectId.FromName("Counter", "s" + i), "s" + i, new SqliteObjectStore(host), 0, context, NoSockets())).ToArray();
+        var kv = new JavaScriptDurableObject(kvEngine, "Counter", DurableObjectId.FromName("Counter", "k"), "k", NewStore(), 0, context, NoSockets());
         var (sqlTimes, kvTimes) = (new List<double>(), new List<double>());
         var next = 0;
         var host = hosts[0];
@@ -178,7 +178,7 @@ public static class EngineHarness
             var project = WorkerProject.Load([Path.Combine(dir, "index.js")], Path.Combine(dir, "wrangler.toml"));
             var engine = NewEngine(project);
             return (Name: Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), Engine: engine,
-                Object: new JavaScriptDurableObject(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", NewStore(), 0, context));
+                Object: new JavaScriptDurableObject(engine, "Counter", DurableObjectId.FromName("Counter", "t"), "t", NewStore(), 0, context, NoSockets()));
         }).ToList();
         try
         {
@@ -249,6 +249,9 @@ public static class EngineHarness
 
     // Storage in memory, never persisted: the engine's cost alone.
     private static KvObjectStore NewStore() => new(new MemoryHost());
+
+    // The harness's objects never hand a socket to a gateway, so they need no endpoint.
+    private static Simulator.Grains.Runtime.WebSockets.ObjectSockets NoSockets() => new(null!, static () => null);
 
     // The counter calls no other grain.
     public class NoGrains : DispatchProxy

@@ -8,8 +8,10 @@ namespace Simulator.Grains.Runtime.JavaScript;
 /// instance is built by the engine in the first call's turn; a reset makes a new one of these.
 /// </summary>
 internal sealed class JavaScriptDurableObject(
-    JavaScriptEngine engine, string className, string objectId, string? objectName, IDurableObjectStore store, int generation, InvocationContext context, Action<Exception>? onBroken = null) : IDurableObject
+    JavaScriptEngine engine, string className, string objectId, string? objectName, IDurableObjectStore store, int generation, InvocationContext context, WebSockets.ObjectSockets sockets, Action<Exception>? onBroken = null) : IDurableObject
 {
+    private int _pending;
+
     public string ClassName { get; } = className;
 
     public string ObjectId { get; } = objectId;
@@ -21,6 +23,19 @@ internal sealed class JavaScriptDurableObject(
     public int Generation { get; } = generation;
 
     public InvocationContext Context { get; } = context;
+
+    /// <summary>The object's WebSockets, which outlive this instance.</summary>
+    public WebSockets.ObjectSockets Sockets { get; } = sockets;
+
+    /// <summary>The instance's <c>ctx</c> (set when the instance is built).</summary>
+    public JsValue? State { get; set; }
+
+    /// <summary>Host operations its code started (timers, fetches, storage) not yet resumed: while any is, the object cannot hibernate.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    public void BeginPending() => Interlocked.Increment(ref _pending);
+
+    public void EndPending() => Interlocked.Decrement(ref _pending);
 
     /// <summary>Whether this instance is still its object's: false once the object reset (or broke), when none of its code may run.</summary>
     public bool IsCurrent => BrokenBy is null && Store.IsCurrent(Generation);
@@ -53,4 +68,10 @@ internal sealed class JavaScriptDurableObject(
     public Task<RpcOutcome> CallAsync(RpcCall rpc) => engine.CallObjectAsync(this, rpc);
 
     public Task AlarmAsync(AlarmInfo info) => engine.AlarmObjectAsync(this, info);
+
+    public Task<RpcOutcome> SocketEventsAsync(WebSockets.ServerSocket socket, IReadOnlyList<SocketFrame> frames) => engine.ObjectSocketEventsAsync(this, socket, frames);
+
+    public bool AutoReplyToClose => engine.AutoReplyToClose;
+
+    public bool CanHibernate => Pending == 0;
 }

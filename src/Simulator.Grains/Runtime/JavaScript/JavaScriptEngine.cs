@@ -9,6 +9,7 @@ using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
 using Simulator.Contracts;
 using Simulator.Core;
+using Simulator.Grains.Runtime.WebSockets;
 using Simulator.Grains.Scripts;
 
 namespace Simulator.Grains.Runtime.JavaScript;
@@ -48,6 +49,8 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly IGrainFactory _grains;
     private readonly string _workerName;
     private readonly Simulator.Core.Assets.AssetSet? _assets;
+    private readonly JavaScriptWebSockets _webSockets;
+    private readonly JsValue _socketEvents;
 
     // The kinds of first turn, made once rather than as a closure per call.
     private readonly Action<JavaScriptInvocation> _runObjectFetch;
@@ -55,6 +58,7 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly Action<JavaScriptInvocation> _runObjectAlarm;
     private readonly Action<JavaScriptInvocation> _runWorkerFetch;
     private readonly Action<JavaScriptInvocation> _runWorkerCall;
+    private readonly Action<JavaScriptInvocation> _runSocketEvents;
 
     // The invocation whose turn is running (set and cleared under the gate).
     private JavaScriptInvocation? _current;
@@ -64,7 +68,7 @@ internal sealed class JavaScriptEngine : IDisposable
         var code = version.Code ?? throw new ArgumentException("The version has no JavaScript.", nameof(version));
         (_clock, _grains, _workerName, _assets) = (clock, grains, workerName, code.Assets);
         _timeSystem.Now = clock.UtcNow;
-        (_runObjectFetch, _runObjectCall, _runObjectAlarm, _runWorkerFetch, _runWorkerCall) = (RunObjectFetch, RunObjectCall, RunObjectAlarm, RunWorkerFetch, RunWorkerCall);
+        (_runObjectFetch, _runObjectCall, _runObjectAlarm, _runWorkerFetch, _runWorkerCall, _runSocketEvents) = (RunObjectFetch, RunObjectCall, RunObjectAlarm, RunWorkerFetch, RunWorkerCall, RunSocketEvents);
         var loader = new BundleModuleLoader(code.Modules);
         _engine = new Engine(options =>
         {
@@ -83,6 +87,7 @@ internal sealed class JavaScriptEngine : IDisposable
         });
 
         var host = new JsObject(_engine);
+        _webSockets = new JavaScriptWebSockets(_engine, host, code, () => _current, () => _clone!);
         host.Set("log", Function("log", (_, a) => Log(a.At(0).AsString(), a.At(1).AsString())));
         host.Set("uuid", Function("uuid", (_, _) => Guid.NewGuid().ToString()));
         host.Set("randomBytes", Function("randomBytes", (_, a) => Encoding.Latin1.GetString(RandomNumberGenerator.GetBytes((int)a.At(0).AsNumber()))));
@@ -128,6 +133,8 @@ internal sealed class JavaScriptEngine : IDisposable
 
         var json = new HostJson(_engine);
         _objects = new PreludeObjects(_engine, _dosim, json);
+        _objects.ExportSocket = end => _webSockets.Export(end, (socket, context) => WorkerSockets.For(_grains).Hold(this, socket, context));
+        _socketEvents = _dosim.Get("socketEvents");
         _storage = new JavaScriptStorage(_engine, _dosim, json, () => _current, Block);
         _bindings = new JavaScriptBindings(_engine, _dosim, FetchObject, CallObject);
         NativeConsole(_dosim.Get("console").AsObject());
@@ -374,6 +381,48 @@ internal sealed class JavaScriptEngine : IDisposable
         return _then.Call(block, [open, failed]);
     }
 
+    /// <summary>Whether the version's runtime answers a peer's Close frame itself.</summary>
+    public bool AutoReplyToClose => _webSockets.AutoReplyToClose;
+
+    /// <summary>
+    /// One batch of a socket's frames on an object: a hibernatable socket's to the class's
+    /// <c>webSocketMessage</c>/<c>webSocketClose</c> (their promises awaited), a standard one's to
+    /// its listeners. It waits, as every event does, for a <c>blockConcurrencyWhile</c>.
+    /// </summary>
+    public Task<RpcOutcome> ObjectSocketEventsAsync(JavaScriptDurableObject target, ServerSocket socket, IReadOnlyList<SocketFrame> frames) =>
+        target.Blocked is { IsCompleted: false } blocked
+            ? AfterAsync(blocked, () => ObjectSocketEventsAsync(target, socket, frames))
+            : StartSocketEvents(target, target.Context, socket, frames);
+
+    /// <summary>One batch of frames for a socket a Worker accepted itself: to its listeners.</summary>
+    public Task<RpcOutcome> WorkerSocketEventsAsync(InvocationContext context, ServerSocket socket, IReadOnlyList<SocketFrame> frames) =>
+        StartSocketEvents(null, context, socket, frames);
+
+    private Task<RpcOutcome> StartSocketEvents(JavaScriptDurableObject? target, InvocationContext context, ServerSocket socket, IReadOnlyList<SocketFrame> frames)
+    {
+        var invocation = new JavaScriptInvocation(context, TaskScheduler.Current, rpc: true) { Owner = target, Socket = socket, Frames = frames };
+        _ = TurnAsync(invocation, _runSocketEvents);
+        return invocation.GatedValueAsync();
+    }
+
+    private void RunSocketEvents(JavaScriptInvocation invocation)
+    {
+        var (target, socket, frames) = (invocation.Owner, invocation.Socket!, invocation.Frames!);
+        invocation.Frames = null;
+        var handle = _webSockets.Handle(socket);
+        var batch = _webSockets.Frames(frames);
+        if (target is not null && socket.Hibernatable)
+        {
+            var instance = target.Instance ??= Construct(target);
+            Await(invocation, CallWhenOpen(target, _socketEvents, JsValue.Undefined, [instance, target.State!, handle, JsValue.Null, batch]));
+            return;
+        }
+
+        // A standard socket's server end: its events wait in it until the code accepts it.
+        var script = socket.Script as JsValue ?? throw new ScriptException("A WebSocket's server end got a message before the code held it (dosim could not find the end to deliver it to).");
+        Await(invocation, _engine.Call(_socketEvents, JsValue.Undefined, [JsValue.Null, JsValue.Null, handle, script, batch]));
+    }
+
     /// <summary>The platform's limit on one <c>blockConcurrencyWhile</c> callback, on the simulated clock.</summary>
     public static readonly TimeSpan BlockTimeout = TimeSpan.FromSeconds(30);
 
@@ -465,6 +514,7 @@ internal sealed class JavaScriptEngine : IDisposable
         try
         {
             var state = _engine.Invoke(_makeState, target.ObjectId, target.ObjectName is null ? JsValue.Null : target.ObjectName, _storage.For(target));
+            target.State = state;
             return _engine.Construct(type, state, _env);
         }
         catch (Exception ex) when (ex is not DurableObjectResetException)
@@ -821,6 +871,7 @@ internal sealed class JavaScriptEngine : IDisposable
         var invocation = _current ?? throw new InvalidOperationException("A host operation outside a turn of JavaScript.");
         var (promise, resolve, reject) = _engine.Advanced.RegisterPromise();
         invocation.PendingOperations++;
+        invocation.Owner?.BeginPending();
         invocation.AfterTurn(() =>
         {
             Task<T> task;
@@ -838,6 +889,7 @@ internal sealed class JavaScriptEngine : IDisposable
                 done => ResumeAsync(done, invocation, _ =>
                 {
                     invocation.PendingOperations--;
+                    invocation.Owner?.EndPending();
                     if (!done.IsCompletedSuccessfully)
                     {
                         reject(HostError(done.Exception?.GetBaseException() ?? new TaskCanceledException()));
@@ -872,6 +924,7 @@ internal sealed class JavaScriptEngine : IDisposable
         if (invocation.Owner is { IsCurrent: false })
         {
             invocation.PendingOperations--;
+            invocation.Owner.EndPending();
             invocation.Fail(new DurableObjectResetException());
             invocation.Publish();
         }

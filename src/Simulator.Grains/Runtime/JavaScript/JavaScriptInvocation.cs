@@ -29,6 +29,11 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
     /// <summary>The RPC call its first turn makes (then let go of).</summary>
     public RpcCall? Call { get; set; }
 
+    /// <summary>For a socket's events: the socket, and the frames its first turn delivers (then let go of).</summary>
+    public WebSockets.ServerSocket? Socket { get; init; }
+
+    public IReadOnlyList<SocketFrame>? Frames { get; set; }
+
     /// <summary>For a Worker's call: the named entrypoint it goes to; null for the default export.</summary>
     public string? Entrypoint { get; init; }
 

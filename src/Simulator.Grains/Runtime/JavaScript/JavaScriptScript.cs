@@ -39,7 +39,7 @@ internal sealed class JavaScriptScript(WorkerVersion version, Func<JavaScriptEng
     {
         var (store, generation) = state.Storage.Backing;
         var engine = _engines[(int)((uint)StringComparer.Ordinal.GetHashCode(state.Id) % (uint)_engines.Length)].Value;
-        return new JavaScriptDurableObject(engine, className, state.Id, state.Name, store, generation, env.Context, state.Break);
+        return new JavaScriptDurableObject(engine, className, state.Id, state.Name, store, generation, env.Context, state.Sockets ?? throw new InvalidOperationException("A Durable Object's state without its sockets."), state.Break);
     }
 
     private sealed class JavaScriptWorker(JavaScriptEngine engine) : IWorker

@@ -27,6 +27,7 @@ internal sealed class PreludeObjects
     private static readonly JsString UrlKey = new("_url");
     private static readonly JsString MethodKey = new("_method");
     private static readonly JsString MapKey = new("_map");
+    private static readonly JsString WebSocketKey = new("_webSocket");
 
     private readonly Engine _engine;
     private readonly ObjectInstance _request;
@@ -37,10 +38,13 @@ internal sealed class PreludeObjects
     private readonly JsValue _wireRequest;
     private readonly HostHeaders _jsonHeaders;
     private readonly HostJson _json;
+    private readonly JsValue _socketOf;
+    private readonly JsString _remote = new("remote");
 
     public PreludeObjects(Engine engine, ObjectInstance dosim, HostJson json)
     {
         (_engine, _json) = (engine, json);
+        _socketOf = dosim.Get("socketOf");
         _request = dosim.Get("Request").Get("prototype").AsObject();
         _response = dosim.Get("Response").Get("prototype").AsObject();
         _headers = dosim.Get("Headers").Get("prototype").AsObject();
@@ -89,8 +93,20 @@ internal sealed class PreludeObjects
     /// A subrequest's answer, as the other side sent it (no default content-type is added); its
     /// headers become a <c>Headers</c> only if the code reads them.
     /// </summary>
-    public ObjectInstance Response(WorkerResponse response) =>
-        NewResponse(Body(response.Body), response.Status, new HostHeaders(_engine, response.Headers));
+    public ObjectInstance Response(WorkerResponse response)
+    {
+        var js = NewResponse(Body(response.Body), response.Status, new HostHeaders(_engine, response.Headers));
+        if (response.WebSocket is { } link)
+        {
+            // The client end of another object's socket: the code can only pass it on.
+            js.Set(WebSocketKey, _engine.Invoke(_socketOf, new SocketLinkHandle(_engine, link), _remote));
+        }
+
+        return js;
+    }
+
+    /// <summary>Turns a response's client end into what crosses to the gateway (set by the engine).</summary>
+    public Func<JsValue, SocketLink>? ExportSocket { get; set; }
 
     /// <summary>A <c>Headers</c> of these pairs, names lower-cased and repeated names kept in order.</summary>
     public ObjectInstance Headers(IReadOnlyList<KeyValuePair<string, string>> pairs)
@@ -120,12 +136,14 @@ internal sealed class PreludeObjects
     {
         if (value is ObjectInstance response && response.Prototype == _response
             && response.Get(BodyKey) is var body && (body.IsNull() || body.IsString())
-            && HeadersOf(response) is { } pairs)
+            && HeadersOf(response) is { } pairs && (response.Get(WebSocketKey) is var socket && (socket.IsUndefined() || socket.IsNull())))
         {
             return new WorkerResponse { Status = (int)response.Get(StatusKey).AsNumber(), Headers = pairs, Body = body.IsNull() ? [] : Encoding.UTF8.GetBytes(body.AsString()) };
         }
 
-        return FromWireResponse(_engine.Invoke(_toResponse, value));
+        var wire = _engine.Invoke(_toResponse, value);
+        var read = FromWireResponse(wire);
+        return wire.Get("webSocket") is ObjectInstance end ? read with { WebSocket = ExportSocket!(end) } : read;
     }
 
     /// <summary>A request the code sends on (to a stub or a service binding), as the host's request.</summary>

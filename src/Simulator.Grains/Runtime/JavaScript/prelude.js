@@ -667,8 +667,8 @@
       this._status = status;
       this._statusText = init.statusText ?? '';
       this._headers = new Headers(init.headers);
-      this._webSocket = init.webSocket ?? null;
-      if (this._webSocket) notSimulated('WebSocket responses');
+      this._webSocket = responseSocket(init.webSocket);
+      if (this._webSocket && status !== 101) throw new RangeError('Responses with a webSocket must have status code 101.');
       if (this._body !== null && (status === 101 || status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body.`);
       if (typeof body === 'string' && !this._headers.has('content-type')) this._headers.set('content-type', 'text/plain;charset=UTF-8');
     }
@@ -705,6 +705,144 @@
   const whole = async (request) => (request._body instanceof ReadableStream
     ? new Request(request, { body: await collect(request._take()) })
     : request);
+
+  // --- WebSockets -------------------------------------------------------------------------------
+  // A WebSocketPair's two ends share one host handle (the server end's socket): the end put in a
+  // Response is the client's, the other the server's. A server end is accepted with accept() (the
+  // standard API: events go to its listeners) or ctx.acceptWebSocket() (hibernation: events go to
+  // the object's webSocketMessage/Close/Error). An end that came back in a subrequest's Response is
+  // 'remote': it can only be passed on.
+  class Event {
+    constructor(type) { this.type = String(type); }
+  }
+  class MessageEvent extends Event {
+    constructor(type, init = {}) { super(type); this.data = init.data; }
+  }
+  class CloseEvent extends Event {
+    constructor(type, init = {}) { super(type); this.code = init.code ?? 0; this.reason = init.reason ?? ''; this.wasClean = init.wasClean ?? false; }
+  }
+  class ErrorEvent extends Event {
+    constructor(type, init = {}) { super(type); this.error = init.error; this.message = init.message ?? String(init.error?.message ?? init.error ?? ''); }
+  }
+  const socketOf = (h, state) => {
+    const ws = Object.create(WebSocket.prototype);
+    ws._h = h; ws._state = state; ws._listeners = new Map(); ws._queued = null;
+    return ws;
+  };
+  const dispatchSocket = (ws, event) => {
+    const on = ws['on' + event.type];
+    if (typeof on === 'function') on.call(ws, event);
+    for (const fn of (ws._listeners.get(event.type) ?? []).slice()) {
+      if (typeof fn === 'function') fn.call(ws, event); else if (fn && typeof fn.handleEvent === 'function') fn.handleEvent(event);
+    }
+  };
+  const remoteEnd = () => notSimulated('Using the client end of a WebSocket that another object or Worker returned (a Worker that relays frames)', 'return its Response as it is, so the client connects to the object');
+  const closeCodeOk = (c) => c >= 1000 && c < 5000 && c !== 1004 && c !== 1005 && c !== 1006 && c !== 1015;
+  class WebSocket {
+    constructor() { notSimulated('new WebSocket(url) (an outbound WebSocket client)', 'accept clients with a WebSocketPair'); }
+    static get CONNECTING() { return 0; }
+    static get OPEN() { return 1; }
+    static get CLOSING() { return 2; }
+    static get CLOSED() { return 3; }
+    static get READY_STATE_CONNECTING() { return 0; }
+    static get READY_STATE_OPEN() { return 1; }
+    static get READY_STATE_CLOSING() { return 2; }
+    static get READY_STATE_CLOSED() { return 3; }
+    get readyState() { return this._state === 'remote' ? 1 : host.wsState(this._h); }
+    get url() { return null; }
+    get protocol() { return null; }
+    get extensions() { return null; }
+    accept() {
+      if (this._state === 'remote') remoteEnd();
+      if (this._state === 'released') throw new TypeError("Can't accept() WebSocket that was already used in a response.");
+      if (this._state === 'hibernatable') throw new TypeError("Can't accept() WebSocket after enabling hibernation.");
+      if (this._state === 'accepted') return;
+      this._state = 'accepted';
+      host.wsAccept(this._h, this);
+      const queued = this._queued;
+      this._queued = null;
+      if (queued) Promise.resolve().then(() => { for (const e of queued) dispatchSocket(this, e); });
+    }
+    send(message) {
+      if (this._state === 'remote') remoteEnd();
+      if (this._state !== 'accepted' && this._state !== 'hibernatable') throw new TypeError('You must call one of accept() or state.acceptWebSocket() on this WebSocket before sending messages.');
+      if (typeof message === 'string') { host.wsSend(this._h, message, true); return; }
+      const bytes = toBytes(message);
+      if (bytes) host.wsSend(this._h, bytesToLatin1(bytes), false); else host.wsSend(this._h, String(message), true);
+    }
+    close(code, reason) {
+      if (this._state === 'remote') remoteEnd();
+      if (code !== undefined) {
+        code = Math.trunc(Number(code));
+        if (!closeCodeOk(code)) throw new DOMException(`Invalid WebSocket close code: ${code}.`, 'InvalidAccessError');
+      }
+      if (reason !== undefined && host.flag('websocket_close_reason_byte_limit') && utf8Encode(String(reason)).length > 123) throw new DOMException('WebSocket close reason must not be longer than 123 bytes when UTF-8 encoded.', 'SyntaxError');
+      if (reason !== undefined && code === undefined) throw new DOMException('If you specify a WebSocket close reason, you must also specify a code.', 'InvalidAccessError');
+      host.wsClose(this._h, code ?? null, reason === undefined ? null : String(reason));
+    }
+    addEventListener(type, listener) {
+      if (!listener) return;
+      const list = this._listeners.get(type) ?? [];
+      if (!list.includes(listener)) list.push(listener);
+      this._listeners.set(type, list);
+    }
+    removeEventListener(type, listener) {
+      const list = this._listeners.get(type);
+      if (list) this._listeners.set(type, list.filter((l) => l !== listener));
+    }
+    dispatchEvent(event) { dispatchSocket(this, event); return true; }
+    serializeAttachment(value) { if (this._state === 'remote') remoteEnd(); host.wsAttach(this._h, value); }
+    deserializeAttachment() { if (this._state === 'remote') remoteEnd(); return host.wsAttachment(this._h); }
+  }
+  class WebSocketPair {
+    constructor() {
+      const h = host.wsPair();
+      this[0] = socketOf(h, 'awaiting');
+      this[1] = socketOf(h, 'awaiting');
+      this[0]._other = this[1];
+      this[1]._other = this[0];
+    }
+  }
+  // The end a Response carries: the client's, released from the code.
+  const responseSocket = (ws) => {
+    if (ws === null || ws === undefined) return null;
+    if (!(ws instanceof WebSocket)) throw new TypeError("Failed to construct 'Response': Failed to read the 'webSocket' property from 'ResponseInit': The provided value is not of type 'WebSocket'.");
+    if (ws._state === 'accepted') throw new TypeError("Can't return WebSocket in a Response after calling accept().");
+    if (ws._state === 'hibernatable') throw new TypeError("Can't return WebSocket in a Response after calling acceptWebSocket().");
+    if (ws._state === 'released') throw new TypeError("Can't return WebSocket that was already used in a response.");
+    if (ws._state !== 'remote') {
+      ws._state = 'released';
+      // The other end is the server's: its events wait in it until it is accepted.
+      if (ws._other) host.wsServerEnd(ws._h, ws._other);
+    }
+    return ws;
+  };
+  class WebSocketRequestResponsePair {
+    constructor(request, response) { this._request = String(request); this._response = String(response); }
+    get request() { return this._request; }
+    get response() { return this._response; }
+  }
+  // One batch of a socket's events, in order: [kind, data, binary, code, reason, wasClean] each. A
+  // hibernatable socket's go to the object's handlers (their promises awaited together); a
+  // standard socket's to its listeners, or wait for accept().
+  const socketEvents = (instance, ctx, h, ws, frames) => {
+    const results = [];
+    for (const [kind, data, binary, code, reason, wasClean] of frames) {
+      const value = binary ? latin1ToBytes(data).buffer : data;
+      if (instance) {
+        const socket = ctx._socketFor(h);
+        const handler = kind === 'message' ? instance.webSocketMessage : kind === 'close' ? instance.webSocketClose : instance.webSocketError;
+        if (typeof handler !== 'function') continue;
+        results.push(kind === 'message' ? handler.call(instance, socket, value) : kind === 'close' ? handler.call(instance, socket, code, reason, wasClean) : handler.call(instance, socket, new Error(data)));
+        continue;
+      }
+      const event = kind === 'message' ? new MessageEvent('message', { data: value })
+        : kind === 'close' ? new CloseEvent('close', { code, reason, wasClean })
+        : new ErrorEvent('error', { error: new Error(data) });
+      if (ws._state === 'accepted') dispatchSocket(ws, event); else (ws._queued ??= []).push(event);
+    }
+    return Promise.all(results);
+  };
 
   // --- timers, crypto, clone, console ------------------------------------------------------------
   // Timers run on the simulated clock (virtual with --clock virtual); clearing one cancels the host's timer.
@@ -1039,7 +1177,7 @@
     list(options = {}) { return listed(this._store, options)[Symbol.iterator](); }
   }
   class DurableObjectState {
-    constructor(hex, name, store) { this.id = idObject(hex, name); this.storage = new DurableObjectStorage(store); }
+    constructor(hex, name, store) { this.id = idObject(hex, name); this.storage = new DurableObjectStorage(store); this._sockets = new Map(); }
     // Runs fn at once; until its promise settles, no other event enters the object.
     blockConcurrencyWhile(fn) {
       let done;
@@ -1048,8 +1186,47 @@
       return done;
     }
     waitUntil(p) { Promise.resolve(p).catch(e => console.error('waitUntil:', e)); }
-    acceptWebSocket() { notSimulated('WebSocket hibernation (ctx.acceptWebSocket)'); }
-    getWebSockets() { notSimulated('WebSocket hibernation (ctx.getWebSockets)'); }
+    // The hibernation API: the host keeps the sockets, their tags and attachments through a
+    // hibernation; this instance's WebSocket objects are made for them as the code asks.
+    acceptWebSocket(ws, tags) {
+      if (!(ws instanceof WebSocket)) throw new TypeError("Failed to execute 'acceptWebSocket': parameter 1 is not of type 'WebSocket'.");
+      if (ws._state === 'accepted') throw new Error('Cannot call `acceptWebSocket()` if the WebSocket was already accepted via `accept()`');
+      if (ws._state !== 'awaiting') throw new Error('Cannot call `acceptWebSocket()` on this WebSocket because its pair has already been accepted or used in a Response.');
+      const distinct = [];
+      for (const tag of tags ?? []) {
+        const t = String(tag);
+        if (distinct.length >= 10) throw new Error('a Hibernatable WebSocket cannot have more than 10 tags');
+        if (t.length > 256) throw new Error(`"${t}" is longer than the max tag length (256 characters).`);
+        if (!distinct.includes(t)) distinct.push(t);
+      }
+      host.wsHibernate(ws._h, distinct);
+      ws._state = 'hibernatable';
+      this._sockets.set(ws._h, ws);
+    }
+    getWebSockets(tag) { return host.wsList(tag === undefined || tag === null ? null : String(tag)).map((h) => this._socketFor(h)); }
+    getTags(ws) { if (!(ws instanceof WebSocket) || ws._state !== 'hibernatable') throw new Error('only hibernatable websockets can have tags.'); return host.wsTags(ws._h); }
+    setWebSocketAutoResponse(pair) {
+      if (pair === undefined || pair === null) { host.wsAutoResponse(null, null); return; }
+      if (!(pair instanceof WebSocketRequestResponsePair)) throw new TypeError("Failed to execute 'setWebSocketAutoResponse': parameter 1 is not of type 'WebSocketRequestResponsePair'.");
+      const [req, res] = [utf8Encode(pair.request).length, utf8Encode(pair.response).length];
+      if (req > 2048) throw new RangeError(`Request cannot be larger than 2048 bytes. A request of size ${req} was provided.`);
+      if (res > 2048) throw new RangeError(`Response cannot be larger than 2048 bytes. A response of size ${res} was provided.`);
+      host.wsAutoResponse(pair.request, pair.response);
+    }
+    getWebSocketAutoResponse() { const pair = host.wsAutoResponseGet(); return pair ? new WebSocketRequestResponsePair(pair[0], pair[1]) : null; }
+    getWebSocketAutoResponseTimestamp(ws) { const ms = ws instanceof WebSocket && ws._state === 'hibernatable' ? host.wsAutoResponseAt(ws._h) : null; return ms === null ? null : new Date(ms); }
+    setHibernatableWebSocketEventTimeout(ms) {
+      const t = ms === undefined || ms === null ? 0 : Math.trunc(Number(ms));
+      if (t > 604800000) throw new Error('Event timeout should not exceed 604800000 ms.');
+      host.wsEventTimeout(t === 0 ? null : t);
+    }
+    getHibernatableWebSocketEventTimeout() { return host.wsEventTimeoutGet(); }
+    // The WebSocket object this instance uses for one of the object's sockets.
+    _socketFor(h) {
+      let ws = this._sockets.get(h);
+      if (!ws) { ws = socketOf(h, 'hibernatable'); this._sockets.set(h, ws); }
+      return ws;
+    }
     abort() { notSimulated('ctx.abort()'); }
   }
   const makeState = (hex, name, store) => new DurableObjectState(hex, name, store);
@@ -1070,7 +1247,7 @@
     WebAssembly: refuse('WebAssembly'), caches: refuse('The Cache API (caches)'),
     ReadableStream, ReadableStreamDefaultReader, WritableStream, WritableStreamDefaultWriter, TransformStream, IdentityTransformStream, TextEncoderStream, TextDecoderStream,
     FixedLengthStream: refuse('FixedLengthStream', 'use a TransformStream'), ReadableStreamBYOBReader: refuse('ReadableStreamBYOBReader', 'use getReader()'),
-    WebSocket: refuse('WebSocket'), WebSocketPair: refuse('WebSocketPair'), EventSource: refuse('EventSource'), XMLHttpRequest: refuse('XMLHttpRequest', 'there is no outbound network'),
+    WebSocket, WebSocketPair, WebSocketRequestResponsePair, Event, MessageEvent, CloseEvent, ErrorEvent, EventSource: refuse('EventSource'), XMLHttpRequest: refuse('XMLHttpRequest', 'there is no outbound network'),
     navigator: Object.freeze({ userAgent: 'Cloudflare-Workers' }),
   });
 
@@ -1079,7 +1256,7 @@
     cloudflareWorkers: { DurableObject, WorkerEntrypoint, RpcTarget },
     makeEnv, makeState,
     Request, Response, Headers, DurableObjectStorage, DurableObjectId, DurableObjectStub, ExecutionContext, console, wireRequest,
-    SqlStorage, SqlStorageCursor,
+    SqlStorage, SqlStorageCursor, socketEvents, socketOf,
     // A handler's response whose body is a stream, once the stream has closed: a promise of the
     // same response with the bytes as its body; undefined for any other value.
     wholeResponse: (r) => (r instanceof Response && r._body instanceof ReadableStream
@@ -1088,7 +1265,7 @@
     response: (r) => {
       if (!(r instanceof Response)) throw new TypeError(`The handler returned ${r === undefined ? 'undefined' : typeof r === 'object' ? (r?.constructor?.name ?? 'an object') : typeof r}, not a Response.`);
       const raw = r._raw();
-      return { status: r.status, headers: r.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null };
+      return { status: r.status, headers: r.headers._pairs(), text: typeof raw === 'string' ? raw : null, bytes: raw !== null && typeof raw !== 'string' ? bytesToLatin1(raw) : null, webSocket: r._webSocket ? r._webSocket._h : null };
     },
   };
 })();

@@ -1,0 +1,362 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Simulator.Contracts;
+using Simulator.Core.Tests;
+using Simulator.Gateway;
+using Simulator.Testing;
+
+namespace Simulator.Grains.Tests;
+
+/// <summary>
+/// WebSockets through the HTTP gateway, with real client sockets: a Worker's own socket, an
+/// object's with the hibernation API (tags, attachments, auto-response, handlers), hibernation on
+/// the virtual clock, resets closing sockets, and the platform's errors.
+/// </summary>
+[Collection(VirtualClockCollection.Name)]
+public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
+{
+    private static readonly string Config = "compatibility_date = \"2026-06-01\"\n" + JavaScriptWorkers.OneClassConfig("ROOM", "Room");
+
+    private static string Room(string tag) => """
+        import { DurableObject } from "cloudflare:workers";
+        let builds = 0;
+        export class Room extends DurableObject {
+          constructor(ctx, env) {
+            super(ctx, env);
+            this.built = ++builds;
+            ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+          }
+          async fetch(request) {
+            const url = new URL(request.url);
+            if (request.headers.get("Upgrade") !== "websocket") {
+              return Response.json({ sockets: this.ctx.getWebSockets().length, tagged: this.ctx.getWebSockets(url.searchParams.get("tag") ?? "none").length, built: this.built });
+            }
+            const [client, server] = Object.values(new WebSocketPair());
+            if (url.pathname.endsWith("/standard")) {
+              server.accept();
+              server.addEventListener("message", (e) => server.send(`echo:${e.data} on instance ${this.built}`));
+              return new Response(null, { status: 101, webSocket: client });
+            }
+            const name = url.searchParams.get("name");
+            this.ctx.acceptWebSocket(server, [name, "all", name]);
+            server.serializeAttachment({ name, joined: Date.now() });
+            server.send(`welcome ${name} to VERSION`);
+            return new Response(null, { status: 101, webSocket: client });
+          }
+          async webSocketMessage(ws, message) {
+            const { name } = ws.deserializeAttachment();
+            if (message instanceof ArrayBuffer) { ws.send(new Uint8Array(message).reverse()); return; }
+            if (message === "tags") { ws.send(JSON.stringify(this.ctx.getTags(ws))); return; }
+            if (message === "who") { ws.send(`${name} on instance ${this.built}, ${this.ctx.getWebSockets().length} sockets, ${this.ctx.getWebSockets(name).length} named, stamp ${this.ctx.getWebSocketAutoResponseTimestamp(ws) !== null}`); return; }
+            for (const other of this.ctx.getWebSockets("all")) other.send(`${name}: ${message}`);
+          }
+          async webSocketClose(ws, code, reason, wasClean) {
+            const { name } = ws.deserializeAttachment();
+            for (const other of this.ctx.getWebSockets()) if (other !== ws) other.send(`${name} left ${code} ${reason} ${wasClean} state ${ws.readyState}`);
+          }
+        }
+        const attempt = (f) => { try { f(); return "ok"; } catch (e) { return `${e.name}: ${e.message}`; } };
+        export default {
+          async fetch(request, env) {
+            const url = new URL(request.url);
+            if (url.pathname === "/echo") {
+              const [client, server] = Object.values(new WebSocketPair());
+              server.accept();
+              server.send("hello");
+              server.addEventListener("message", (e) => server.send(typeof e.data === "string" ? e.data.toUpperCase() : e.data));
+              return new Response(null, { status: 101, webSocket: client });
+            }
+            if (url.pathname === "/errors") {
+              const pair = () => Object.values(new WebSocketPair());
+              const [c1, s1] = pair();
+              const [c2, s2] = pair();
+              s2.accept();
+              const [c3, s3] = pair();
+              return Response.json({
+                sendBeforeAccept: attempt(() => s1.send("x")),
+                code1005: attempt(() => s2.close(1005)),
+                code999: attempt(() => s2.close(999)),
+                reasonWithoutCode: attempt(() => s2.close(undefined, "why")),
+                longReason: attempt(() => s2.close(1000, "x".repeat(124))),
+                responseAfterAccept: attempt(() => new Response(null, { status: 101, webSocket: s2 })),
+                closeThenSend: attempt(() => { s2.close(1000, "done"); s2.send("late"); }),
+                doubleClose: attempt(() => s2.close(1000)),
+                wrongStatus: attempt(() => new Response(null, { status: 200, webSocket: c3 })),
+                reused: attempt(() => { new Response(null, { status: 101, webSocket: c1 }); new Response(null, { status: 101, webSocket: c1 }); }),
+                acceptReleased: attempt(() => c1.accept()),
+                readyStates: [WebSocket.READY_STATE_CONNECTING, WebSocket.OPEN, WebSocket.CLOSING, WebSocket.READY_STATE_CLOSED, s3.readyState],
+                outbound: attempt(() => new WebSocket("wss://example.com")),
+              });
+            }
+            if (url.pathname === "/object-errors") return env.ROOM.get(env.ROOM.idFromName("errors")).fetch(request);
+            const room = url.pathname.split("/")[2];
+            return env.ROOM.get(env.ROOM.idFromName(room)).fetch(request);
+          }
+        };
+        """.Replace("VERSION", tag, StringComparison.Ordinal);
+
+    private const string ObjectErrors = """
+        import { DurableObject } from "cloudflare:workers";
+        const attempt = (f) => { try { f(); return "ok"; } catch (e) { return `${e.name}: ${e.message}`; } };
+        export class Room extends DurableObject {
+          async fetch() {
+            const pair = () => Object.values(new WebSocketPair());
+            const [c1, s1] = pair();
+            s1.accept();
+            const [c2, s2] = pair();
+            const [c3, s3] = pair();
+            this.ctx.acceptWebSocket(s3);
+            const [c4, s4] = pair();
+            this.ctx.acceptWebSocket(s4);
+            return Response.json({
+              acceptAfterAccept: attempt(() => this.ctx.acceptWebSocket(s1)),
+              tooManyTags: attempt(() => this.ctx.acceptWebSocket(s2, ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"])),
+              longTag: attempt(() => this.ctx.acceptWebSocket(s2, ["t".repeat(257)])),
+              tagsOfStandard: attempt(() => this.ctx.getTags(s1)),
+              bigAttachment: attempt(() => s3.serializeAttachment("x".repeat(20000))),
+              acceptAfterHibernation: attempt(() => s3.accept()),
+              responseAfterAcceptWebSocket: attempt(() => new Response(null, { status: 101, webSocket: s4 })),
+              bigAutoResponse: attempt(() => this.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("x".repeat(2049), "y"))),
+              eventTimeout: attempt(() => this.ctx.setHibernatableWebSocketEventTimeout(604800001)),
+              eventTimeoutSet: (this.ctx.setHibernatableWebSocketEventTimeout(5000), this.ctx.getHibernatableWebSocketEventTimeout()),
+              autoResponse: (this.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("a", "b")), this.ctx.getWebSocketAutoResponse().response),
+              listed: this.ctx.getWebSockets().length,
+              attachmentNone: s4.deserializeAttachment(),
+            });
+          }
+        }
+        export default { fetch: (request, env) => env.ROOM.get(env.ROOM.idFromName("errors")).fetch(request) };
+        """;
+
+    private WebApplication? _app;
+    private Uri _base = new("ws://127.0.0.1/");
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddSingleton<IGrainFactory>(fixture.Cluster.Client);
+        _app = builder.Build();
+        _app.UseWorkerGateway();
+        await _app.StartAsync();
+        var http = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _base = new Uri(http.Replace("http://", "ws://", StringComparison.Ordinal));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    private async Task<ClientWebSocket> ConnectAsync(string worker, string path)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Host", $"{worker}.localhost");
+        socket.Options.CollectHttpResponseDetails = true;
+        try
+        {
+            await socket.ConnectAsync(new Uri(_base, path), Timeout());
+        }
+        catch (WebSocketException ex) when (socket.HttpStatusCode != 0)
+        {
+            // The gateway's answer says why: a test that fails here shows it.
+            using var http = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, path).ToString().Replace("ws://", "http://", StringComparison.Ordinal));
+            request.Headers.Host = $"{worker}.localhost";
+            request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
+            using var answer = await http.SendAsync(request);
+            throw new InvalidOperationException($"{ex.Message} {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}", ex);
+        }
+
+        return socket;
+    }
+
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
+
+    private static Task SendAsync(ClientWebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, Timeout());
+
+    /// <summary>The next message (text, or bytes as hex), or "closed CODE REASON".</summary>
+    private static async Task<string> ReceiveAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, Timeout());
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return $"closed {(int?)result.CloseStatus} {result.CloseStatusDescription}";
+            }
+
+            message.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+        return result.MessageType == WebSocketMessageType.Text ? Encoding.UTF8.GetString(message.ToArray()) : "bytes " + Convert.ToHexString(message.ToArray());
+    }
+
+    private async Task<WorkerHandle> DeployAsync(string tag = "v1")
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft(tag, Room(tag), Config));
+        return worker;
+    }
+
+    [Fact]
+    public async Task A_worker_accepts_its_own_socket_and_echoes_text_and_binary_frames()
+    {
+        var worker = await DeployAsync();
+        using var socket = await ConnectAsync(worker.Name, "/echo");
+
+        Assert.Equal("hello", await ReceiveAsync(socket));
+        await SendAsync(socket, "shout");
+        Assert.Equal("SHOUT", await ReceiveAsync(socket));
+        await socket.SendAsync(new byte[] { 1, 2, 255 }, WebSocketMessageType.Binary, endOfMessage: true, Timeout());
+        Assert.Equal("bytes 0102FF", await ReceiveAsync(socket));
+
+        // From 2026-04-07 the runtime answers the client's Close frame itself.
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", Timeout());
+        Assert.Equal(WebSocketState.Closed, socket.State);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task An_objects_hibernatable_sockets_broadcast_by_tag_keep_attachments_answer_pings_without_its_code_and_hear_a_peer_leave()
+    {
+        var worker = await DeployAsync();
+        using var alice = await ConnectAsync(worker.Name, "/rooms/lobby?name=alice");
+        Assert.Equal("welcome alice to v1", await ReceiveAsync(alice));
+        using var bob = await ConnectAsync(worker.Name, "/rooms/lobby?name=bob");
+        Assert.Equal("welcome bob to v1", await ReceiveAsync(bob));
+
+        await SendAsync(alice, "hello");
+        Assert.Equal("alice: hello", await ReceiveAsync(alice));
+        Assert.Equal("alice: hello", await ReceiveAsync(bob));
+
+        await SendAsync(bob, "ping");
+        Assert.Equal("pong", await ReceiveAsync(bob));
+        await SendAsync(bob, "tags");
+        Assert.Equal("""["bob","all"]""", await ReceiveAsync(bob));
+        await SendAsync(bob, "who");
+        Assert.Equal("bob on instance 1, 2 sockets, 1 named, stamp true", await ReceiveAsync(bob));
+        await bob.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, endOfMessage: true, Timeout());
+        Assert.Equal("bytes 030201", await ReceiveAsync(bob));
+
+        await bob.CloseAsync((WebSocketCloseStatus)4000, "done", Timeout());
+        Assert.Equal("bob left 4000 done true state 3", await ReceiveAsync(alice));
+        var room = await worker.JsonAsync("/rooms/lobby?tag=alice");
+        Assert.Equal(1, room.GetProperty("sockets").GetInt32());
+        Assert.Equal(1, room.GetProperty("tagged").GetInt32());
+    }
+
+    [Fact]
+    public async Task An_object_idle_past_the_grace_hibernates_and_its_next_frame_builds_it_again_with_sockets_and_attachments_intact()
+    {
+        var worker = await DeployAsync();
+        using var alice = await ConnectAsync(worker.Name, "/rooms/sleepy?name=alice");
+        Assert.Equal("welcome alice to v1", await ReceiveAsync(alice));
+        using var bob = await ConnectAsync(worker.Name, "/rooms/sleepy?name=bob");
+        Assert.Equal("welcome bob to v1", await ReceiveAsync(bob));
+        await SendAsync(alice, "who");
+        var before = await ReceiveAsync(alice);
+        Assert.StartsWith("alice on instance ", before, StringComparison.Ordinal);
+        var builtBefore = int.Parse(before.Split(' ')[3].TrimEnd(','), System.Globalization.CultureInfo.InvariantCulture);
+
+        // Not yet: 9 s idle.
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(9));
+        await SendAsync(alice, "who");
+        Assert.Equal($"alice on instance {builtBefore}, 2 sockets, 1 named, stamp false", await ReceiveAsync(alice));
+
+        // Past the grace: the instance goes away, the sockets stay open.
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(11));
+        await Eventually.Until("the room to hibernate", TimeSpan.FromSeconds(10), () => ObjectStatus(worker, "sleepy"), s => !s.IsActive);
+        await SendAsync(bob, "who");
+        Assert.Equal($"bob on instance {builtBefore + 1}, 2 sockets, 1 named, stamp false", await ReceiveAsync(bob));
+        await SendAsync(alice, "still here");
+        Assert.Equal("alice: still here", await ReceiveAsync(alice));
+        Assert.Equal("alice: still here", await ReceiveAsync(bob));
+    }
+
+    [Fact]
+    public async Task A_standard_socket_keeps_its_object_awake_past_the_grace()
+    {
+        var worker = await DeployAsync();
+        using var socket = await ConnectAsync(worker.Name, "/rooms/awake/standard");
+        await SendAsync(socket, "a");
+        var first = await ReceiveAsync(socket);
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(30));
+        await SendAsync(socket, "b");
+        Assert.Equal(first.Replace("echo:a", "echo:b", StringComparison.Ordinal), await ReceiveAsync(socket));
+    }
+
+    [Fact]
+    public async Task A_reset_closes_every_socket_of_the_object_hibernated_ones_too_with_1012_and_the_platforms_text()
+    {
+        var worker = await DeployAsync();
+        using var awake = await ConnectAsync(worker.Name, "/rooms/reset?name=awake");
+        Assert.Equal("welcome awake to v1", await ReceiveAsync(awake));
+        using var sleeper = await ConnectAsync(worker.Name, "/rooms/reset-sleeping?name=sleeper");
+        Assert.Equal("welcome sleeper to v1", await ReceiveAsync(sleeper));
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(11));
+        await Eventually.Until("the room to hibernate", TimeSpan.FromSeconds(10), () => ObjectStatus(worker, "reset-sleeping"), s => !s.IsActive);
+
+        await worker.DeployAsync(JavaScriptWorkers.Draft("v2", Room("v2"), Config));
+
+        Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(awake));
+        await SendAsync(sleeper, "hello?");
+        Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(sleeper));
+        using var again = await ConnectAsync(worker.Name, "/rooms/reset?name=again");
+        Assert.Equal("welcome again to v2", await ReceiveAsync(again));
+    }
+
+    [Fact]
+    public async Task The_socket_apis_refuse_what_the_platform_refuses_with_its_words()
+    {
+        var worker = await DeployAsync();
+        var errors = await worker.JsonAsync("/errors");
+        Assert.Equal("TypeError: You must call one of accept() or state.acceptWebSocket() on this WebSocket before sending messages.", errors.GetProperty("sendBeforeAccept").GetString());
+        Assert.Equal("InvalidAccessError: Invalid WebSocket close code: 1005.", errors.GetProperty("code1005").GetString());
+        Assert.Equal("InvalidAccessError: Invalid WebSocket close code: 999.", errors.GetProperty("code999").GetString());
+        Assert.Equal("InvalidAccessError: If you specify a WebSocket close reason, you must also specify a code.", errors.GetProperty("reasonWithoutCode").GetString());
+        Assert.Equal("SyntaxError: WebSocket close reason must not be longer than 123 bytes when UTF-8 encoded.", errors.GetProperty("longReason").GetString());
+        Assert.Equal("TypeError: Can't return WebSocket in a Response after calling accept().", errors.GetProperty("responseAfterAccept").GetString());
+        Assert.Equal("TypeError: Can't call WebSocket send() after close().", errors.GetProperty("closeThenSend").GetString());
+        Assert.Equal("ok", errors.GetProperty("doubleClose").GetString());
+        Assert.Equal("RangeError: Responses with a webSocket must have status code 101.", errors.GetProperty("wrongStatus").GetString());
+        Assert.Equal("TypeError: Can't return WebSocket that was already used in a response.", errors.GetProperty("reused").GetString());
+        Assert.Equal("TypeError: Can't accept() WebSocket that was already used in a response.", errors.GetProperty("acceptReleased").GetString());
+        Assert.Equal("[0,1,2,3,1]", errors.GetProperty("readyStates").GetRawText());
+        Assert.Contains("not simulated by dosim", errors.GetProperty("outbound").GetString(), StringComparison.Ordinal);
+
+        var other = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await other.DeployAsync(JavaScriptWorkers.Draft("errors", ObjectErrors, Config));
+        var inObject = await other.JsonAsync("/");
+        Assert.Equal("Error: Cannot call `acceptWebSocket()` if the WebSocket was already accepted via `accept()`", inObject.GetProperty("acceptAfterAccept").GetString());
+        Assert.Equal("Error: a Hibernatable WebSocket cannot have more than 10 tags", inObject.GetProperty("tooManyTags").GetString());
+        Assert.Equal($"Error: \"{new string('t', 257)}\" is longer than the max tag length (256 characters).", inObject.GetProperty("longTag").GetString());
+        Assert.Equal("Error: only hibernatable websockets can have tags.", inObject.GetProperty("tagsOfStandard").GetString());
+        Assert.StartsWith("Error: A WebSocket 'attachment' cannot be larger than 16384 bytes.'attachment' was ", inObject.GetProperty("bigAttachment").GetString(), StringComparison.Ordinal);
+        Assert.Equal("TypeError: Can't accept() WebSocket after enabling hibernation.", inObject.GetProperty("acceptAfterHibernation").GetString());
+        Assert.Equal("TypeError: Can't return WebSocket in a Response after calling acceptWebSocket().", inObject.GetProperty("responseAfterAcceptWebSocket").GetString());
+        Assert.Equal("RangeError: Request cannot be larger than 2048 bytes. A request of size 2049 was provided.", inObject.GetProperty("bigAutoResponse").GetString());
+        Assert.Equal("Error: Event timeout should not exceed 604800000 ms.", inObject.GetProperty("eventTimeout").GetString());
+        Assert.Equal(5000, inObject.GetProperty("eventTimeoutSet").GetInt32());
+        Assert.Equal("b", inObject.GetProperty("autoResponse").GetString());
+        Assert.Equal(2, inObject.GetProperty("listed").GetInt32());
+        Assert.Equal(JsonValueKind.Null, inObject.GetProperty("attachmentNone").ValueKind);
+    }
+
+    private Task<DurableObjectStatus> ObjectStatus(WorkerHandle worker, string room) =>
+        fixture.Cluster.Client.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format(worker.Name, "Room", Simulator.Core.DurableObjectId.FromName("Room", room))).GetStatus();
+}
