@@ -143,6 +143,8 @@ public sealed partial class DurableObjectGrain(
                 _ = socket.MovedAsync(SiloName);
             }
 
+            silo.Membership.Watch(this);
+
             Idle();
         }
     }
@@ -244,6 +246,7 @@ public sealed partial class DurableObjectGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _deactivated = true;
+        silo.Membership.Unwatch(this);
         silo.Active.Remove(_workerName, _className, _objectId);
         _database?.Dispose();
         if (_instance is not null)
@@ -447,6 +450,11 @@ public sealed partial class DurableObjectGrain(
         }
 
         open.Connect(peer, peerSilo);
+        if (peerSilo is not null)
+        {
+            silo.Membership.Watch(this);
+        }
+
         if (!open.Hibernatable)
         {
             // A standard socket keeps the object in memory, as on the platform.
@@ -542,6 +550,19 @@ public sealed partial class DurableObjectGrain(
                 _sockets.Remove(socket);
             }
         }
+    }
+
+    /// <summary>A silo whose gateway held some of this object's clients died: those sockets dropped (queued on the object's own scheduler).</summary>
+    internal void PeerSiloDied(string deadSilo)
+    {
+        var run = new Task(() =>
+        {
+            foreach (var socket in _sockets?.All.Where(s => s.PeerSilo == deadSilo && !s.ClosedIncoming).ToList() ?? [])
+            {
+                Dropped(socket);
+            }
+        });
+        GrainContext.Scheduler.QueueTask(run);
     }
 
     // The gateway no longer has the socket's client (its silo died): the object hears a drop.

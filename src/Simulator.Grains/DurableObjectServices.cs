@@ -19,9 +19,13 @@ public sealed class DurableObjectServices(
     VersionRandom random,
     Time.SimulatedClock clock,
     TelemetryRecorder telemetry,
+    SiloMembership membership,
     ILogger<DurableObjectGrain> logger,
     IServiceProvider services)
 {
+    /// <summary>Word of other silos dying, for the objects' WebSockets.</summary>
+    public SiloMembership Membership { get; } = membership;
+
     /// <summary>The grain storage named <see cref="DurableObjectsSimulatorOptions.StorageName"/>, whatever provider it is.</summary>
     public IGrainStorage Storage { get; } = services.GetRequiredKeyedService<IGrainStorage>(DurableObjectsSimulatorOptions.StorageName);
 

@@ -1,15 +1,7 @@
-using System.Net;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Simulator.Contracts;
 using Simulator.Core.Tests;
-using Simulator.Gateway;
 using Simulator.Testing;
 
 namespace Simulator.Grains.Tests;
@@ -135,76 +127,25 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         export default { fetch: (request, env) => env.ROOM.get(env.ROOM.idFromName("errors")).fetch(request) };
         """;
 
-    private WebApplication? _app;
-    private Uri _base = new("ws://127.0.0.1/");
+    private SocketGateway? _gateway;
 
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddSingleton<IGrainFactory>(fixture.Cluster.Client);
-        _app = builder.Build();
-        _app.UseWorkerGateway();
-        await _app.StartAsync();
-        var http = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _base = new Uri(http.Replace("http://", "ws://", StringComparison.Ordinal));
-    }
+    public async Task InitializeAsync() => _gateway = await SocketGateway.StartAsync(fixture.Cluster.Client);
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (_gateway is not null)
         {
-            await _app.DisposeAsync();
+            await _gateway.DisposeAsync();
         }
     }
 
-    private async Task<ClientWebSocket> ConnectAsync(string worker, string path)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Host", $"{worker}.localhost");
-        socket.Options.CollectHttpResponseDetails = true;
-        try
-        {
-            await socket.ConnectAsync(new Uri(_base, path), Timeout());
-        }
-        catch (WebSocketException ex) when (socket.HttpStatusCode != 0)
-        {
-            // The gateway's answer says why: a test that fails here shows it.
-            using var http = new HttpClient();
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base, path).ToString().Replace("ws://", "http://", StringComparison.Ordinal));
-            request.Headers.Host = $"{worker}.localhost";
-            request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
-            using var answer = await http.SendAsync(request);
-            throw new InvalidOperationException($"{ex.Message} {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}", ex);
-        }
+    private Task<ClientWebSocket> ConnectAsync(string worker, string path) => _gateway!.ConnectAsync(worker, path);
 
-        return socket;
-    }
+    private static CancellationToken Timeout() => SocketGateway.Timeout();
 
-    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
+    private static Task SendAsync(ClientWebSocket socket, string text) => SocketGateway.SendAsync(socket, text);
 
-    private static Task SendAsync(ClientWebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, Timeout());
-
-    /// <summary>The next message (text, or bytes as hex), or "closed CODE REASON".</summary>
-    private static async Task<string> ReceiveAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[64 * 1024];
-        using var message = new MemoryStream();
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer, Timeout());
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return $"closed {(int?)result.CloseStatus} {result.CloseStatusDescription}";
-            }
-
-            message.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-        return result.MessageType == WebSocketMessageType.Text ? Encoding.UTF8.GetString(message.ToArray()) : "bytes " + Convert.ToHexString(message.ToArray());
-    }
+    private static Task<string> ReceiveAsync(ClientWebSocket socket) => SocketGateway.ReceiveAsync(socket);
 
     private async Task<WorkerHandle> DeployAsync(string tag = "v1")
     {

@@ -58,6 +58,9 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<DurableObjectServices>();
         builder.Services.AddSingleton<DeploymentResync>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DeploymentResync>());
+        builder.Services.AddSingleton<SiloMembership>();
+        builder.Services.AddSingleton<Simulator.Contracts.ISiloMembership>(sp => sp.GetRequiredService<SiloMembership>());
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloMembership>());
         builder.AddPlacementDirector<SiloTargetedPlacement, SiloTargetedPlacementDirector>();
         builder.AddIncomingGrainCallFilter<SecretsStayInTheCluster>();
 
