@@ -85,6 +85,26 @@ public sealed class QuickStartTests
     }
 
     [Fact]
+    public async Task The_readme_realtime_section_works_as_written_with_the_real_wrangler()
+    {
+        var result = await RunWranglerBlockAsync("realtime");
+
+        var lines = result.Stdout.ReplaceLineEndings("\n").Split('\n');
+        Assert.Contains("<title>live chat</title>", result.Stdout, StringComparison.Ordinal);
+        // bob's client: welcomed by v1, its message broadcast back, the ping answered.
+        Assert.Contains(lines, l => l.StartsWith("welcome: version v1, 2 online", StringComparison.Ordinal));
+        Assert.Contains("bob: hi ann", lines);
+        Assert.Contains("pong", lines);
+        // ann's log: bob came and went, then the v2 deploy closed the socket with a close frame.
+        Assert.Contains("bob joined", lines);
+        Assert.Contains("bob left (1000)", lines);
+        Assert.Contains("closed 1012 Durable Object connection closed because the object was reset.", lines);
+        // ann again, on v2, with the history kept in SQLite; and v2's page.
+        Assert.Contains("welcome: version v2, 1 online, history [bob: hi ann]", lines);
+        Assert.Equal("  <h1>live chat v2 <small id=\"version\"></small></h1>", lines.Last(l => l.Length > 0));
+    }
+
+    [Fact]
     public async Task The_readme_quick_start_works_as_written()
     {
         Assert.Equal("dotnet run --project silo/Simulator.Silo\n", Block(Readme(), "silo"));

@@ -128,7 +128,9 @@ internal sealed class JavaScriptEngine : IDisposable
         _dosim = _engine.GetValue("__dosim").AsObject();
         _engine.Modules.Add("cloudflare:workers", """
             const { DurableObject, WorkerEntrypoint, RpcTarget } = globalThis.__dosim.cloudflareWorkers;
-            export { DurableObject, WorkerEntrypoint, RpcTarget };
+            // The version's env, importable at the top level as on the platform.
+            const env = globalThis.__dosim.env;
+            export { DurableObject, WorkerEntrypoint, RpcTarget, env };
             """);
 
         var json = new HostJson(_engine);
@@ -164,6 +166,7 @@ internal sealed class JavaScriptEngine : IDisposable
         try
         {
             _env = _engine.Invoke(_dosim.Get("makeEnv"), EnvSpec(version, code));
+            _dosim.Set("env", _env);
             _exports = _engine.Modules.Import("./" + code.MainModule);
         }
         catch (Exception ex) when (ex is not ScriptException)
