@@ -193,7 +193,7 @@ internal static class TrafficCommands
         var version = new Option<string?>("--version") { Description = "Only objects on this version (id, tag or latest)." };
         var activeOnly = new Option<bool>("--active") { Description = "Only objects with a live instance now." };
         var className = new Option<string?>("--class") { Description = "Only objects of this Durable Object class." };
-        var command = new Command("objects", "List every Durable Object of the Worker, from its first request on (active or not): version, reset count, resets, and whether it is active.") { version, activeOnly, className, CommonOptions.Json };
+        var command = new Command("objects", "List every Durable Object of the Worker, from its first request on: version, reset count, resets, its state (active, hibernated, inactive) and its open WebSockets.") { version, activeOnly, className, CommonOptions.Json };
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var filter = new ObjectFilter { Version = parse.GetValue(version), ActiveOnly = parse.GetValue(activeOnly), ClassName = parse.GetValue(className) };
@@ -209,6 +209,8 @@ internal static class TrafficCommands
                     tag = o.VersionTag,
                     resets = o.ResetCount,
                     active = o.IsActive,
+                    state = o.State,
+                    sockets = o.Sockets,
                     silo = o.Silo,
                     resetHistory = o.Resets.Select(r => new { deployment = r.DeploymentId, from = r.FromVersion, to = r.ToVersion, at = r.At, wasActive = r.WasActive }),
                 }));
@@ -216,7 +218,7 @@ internal static class TrafficCommands
             }
 
             Output.Table(
-                ["Class", "Object ID", "Name", "Version", "Resets", "Last reset", "Active"],
+                ["Class", "Object ID", "Name", "Version", "Resets", "Last reset", "State", "Sockets"],
                 objects.Select(o => (IReadOnlyList<string>)[
                     o.ClassName,
                     o.ObjectId,
@@ -224,7 +226,8 @@ internal static class TrafficCommands
                     $"{o.VersionId} ({o.VersionTag ?? "-"})",
                     o.ResetCount.ToString(CultureInfo.InvariantCulture),
                     o.Resets.LastOrDefault() is { } r ? $"{Output.Time(r.At)}{(r.WasActive ? string.Empty : " (inactive)")}" : "-",
-                    o.IsActive ? "yes" : "no"]));
+                    o.State,
+                    o.Sockets.ToString(CultureInfo.InvariantCulture)]));
         }));
         return command;
     }

@@ -83,6 +83,15 @@ public sealed record ObjectSummary
 
     /// <summary>The silo its live instance is on, when it is active.</summary>
     [Id(8)] public string? Silo { get; init; }
+
+    /// <summary>Its open WebSockets (while it is active or hibernated).</summary>
+    [Id(9)] public int Sockets { get; init; }
+
+    /// <summary>Hibernated: its instance is gone, its hibernatable sockets stay open.</summary>
+    [Id(10)] public bool IsHibernated { get; init; }
+
+    /// <summary>active, hibernated or inactive.</summary>
+    public string State => IsActive ? "active" : IsHibernated ? "hibernated" : "inactive";
 }
 
 /// <summary>What <see cref="IWorkerQueryGrain.Preview"/> found.</summary>
@@ -205,7 +214,15 @@ public interface ITelemetryAgentGrain : IGrainWithStringKey
     /// <summary>Grain keys and versions of the worker's objects with a live instance on this silo.</summary>
     [Alias("ActiveObjects")]
     Task<ImmutableArray<KeyValuePair<string, Guid>>> ActiveObjects(string workerName);
+
+    /// <summary>Grain keys of the worker's objects on this silo with WebSockets open (active or hibernated), with how many.</summary>
+    [Alias("SocketCounts")]
+    Task<ImmutableArray<ObjectSocketCount>> SocketCounts(string workerName);
 }
+
+/// <summary>An object's open WebSockets on a silo, and whether it hibernated there.</summary>
+[GenerateSerializer, Immutable, Alias("dosim.ObjectSocketCount")]
+public sealed record ObjectSocketCount([property: Id(0)] string Key, [property: Id(1)] int Sockets, [property: Id(2)] bool Hibernated);
 
 /// <summary>
 /// One partition of a Worker's object index (keyed "worker/partition"): every object of the Worker

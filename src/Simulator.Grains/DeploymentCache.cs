@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Collections.Concurrent;
 using Simulator.Contracts;
 
@@ -83,15 +84,30 @@ public sealed class ActiveObjects
     internal IReadOnlyCollection<KeyValuePair<(string ClassName, string ObjectId), ActiveObject>> Of(string workerName) =>
         _byWorker.TryGetValue(workerName, out var objects) ? objects.ToArray() : [];
 
+    /// <summary>This worker's objects here with sockets open: the active ones' counts (read as they are now) and the hibernated ones'.</summary>
+    internal ImmutableArray<ObjectSocketCount> SocketCountsOf(string workerName) =>
+    [
+        .. Of(workerName).Where(o => o.Value.Grain.SocketCount > 0)
+            .Select(o => new ObjectSocketCount(DurableObjectKey.Format(workerName, o.Key.ClassName, o.Key.ObjectId), o.Value.Grain.SocketCount, Hibernated: false)),
+        .. (_hibernated.TryGetValue(workerName, out var hibernated) ? hibernated.Keys : [])
+            .Select(k => new ObjectSocketCount(DurableObjectKey.Format(workerName, k.ClassName, k.ObjectId), _hibernatedSockets.GetValueOrDefault((workerName, k.ClassName, k.ObjectId)), Hibernated: true)),
+    ];
+
     // Objects that hibernated here with WebSockets open: a deploy that changes their version wakes
     // them, so their sockets close as the platform closes them, hibernated or not.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string ClassName, string ObjectId), Guid>> _hibernated = new(StringComparer.Ordinal);
 
-    internal void Hibernated(string workerName, string className, string objectId, Guid version) =>
+    private readonly ConcurrentDictionary<(string, string, string), int> _hibernatedSockets = new();
+
+    internal void Hibernated(string workerName, string className, string objectId, Guid version, int sockets)
+    {
         _hibernated.GetOrAdd(workerName, _ => new())[(className, objectId)] = version;
+        _hibernatedSockets[(workerName, className, objectId)] = sockets;
+    }
 
     internal void Woke(string workerName, string className, string objectId)
     {
+        _hibernatedSockets.TryRemove((workerName, className, objectId), out _);
         if (_hibernated.TryGetValue(workerName, out var objects))
         {
             objects.TryRemove((className, objectId), out _);

@@ -149,6 +149,9 @@ public sealed partial class DurableObjectGrain(
         }
     }
 
+    /// <summary>How many WebSockets the object has open (read by this silo's queries, off the object's turn).</summary>
+    internal int SocketCount => _sockets?.Count ?? 0;
+
     private ObjectSockets Sockets => _sockets ??= new ObjectSockets(this.AsReference<ISocketEndpoint>(), () => _deactivated ? null : SiloName) { PeerGone = Dropped };
 
     private string SiloName => GrainContext.Address.SiloAddress!.ToParsableString();
@@ -285,7 +288,7 @@ public sealed partial class DurableObjectGrain(
             return;
         }
 
-        silo.Active.Hibernated(_workerName, _className, _objectId, Stored.VersionId!.Value);
+        silo.Active.Hibernated(_workerName, _className, _objectId, Stored.VersionId!.Value, Stored.Sockets.Sockets.Count);
         foreach (var socket in sockets.All.Where(s => s.Hibernatable))
         {
             _ = socket.MovedAsync(null);

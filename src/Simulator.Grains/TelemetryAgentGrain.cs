@@ -23,4 +23,6 @@ public sealed class TelemetryAgentGrain(TelemetryRecorder telemetry, ActiveObjec
 
     public Task<ImmutableArray<KeyValuePair<string, Guid>>> ActiveObjects(string workerName) =>
         Task.FromResult<ImmutableArray<KeyValuePair<string, Guid>>>([.. active.KeysOf(workerName)]);
+
+    public Task<ImmutableArray<ObjectSocketCount>> SocketCounts(string workerName) => Task.FromResult(active.SocketCountsOf(workerName));
 }

@@ -79,6 +79,7 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
         Guid? version = filter.Version is { } spec ? Decide(() => history.ResolveVersion(spec)).Id : null;
         var tags = history.Tags();
         var active = await ActiveAsync();
+        var sockets = await SocketsAsync();
         var entries = await Task.WhenAll(IndexPartitions().Select(p => p.Entries()));
         return
         [
@@ -86,7 +87,9 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
                 .Where(e => (version is null || e.VersionId == version) && (filter.ClassName is null || e.ClassName == filter.ClassName))
                 .Select(e =>
                 {
-                    var isActive = active.TryGetValue(DurableObjectKey.Format(WorkerName, e.ClassName, e.ObjectId), out var live);
+                    var key = DurableObjectKey.Format(WorkerName, e.ClassName, e.ObjectId);
+                    var isActive = active.TryGetValue(key, out var live);
+                    var open = sockets.GetValueOrDefault(key);
                     return new ObjectSummary
                     {
                         ClassName = e.ClassName,
@@ -98,6 +101,8 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
                         IsActive = isActive,
                         VersionTag = tags.GetValueOrDefault(e.VersionId),
                         Silo = isActive ? live.Silo : null,
+                        Sockets = open?.Sockets ?? 0,
+                        IsHibernated = !isActive && open is { Hibernated: true },
                     };
                 })
                 .Where(o => !filter.ActiveOnly || o.IsActive)
@@ -126,6 +131,23 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
     }
 
     /// <summary>Grain keys of the Worker's objects with a live instance on any silo, with the version each runs and the silo.</summary>
+    private async Task<Dictionary<string, ObjectSocketCount>> SocketsAsync()
+    {
+        var silos = await SilosAsync();
+        var perSilo = await Task.WhenAll(silos.Select(s => s.SocketCounts(WorkerName)));
+        var counts = new Dictionary<string, ObjectSocketCount>(StringComparer.Ordinal);
+        foreach (var count in perSilo.SelectMany(c => c))
+        {
+            // An object active on one silo and a stale hibernation entry on another: the active one counts.
+            if (!counts.TryGetValue(count.Key, out var seen) || seen.Hibernated)
+            {
+                counts[count.Key] = count;
+            }
+        }
+
+        return counts;
+    }
+
     private async Task<Dictionary<string, (Guid Version, string Silo)>> ActiveAsync()
     {
         var silos = await SilosAsync();

@@ -221,12 +221,17 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
 
         // Past the grace: the instance goes away, the sockets stay open.
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(11));
-        await Eventually.Until("the room to hibernate", TimeSpan.FromSeconds(10), () => ObjectStatus(worker, "sleepy"), s => !s.IsActive);
+        // The query API (dosim objects) reads it without waking it.
+        var room = await Eventually.Until("the room to show as hibernated with its two sockets", TimeSpan.FromSeconds(10),
+            async () => (await worker.ObjectsAsync()).SingleOrDefault(o => o.Name == "sleepy"), o => o is { State: "hibernated", Sockets: 2 });
+        Assert.Null(room!.Silo);
         await SendAsync(bob, "who");
         Assert.Equal($"bob on instance {builtBefore + 1}, 2 sockets, 1 named, stamp false", await ReceiveAsync(bob));
         await SendAsync(alice, "still here");
         Assert.Equal("alice: still here", await ReceiveAsync(alice));
         Assert.Equal("alice: still here", await ReceiveAsync(bob));
+        Assert.Equal(("active", 2), await Eventually.Until("the room to show as active", TimeSpan.FromSeconds(10),
+            async () => (await worker.ObjectsAsync()).Where(o => o.Name == "sleepy").Select(o => (o.State, o.Sockets)).Single(), o => o.State == "active"));
     }
 
     [Fact]
