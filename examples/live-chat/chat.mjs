@@ -19,6 +19,8 @@ const socket = await connect(new URL(address));
 let timer;
 const leaveLater = () => { clearTimeout(timer); timer = setTimeout(() => socket.close(1000, "bye"), seconds * 1000); };
 let welcomed = false;
+// A room that never greets (an error on its side) does not leave the client waiting forever.
+timer = setTimeout(() => { console.error("no greeting from the room in 20 s"); process.exit(1); }, 20000);
 socket.addEventListener("message", (event) => {
   const data = String(event.data);
   let line = data;

@@ -613,7 +613,7 @@ public sealed partial class DurableObjectGrain(
                     continue;
                 }
 
-                if (_inFlight == 0 && !sockets.HasStandard && _instance is not JavaScriptDurableObject { CanHibernate: false })
+                if (_inFlight == 0 && !sockets.HasStandard && !sockets.HasUnconnected && _instance is not JavaScriptDurableObject { CanHibernate: false })
                 {
                     DeactivateOnIdle();
                     return;

@@ -68,13 +68,34 @@ internal sealed class JavaScriptInvocation(InvocationContext context, TaskSchedu
 
     public void PersistAfterTurn(IDurableObjectStore store) => _changed = store;
 
+    // What the frames this turn sent wait for: the turn's writes, stored (the platform's output gate).
+    private TaskCompletionSource<bool>? _turnWritten;
+
+    /// <summary>Settles once what this turn wrote is stored: true, or false when the write failed.</summary>
+    public Task<bool> TurnWritten => (_turnWritten ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
     /// <summary>Begins what the turn that just ended started (on <see cref="Scheduler"/>, outside the engine).</summary>
     public void RunAfterTurn()
     {
+        Task? written = null;
         if (_changed is { } store)
         {
             _changed = null;
-            HoldResponseFor(store.PersistAsync());
+            written = store.PersistAsync();
+            HoldResponseFor(written);
+        }
+
+        if (_turnWritten is { } gate)
+        {
+            _turnWritten = null;
+            if (written is null or { IsCompletedSuccessfully: true })
+            {
+                gate.TrySetResult(true);
+            }
+            else
+            {
+                written.ContinueWith(static (w, g) => ((TaskCompletionSource<bool>)g!).TrySetResult(w.IsCompletedSuccessfully), gate, TaskScheduler.Default);
+            }
         }
 
         if (_afterTurn is { } starts)

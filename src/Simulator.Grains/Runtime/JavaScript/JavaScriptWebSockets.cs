@@ -77,7 +77,7 @@ internal sealed class JavaScriptWebSockets
             }
 
             var payload = a.At(1).AsString();
-            socket.Send(a.At(2).AsBoolean() ? SocketFrame.Message(payload) : SocketFrame.Message(Encoding.Latin1.GetBytes(payload)));
+            socket.Send(a.At(2).AsBoolean() ? SocketFrame.Message(payload) : SocketFrame.Message(Encoding.Latin1.GetBytes(payload)), _current()?.TurnWritten);
             return JsValue.Undefined;
         });
         Set(host, "wsClose", (_, a) =>
@@ -86,7 +86,7 @@ internal sealed class JavaScriptWebSockets
             if (!socket.ClosedOutgoing)
             {
                 // No code: a Close frame without a status, which the peer reads as 1005.
-                socket.Send(SocketFrame.Close(a.At(1).IsNull() ? 1005 : (int)a.At(1).AsNumber(), a.At(2).IsNull() ? string.Empty : a.At(2).AsString()));
+                socket.Send(SocketFrame.Close(a.At(1).IsNull() ? 1005 : (int)a.At(1).AsNumber(), a.At(2).IsNull() ? string.Empty : a.At(2).AsString()), _current()?.TurnWritten);
             }
 
             return JsValue.Undefined;

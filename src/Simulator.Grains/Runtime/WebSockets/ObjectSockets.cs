@@ -35,6 +35,9 @@ internal sealed class ObjectSockets(ISocketEndpoint endpoint, Func<string?> wher
 
     public bool HasHibernatable => _all.Values.Any(s => s.Hibernatable);
 
+    /// <summary>Whether a socket handed to a gateway has not been connected yet: its first frames wait in it, so the object stays awake.</summary>
+    public bool HasUnconnected => _all.Values.Any(s => s.Peer is null && s.ReadyState < ServerSocket.Closed);
+
     public ServerSocket? Get(Guid id) => _all.GetValueOrDefault(id);
 
     /// <summary>Takes a socket in (accepted, or handed to a gateway) so its events reach the object.</summary>

@@ -15,7 +15,7 @@ internal sealed class ServerSocket(Guid id)
     public const int Closed = 3;
 
     private readonly Lock _lock = new();
-    private List<SocketFrame>? _queue;
+    private List<(SocketFrame Frame, Task<bool>? Written)>? _queue;
     private bool _pumping;
 
     public Guid Id { get; } = id;
@@ -63,8 +63,12 @@ internal sealed class ServerSocket(Guid id)
     /// <summary>What to do when the gateway no longer has the client's connection (its silo died, or the client left).</summary>
     public Action<ServerSocket>? PeerGone { get; set; }
 
-    /// <summary>Queues a frame for the client; a close frame is the last one this end sends.</summary>
-    public void Send(SocketFrame frame)
+    /// <summary>
+    /// Queues a frame for the client; a close frame is the last one this end sends. A frame sent by
+    /// code waits for <paramref name="written"/>, the writes of the turn that sent it (the platform's
+    /// output gate): it is dropped if they fail.
+    /// </summary>
+    public void Send(SocketFrame frame, Task<bool>? written = null)
     {
         lock (_lock)
         {
@@ -79,7 +83,7 @@ internal sealed class ServerSocket(Guid id)
                 ReadyState = ClosedIncoming ? Closed : Closing;
             }
 
-            (_queue ??= []).Add(frame);
+            (_queue ??= []).Add((frame, written));
             if (Peer is null || _pumping)
             {
                 return;
@@ -118,7 +122,7 @@ internal sealed class ServerSocket(Guid id)
     {
         while (true)
         {
-            SocketFrame[] batch;
+            (SocketFrame Frame, Task<bool>? Written)[] queued;
             lock (_lock)
             {
                 if (_queue is not { Count: > 0 })
@@ -127,14 +131,23 @@ internal sealed class ServerSocket(Guid id)
                     return;
                 }
 
-                batch = [.. _queue];
+                queued = [.. _queue];
                 _queue.Clear();
+            }
+
+            var batch = new List<SocketFrame>(queued.Length);
+            foreach (var (frame, written) in queued)
+            {
+                if (written is null || await written)
+                {
+                    batch.Add(frame);
+                }
             }
 
             bool delivered;
             try
             {
-                delivered = await Peer!.Deliver(Id, Where(), batch);
+                delivered = await Peer!.Deliver(Id, Where(), [.. batch]);
             }
             catch (Exception)
             {
