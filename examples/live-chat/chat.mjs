@@ -66,11 +66,13 @@ function connect(url) {
     let net;
     request.on("error", () => { resolve(client); setImmediate(() => emit("error", {})); });
     request.on("response", () => { resolve(client); setImmediate(() => emit("error", {})); });
-    request.on("upgrade", (_, socket) => {
+    request.on("upgrade", (_, socket, head) => {
       net = socket;
-      let buffered = Buffer.alloc(0);
+      // The first frames may have come in with the 101 (head): they are read first, once the
+      // caller has its listeners on.
+      let buffered = Buffer.from(head);
       let closed = false;
-      socket.on("data", (chunk) => {
+      const read = (chunk) => {
         buffered = Buffer.concat([buffered, chunk]);
         while (buffered.length >= 2) {
           const opcode = buffered[0] & 0x0f;
@@ -90,7 +92,9 @@ function connect(url) {
             emit("close", { code, reason: payload.subarray(2).toString() });
           }
         }
-      });
+      };
+      socket.on("data", read);
+      setImmediate(() => read(Buffer.alloc(0)));
       socket.on("close", () => { if (!closed) { closed = true; emit("close", { code: 1006, reason: "" }); } });
       resolve(client);
     });
