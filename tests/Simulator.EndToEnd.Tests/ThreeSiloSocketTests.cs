@@ -42,29 +42,32 @@ public sealed class ThreeSiloSocketTests
             return JsonDocument.Parse(objects).RootElement.EnumerateArray().First(o => o.GetProperty("name").GetString() == room).GetProperty("silo").GetString()!;
         }
 
-        ClientWebSocket? client = null;
-        string? room = null;
-        for (var i = 0; i < 40 && room is null; i++)
+        // A room whose object runs on the given silo, with ann connected through the primary's gateway.
+        async Task<(ClientWebSocket Socket, string Room)> RoomOnAsync(string prefix, SiloProcess silo)
         {
-            var candidate = $"r{i}";
-            var socket = await ConnectAsync(primary, candidate, "ann");
-            Assert.Equal("welcome", (await NextAsync(socket)).GetProperty("type").GetString());
-            if ((await SiloOf(candidate)).Contains($":{third.SiloPort}", StringComparison.Ordinal))
+            for (var i = 0; i < 40; i++)
             {
-                (client, room) = (socket, candidate);
-            }
-            else
-            {
+                var candidate = $"{prefix}{i}";
+                var socket = await ConnectAsync(primary, candidate, "ann");
+                Assert.Equal("welcome", (await NextAsync(socket)).GetProperty("type").GetString());
+                if ((await SiloOf(candidate)).Contains($":{silo.SiloPort}", StringComparison.Ordinal))
+                {
+                    return (socket, candidate);
+                }
+
                 socket.Dispose();
             }
+
+            Assert.Fail($"no room of 40 ran on silo {silo.SiloPort}");
+            return default;
         }
 
-        Assert.NotNull(room);
-        await SendAsync(client!, "before the crash");
-        Assert.Equal("before the crash", (await NextAsync(client!)).GetProperty("text").GetString());
+        var (client, room) = await RoomOnAsync("r", third);
+        await SendAsync(client, "before the crash");
+        Assert.Equal("before the crash", (await NextAsync(client)).GetProperty("text").GetString());
 
         third.Kill();
-        var closed = await ReceiveAsync(client!, TimeSpan.FromSeconds(30));
+        var closed = await ReceiveAsync(client, TimeSpan.FromSeconds(30));
         Assert.StartsWith("closed 1001", closed, StringComparison.Ordinal);
 
         // The room comes back on a silo still up, with what it had stored.
@@ -72,7 +75,7 @@ public sealed class ThreeSiloSocketTests
         {
             try
             {
-                return await ConnectAsync(primary, room!, "ann");
+                return await ConnectAsync(primary, room, "ann");
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
             {
@@ -81,39 +84,22 @@ public sealed class ThreeSiloSocketTests
         }, socket => socket is not null);
         var welcome = await NextAsync(again!);
         Assert.Equal("before the crash", welcome.GetProperty("history").EnumerateArray().Single().GetProperty("text").GetString());
-        Assert.DoesNotContain($":{third.SiloPort}", await SiloOf(room!), StringComparison.Ordinal);
+        Assert.DoesNotContain($":{third.SiloPort}", await SiloOf(room), StringComparison.Ordinal);
 
         // A room on the primary with one client on each gateway: when the second silo dies, the
         // room hears that silo's client drop.
-        ClientWebSocket? ann = null;
-        string? kept = null;
-        for (var i = 0; i < 40 && kept is null; i++)
-        {
-            var candidate = $"p{i}";
-            var socket = await ConnectAsync(primary, candidate, "ann");
-            Assert.Equal("welcome", (await NextAsync(socket)).GetProperty("type").GetString());
-            if ((await SiloOf(candidate)).Contains($":{primary.SiloPort}", StringComparison.Ordinal))
-            {
-                (ann, kept) = (socket, candidate);
-            }
-            else
-            {
-                socket.Dispose();
-            }
-        }
-
-        Assert.NotNull(kept);
-        using var bob = await ConnectAsync(second, kept!, "bob");
+        var (ann, kept) = await RoomOnAsync("p", primary);
+        using var bob = await ConnectAsync(second, kept, "bob");
         Assert.Equal("welcome", (await NextAsync(bob)).GetProperty("type").GetString());
-        Assert.Equal("joined", (await NextAsync(ann!)).GetProperty("type").GetString());
+        Assert.Equal("joined", (await NextAsync(ann)).GetProperty("type").GetString());
 
         second.Kill();
-        var left = JsonDocument.Parse(await ReceiveAsync(ann!, TimeSpan.FromSeconds(30))).RootElement;
+        var left = JsonDocument.Parse(await ReceiveAsync(ann, TimeSpan.FromSeconds(30))).RootElement;
         Assert.Equal("left", left.GetProperty("type").GetString());
         Assert.Equal("bob", left.GetProperty("name").GetString());
         Assert.Equal(1006, left.GetProperty("code").GetInt32());
-        ann!.Dispose();
-        client!.Dispose();
+        ann.Dispose();
+        client.Dispose();
     }
 
     private static async Task<ClientWebSocket> ConnectAsync(SiloProcess silo, string room, string name)
