@@ -25,9 +25,6 @@ public sealed record SocketFrame
     public static SocketFrame Message(byte[] bytes) => new() { Bytes = bytes };
 
     public static SocketFrame Close(int code, string reason, bool wasClean = true) => new() { CloseCode = code, CloseReason = reason, WasClean = wasClean };
-
-    /// <summary>The bytes the frame's message takes on the wire.</summary>
-    public int Length => Text is { } text ? System.Text.Encoding.UTF8.GetByteCount(text) : Bytes?.Length ?? 0;
 }
 
 /// <summary>

@@ -29,9 +29,6 @@ public sealed class ClientSockets : ISocketPeer
         }
     }
 
-    /// <summary>How many client sockets this gateway holds.</summary>
-    public int Count => _open.Count;
-
     public Task<bool> Deliver(Guid socket, string? ownerSilo, SocketFrame[] frames)
     {
         if (!_open.TryGetValue(socket, out var client))

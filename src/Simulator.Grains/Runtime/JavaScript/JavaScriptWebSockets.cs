@@ -41,7 +41,7 @@ internal sealed class JavaScriptWebSockets
         Set(host, "wsAccept", (_, a) =>
         {
             var socket = Socket(a.At(0));
-            (socket.Accepted, socket.Script) = (true, a.At(1));
+            socket.Script = a.At(1);
             _current()?.Owner?.Sockets.Add(socket);
             return JsValue.Undefined;
         });

@@ -26,9 +26,6 @@ internal sealed class ServerSocket(Guid id)
     /// <summary>Accepted with the hibernation API (<c>ctx.acceptWebSocket</c>): events go to the class's handlers.</summary>
     public bool Hibernatable { get; set; }
 
-    /// <summary>Accepted with <c>accept()</c>: events go to its listeners, and it keeps its object awake.</summary>
-    public bool Accepted { get; set; }
-
     public string[] Tags { get; set; } = [];
 
     /// <summary>What <c>serializeAttachment</c> stored, cloned; null when nothing is.</summary>

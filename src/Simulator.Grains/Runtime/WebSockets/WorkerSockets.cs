@@ -40,9 +40,6 @@ internal sealed class WorkerSockets : ISocketEndpoint
 
     public static WorkerSockets For(IGrainFactory grains) => Silos.GetValue(grains, static g => new WorkerSockets(g));
 
-    /// <summary>How many Worker-held sockets are open on this silo.</summary>
-    public int Count => _open.Count;
-
     /// <summary>Holds a socket a Worker's response hands to a gateway; returns where the gateway reaches it.</summary>
     public ISocketEndpoint Hold(JavaScriptEngine engine, ServerSocket socket, InvocationContext context)
     {
