@@ -10,7 +10,7 @@ internal static class TelemetryCommands
 {
     public static Command Analytics()
     {
-        var command = new Command("analytics", "Per deployment and version: requests, actual against configured share, errors and exceptions, p50/p95/p99; per Durable Object class: objects, requests and resets. Exact counts from every silo.") { CommonOptions.Json };
+        var command = new Command("analytics", "Per deployment and version: requests, actual against configured share, errors and exceptions, p50/p95/p99; per Durable Object class: objects, requests and resets; WebSocket messages in and out and sockets closed by resets, per version. Exact counts from every silo.") { CommonOptions.Json };
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var analytics = await VersionCommands.Query(cluster, parse.GetValue(CommonOptions.Name)!).Analytics();
@@ -22,6 +22,7 @@ internal static class TelemetryCommands
                     currentDeployment = analytics.CurrentDeployment,
                     deployments = analytics.Deployments,
                     durableObjects = analytics.DurableObjects.Select(c => new { className = c.ClassName, versions = c.Versions, resets = c.Resets.Select(r => new { from = r.From, to = r.To, count = r.Count }) }),
+                    webSockets = analytics.Sockets.Select(s => new { className = s.ClassName, versionId = s.VersionId, messagesIn = s.MessagesIn, messagesOut = s.MessagesOut, closedByReset = s.ClosedByReset }),
                 });
                 return;
             }
@@ -84,6 +85,7 @@ internal static class TelemetryCommands
         var result = e.Event.Response is { } r ? $"{e.Outcome} {r.Status}" : e.Outcome;
         var what = e.Event.Request is { } request ? $"{request.Method} {request.Url}"
             : e.EventType == "alarm" ? $"alarm due {Output.Time(DateTimeOffset.FromUnixTimeMilliseconds(e.Event.ScheduledTimeMs ?? 0))}"
+            : e.Event.WebSocketEvent is { } ws ? $"websocket {ws.Type}{(ws.Code is { } code ? $" {code}{(ws.WasClean == false ? " (not clean)" : "")}" : "")}"
             : $"rpc {e.Event.RpcMethod}()";
         var lines = new List<string> { $"{time}  {what}{where}  {result}  version {e.ScriptVersion.Id}{(e.ScriptVersion.Tag is { } tag ? $" ({tag})" : "")}" };
         lines.AddRange(e.Logs.Select(l => $"  ({l.Level}) {string.Join(' ', l.Message)}"));
@@ -132,6 +134,17 @@ internal static class TelemetryCommands
             {
                 Console.WriteLine($"  {r.Count,8:N0}  {Tag(r.From)} -> {Tag(r.To)}");
             }
+        }
+
+        if (!analytics.Sockets.IsEmpty)
+        {
+            Console.WriteLine();
+            Console.WriteLine("WebSockets (closed by reset: counted on the version the object left)");
+            Output.Table(
+                ["Sockets of", "Version", "Messages in", "Messages out", "Closed by reset"],
+                analytics.Sockets.Select(s => (IReadOnlyList<string>)[
+                    s.ClassName ?? "the Worker", Tag(s.VersionId),
+                    s.MessagesIn.ToString("N0", CultureInfo.InvariantCulture), s.MessagesOut.ToString("N0", CultureInfo.InvariantCulture), s.ClosedByReset.ToString("N0", CultureInfo.InvariantCulture)]));
         }
     }
 }

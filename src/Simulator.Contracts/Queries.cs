@@ -181,6 +181,9 @@ public sealed record WorkerAnalytics
 
     /// <summary>Tags of the Worker's tagged versions, for labels.</summary>
     [Id(4)] public ImmutableDictionary<Guid, string> Tags { get; init; } = ImmutableDictionary<Guid, string>.Empty;
+
+    /// <summary>WebSocket messages in and out and sockets closed by resets, per class (null: the Worker's own sockets) and version, over every silo.</summary>
+    [Id(5)] public ImmutableArray<SocketCounters> Sockets { get; init; } = [];
 }
 
 [GenerateSerializer, Immutable, Alias("dosim.ClassAnalytics")]

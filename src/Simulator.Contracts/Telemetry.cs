@@ -14,7 +14,7 @@ public sealed record TraceEvent
     [Id(1)] public required TraceScriptVersion ScriptVersion { get; init; }
     [Id(2)] public required long EventTimestampMs { get; init; }
 
-    /// <summary>"fetch" for a Worker invocation or a Durable Object request, "rpc" for a JS RPC call to an object, "alarm" for an object's alarm.</summary>
+    /// <summary>"fetch" for a Worker invocation or a Durable Object request, "rpc" for a JS RPC call to an object, "alarm" for an object's alarm, "hibernatable_web_socket" for an event of a socket the object accepted with the hibernation API.</summary>
     [Id(3)] public string EventType { get; init; } = "fetch";
 
     /// <summary>"ok" or "exception", as on the platform.</summary>
@@ -43,7 +43,21 @@ public sealed record TraceEventInfo(
     [property: Id(0), JsonPropertyName("request"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TraceRequest? Request,
     [property: Id(1), JsonPropertyName("response")] TraceResponse? Response,
     [property: Id(2), JsonPropertyName("rpcMethod"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RpcMethod = null,
-    [property: Id(3), JsonPropertyName("scheduledTime"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ScheduledTimeMs = null);
+    [property: Id(3), JsonPropertyName("scheduledTime"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ScheduledTimeMs = null,
+    [property: Id(4), JsonPropertyName("getWebSocketEvent"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TraceWebSocketEvent? WebSocketEvent = null);
+
+/// <summary>A hibernatable WebSocket event, as workerd's tail events name it: "message", "close" (with its code and whether it was clean) or "error".</summary>
+[GenerateSerializer, Immutable, Alias("dosim.TraceWebSocketEvent")]
+public sealed record TraceWebSocketEvent(
+    [property: Id(0), JsonPropertyName("webSocketEventType")] string Type,
+    [property: Id(1), JsonPropertyName("code"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Code = null,
+    [property: Id(2), JsonPropertyName("wasClean"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? WasClean = null)
+{
+    private static readonly TraceWebSocketEvent MessageEvent = new("message");
+
+    public static TraceWebSocketEvent Of(SocketFrame frame) =>
+        frame.IsClose ? new TraceWebSocketEvent("close", frame.CloseCode, frame.WasClean) : MessageEvent;
+}
 
 [GenerateSerializer, Immutable, Alias("dosim.TraceRequest")]
 public sealed record TraceRequest(
@@ -105,6 +119,19 @@ public sealed record ResetCounters([property: Id(0)] string ClassName, [property
 [GenerateSerializer, Immutable, Alias("dosim.ActiveObjectCount")]
 public sealed record ActiveObjectCount([property: Id(0)] string ClassName, [property: Id(1)] Guid VersionId, [property: Id(2)] long Count);
 
+/// <summary>
+/// One silo's WebSocket counts for the sockets of a Durable Object class (a null class: the
+/// Worker's own) on one version: messages received and sent, and sockets closed by a reset of
+/// their object (counted on the version it left).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("dosim.SocketCounters")]
+public sealed record SocketCounters(
+    [property: Id(0)] string? ClassName,
+    [property: Id(1)] Guid VersionId,
+    [property: Id(2)] long MessagesIn,
+    [property: Id(3)] long MessagesOut,
+    [property: Id(4)] long ClosedByReset);
+
 /// <summary>Everything one silo counted for one Worker.</summary>
 [GenerateSerializer, Immutable, Alias("dosim.SiloAnalytics")]
 public sealed record SiloAnalytics
@@ -113,4 +140,5 @@ public sealed record SiloAnalytics
     [Id(1)] public ImmutableArray<ObjectCounters> Objects { get; init; } = [];
     [Id(2)] public ImmutableArray<ResetCounters> Resets { get; init; } = [];
     [Id(3)] public ImmutableArray<ActiveObjectCount> Active { get; init; } = [];
+    [Id(4)] public ImmutableArray<SocketCounters> Sockets { get; init; } = [];
 }

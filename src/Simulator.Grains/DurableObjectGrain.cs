@@ -152,7 +152,11 @@ public sealed partial class DurableObjectGrain(
     /// <summary>How many WebSockets the object has open (read by this silo's queries, off the object's turn).</summary>
     internal int SocketCount => _sockets?.Count ?? 0;
 
-    private ObjectSockets Sockets => _sockets ??= new ObjectSockets(this.AsReference<ISocketEndpoint>(), () => _deactivated ? null : SiloName) { PeerGone = Dropped };
+    private ObjectSockets Sockets => _sockets ??= new ObjectSockets(this.AsReference<ISocketEndpoint>(), () => _deactivated ? null : SiloName)
+    {
+        PeerGone = Dropped,
+        Traffic = _version is { } version ? silo.Telemetry.SocketTraffic(_workerName, _className, version.Id) : null,
+    };
 
     private string SiloName => GrainContext.Address.SiloAddress!.ToParsableString();
 
@@ -506,6 +510,8 @@ public sealed partial class DurableObjectGrain(
                 break;
             }
 
+            socket.Traffic?.AddReceived(1);
+
             // The auto-response answers without running the object's code.
             if (socket.Hibernatable && _sockets.AutoResponse is { } auto && frame.Text == auto.Request)
             {
@@ -524,26 +530,35 @@ public sealed partial class DurableObjectGrain(
                 return;
             }
 
-            using var activity = SimulatorTelemetry.Source.StartActivity("durable_object websocket");
-            Tag(activity, version);
-            var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, null, _className, EventType: socket.Hibernatable ? "hibernatable_web_socket" : "fetch");
-            var startedMs = silo.Telemetry.Now();
-            var started = Stopwatch.GetTimestamp();
-            try
+            if (!socket.Hibernatable)
             {
-                var outcome = await UnlessResetAsync(instance.SocketEventsAsync(socket, events));
-                var thrown = outcome.Error is { } error ? new UncaughtJavaScriptException(error) : null;
-                if (socket.Hibernatable)
-                {
-                    silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), thrown is null ? 200 : 500, thrown, console.Drain());
-                }
-
-                activity?.SetTag(SimulatorTelemetry.Tags.Outcome, thrown is null ? "ok" : "exception");
+                // A standard socket's events run in the invocation that accepted it, not as invocations of their own.
+                using var activity = SimulatorTelemetry.Source.StartActivity("durable_object websocket");
+                Tag(activity, version);
+                await UnlessResetAsync(instance.SocketEventsAsync(socket, events));
+                return;
             }
-            catch (Exception ex)
+
+            // Each event of a hibernatable socket is an invocation of the object, as the platform traces it.
+            foreach (var frame in events)
             {
-                Failed(activity, invocation, startedMs, started, ex, console);
-                throw;
+                using var activity = SimulatorTelemetry.Source.StartActivity("durable_object websocket");
+                Tag(activity, version);
+                var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, null, _className, EventType: "hibernatable_web_socket", WebSocketEvent: TraceWebSocketEvent.Of(frame));
+                var startedMs = silo.Telemetry.Now();
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    var outcome = await UnlessResetAsync(instance.SocketEventsAsync(socket, [frame]));
+                    var thrown = outcome.Error is { } error ? new UncaughtJavaScriptException(error) : null;
+                    silo.Telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), thrown is null ? 200 : 500, thrown, console.Drain());
+                    activity?.SetTag(SimulatorTelemetry.Tags.Outcome, thrown is null ? "ok" : "exception");
+                }
+                catch (Exception ex)
+                {
+                    Failed(activity, invocation, startedMs, started, ex, console);
+                    throw;
+                }
             }
         }
         finally
@@ -826,7 +841,8 @@ public sealed partial class DurableObjectGrain(
         if (changed && _sockets is { Count: > 0 } sockets)
         {
             // The platform closes every socket of an object whose code changed, hibernated ones too.
-            sockets.CloseAll(WebSocketLimits.ResetCode, WebSocketLimits.ResetReason);
+            var closed = sockets.CloseAll(WebSocketLimits.ResetCode, WebSocketLimits.ResetReason);
+            silo.Telemetry.SocketTraffic(_workerName, _className, Stored.VersionId!.Value).AddClosedByReset(closed);
         }
 
         silo.Telemetry.InstanceChanged(_workerName, _className, wasActive ? _version!.Id : null, assigned);
@@ -839,6 +855,11 @@ public sealed partial class DurableObjectGrain(
         _instance = instance;
         _console = console;
         _version = version;
+        if (_sockets is not null)
+        {
+            _sockets.Traffic = silo.Telemetry.SocketTraffic(_workerName, _className, assigned);
+        }
+
         _appliedSequence = snapshot.Sequence;
         _requestsSinceBuilt = 0;
         silo.Active.Set(_workerName, _className, _objectId, new ActiveObject(assigned, this));

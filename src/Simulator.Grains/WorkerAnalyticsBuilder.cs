@@ -23,6 +23,10 @@ internal static class WorkerAnalyticsBuilder
             Deployments = [.. deployments],
             DurableObjects = [.. classes],
             Tags = history.Tags(),
+            Sockets = [.. silos.SelectMany(s => s.Sockets)
+                .GroupBy(s => (s.ClassName, s.VersionId))
+                .Select(g => new SocketCounters(g.Key.ClassName, g.Key.VersionId, g.Sum(s => s.MessagesIn), g.Sum(s => s.MessagesOut), g.Sum(s => s.ClosedByReset)))
+                .OrderBy(s => s.ClassName, StringComparer.Ordinal).ThenBy(s => s.VersionId)],
         };
     }
 

@@ -267,6 +267,51 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Analytics_count_messages_per_version_and_sockets_closed_by_a_reset_and_each_hibernatable_event_is_traced()
+    {
+        var worker = await DeployAsync();
+        var v1 = (await worker.HistoryAsync()).CurrentDeployment!.Versions.Single().VersionId;
+        using var echo = await ConnectAsync(worker.Name, "/echo");
+        Assert.Equal("hello", await ReceiveAsync(echo));
+        await SendAsync(echo, "shout");
+        Assert.Equal("SHOUT", await ReceiveAsync(echo));
+
+        using var alice = await ConnectAsync(worker.Name, "/rooms/counted?name=alice");
+        Assert.Equal("welcome alice to v1", await ReceiveAsync(alice));
+        using var bob = await ConnectAsync(worker.Name, "/rooms/counted?name=bob");
+        Assert.Equal("welcome bob to v1", await ReceiveAsync(bob));
+        await SendAsync(alice, "hello");
+        Assert.Equal("alice: hello", await ReceiveAsync(alice));
+        Assert.Equal("alice: hello", await ReceiveAsync(bob));
+        await SendAsync(bob, "ping");
+        Assert.Equal("pong", await ReceiveAsync(bob));
+        await bob.CloseAsync((WebSocketCloseStatus)4000, "done", Timeout());
+        Assert.Equal("bob left 4000 done true state 3", await ReceiveAsync(alice));
+
+        await worker.DeployAsync(JavaScriptWorkers.Draft("v2", Room("v2"), Config));
+        Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(alice));
+
+        // In: alice's hello and bob's ping (answered by the auto-response, still a message in).
+        // Out (delivered to the gateway): two welcomes, the broadcast to both, the pong, and "bob left". Closed by the reset: alice's, on v1.
+        // (A message counts out once its gateway has it, which the client may see a moment before the count.)
+        var expected = new[] { new SocketCounters(null, v1, 1, 2, 0), new SocketCounters("Room", v1, 2, 6, 1) };
+        var sockets = await Eventually.Until("the socket counts", TimeSpan.FromSeconds(10), async () => (await worker.AnalyticsAsync()).Sockets, s => s.SequenceEqual(expected));
+        Assert.Equal(expected, sockets);
+
+        // The object's code ran for alice's message and bob's close (not for the ping): one event each.
+        var traced = new List<TraceEvent>();
+        await foreach (var e in worker.TailAsync(new TailFilter { Follow = false }, Timeout()))
+        {
+            traced.Add(e);
+        }
+
+        var events = traced.Where(e => e.EventType == "hibernatable_web_socket").Select(e => e.Event.WebSocketEvent).ToList();
+        Assert.Equal([new TraceWebSocketEvent("message"), new TraceWebSocketEvent("close", 4000, true)], events);
+        Assert.All(traced.Where(e => e.EventType == "hibernatable_web_socket"), e => Assert.Equal(("Room", v1), (e.Entrypoint, e.ScriptVersion.Id)));
+        Assert.Contains("\"getWebSocketEvent\":{\"webSocketEventType\":\"close\",\"code\":4000,\"wasClean\":true}", JsonSerializer.Serialize(traced.Last(e => e.EventType == "hibernatable_web_socket")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_socket_apis_refuse_what_the_platform_refuses_with_its_words()
     {
         var worker = await DeployAsync();

@@ -16,7 +16,7 @@ namespace Simulator.Grains.Telemetry;
 /// <see cref="RpcMethod"/> and no request) a JS RPC call to one, or to one of the Worker's
 /// entrypoints over a service binding (<see cref="Entrypoint"/>, no class).
 /// </summary>
-public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest? Request, string? ClassName, string? RpcMethod = null, string EventType = "fetch", long? ScheduledTimeMs = null, string? Entrypoint = null);
+public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest? Request, string? ClassName, string? RpcMethod = null, string EventType = "fetch", long? ScheduledTimeMs = null, string? Entrypoint = null, TraceWebSocketEvent? WebSocketEvent = null);
 
 /// <summary>
 /// A silo's record of every invocation: exact counts per worker, deployment and version (for
@@ -118,7 +118,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             Entrypoint = invocation.ClassName ?? invocation.Entrypoint,
             Event = invocation.Request is { } request
                 ? new TraceEventInfo(new TraceRequest(request.Url, request.Method), exception is null ? Response(status) : null)
-                : new TraceEventInfo(null, null, invocation.RpcMethod, invocation.ScheduledTimeMs),
+                : new TraceEventInfo(null, null, invocation.RpcMethod, invocation.ScheduledTimeMs, invocation.WebSocketEvent),
             Exceptions = exception is null ? [] : [new TraceException(exception.GetType().Name, exception.Message, Now(), (exception.GetBaseException() as Runtime.JavaScript.UncaughtJavaScriptException)?.JavaScriptStack)],
             Logs = logs,
             Sequence = Interlocked.Increment(ref _sequence),
@@ -163,6 +163,10 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
 
         LogReset(_logger, workerName, className, objectId, from, to, wasActive);
     }
+
+    /// <summary>The WebSocket counts of a class's sockets on a version (a null class: the Worker's own sockets).</summary>
+    internal SocketTraffic SocketTraffic(string workerName, string? className, Guid versionId) =>
+        _workers.GetOrAdd(workerName, static _ => new WorkerRecord()).Sockets.GetOrAdd((className ?? string.Empty, versionId), static _ => new SocketTraffic());
 
     /// <summary>An object's live instance moved from one version to another (null: none).</summary>
     public void InstanceChanged(string workerName, string className, Guid? from, Guid? to)
@@ -219,6 +223,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             Objects = [.. worker.Objects.Select(o => new ObjectCounters { ClassName = o.Key.Class, DeploymentId = o.Key.Deployment, VersionId = o.Key.Version, Requests = o.Value.Requests, Errors = o.Value.Errors })],
             Resets = [.. worker.Resets.Select(r => new ResetCounters(r.Key.Class, r.Key.From, r.Key.To, r.Value.Count))],
             Active = [.. worker.Active.Where(a => a.Value.Count > 0).Select(a => new ActiveObjectCount(a.Key.Class, a.Key.Version, a.Value.Count))],
+            Sockets = [.. worker.Sockets.Where(s => s.Value.Received + s.Value.Sent + s.Value.ClosedByReset > 0).Select(s => new SocketCounters(s.Key.Class.Length == 0 ? null : s.Key.Class, s.Key.Version, s.Value.Received, s.Value.Sent, s.Value.ClosedByReset))],
         };
     }
 
@@ -254,6 +259,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
         public ConcurrentDictionary<(string Class, Guid Deployment, Guid Version), ObjectCounter> Objects { get; } = new();
         public ConcurrentDictionary<(string Class, Guid From, Guid To), Tally> Resets { get; } = new();
         public ConcurrentDictionary<(string Class, Guid Version), Tally> Active { get; } = new();
+        public ConcurrentDictionary<(string Class, Guid Version), SocketTraffic> Sockets { get; } = new();
         public TraceEventBuffer Events { get; } = new();
     }
 

@@ -63,7 +63,7 @@ internal sealed class JavaScriptEngine : IDisposable
     // The invocation whose turn is running (set and cleared under the gate).
     private JavaScriptInvocation? _current;
 
-    public JavaScriptEngine(WorkerVersion version, string workerName, JavaScriptLimits limits, IGrainFactory grains, Time.SimulatedClock clock)
+    public JavaScriptEngine(WorkerVersion version, string workerName, JavaScriptLimits limits, IGrainFactory grains, Time.SimulatedClock clock, Telemetry.SocketTraffic? workerSockets = null)
     {
         var code = version.Code ?? throw new ArgumentException("The version has no JavaScript.", nameof(version));
         (_clock, _grains, _workerName, _assets) = (clock, grains, workerName, code.Assets);
@@ -135,7 +135,11 @@ internal sealed class JavaScriptEngine : IDisposable
 
         var json = new HostJson(_engine);
         _objects = new PreludeObjects(_engine, _dosim, json);
-        _objects.ExportSocket = end => _webSockets.Export(end, (socket, context) => WorkerSockets.For(_grains).Hold(this, socket, context));
+        _objects.ExportSocket = end => _webSockets.Export(end, (socket, context) =>
+        {
+            socket.Traffic = workerSockets;
+            return WorkerSockets.For(_grains).Hold(this, socket, context);
+        });
         _socketEvents = _dosim.Get("socketEvents");
         _storage = new JavaScriptStorage(_engine, _dosim, json, () => _current, Block);
         _bindings = new JavaScriptBindings(_engine, _dosim, FetchObject, CallObject);

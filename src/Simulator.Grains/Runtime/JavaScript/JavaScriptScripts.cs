@@ -8,7 +8,7 @@ namespace Simulator.Grains.Runtime.JavaScript;
 /// This silo's compiled JavaScript versions: each version's modules are loaded into one engine the
 /// first time one of its objects or requests needs them, and kept while the silo runs.
 /// </summary>
-public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, DeploymentCache deployments, IGrainFactory grains, Time.SimulatedClock clock) : IDisposable
+public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, DeploymentCache deployments, IGrainFactory grains, Time.SimulatedClock clock, Telemetry.TelemetryRecorder telemetry) : IDisposable
 {
     private readonly ConcurrentDictionary<Guid, Lazy<JavaScriptScript>> _versions = new();
 
@@ -21,7 +21,7 @@ public sealed class JavaScriptScripts(DurableObjectsSimulatorOptions options, De
         }
 
         var script = _versions.GetOrAdd(version.Id, _ => new Lazy<JavaScriptScript>(() =>
-            new JavaScriptScript(version, () => new JavaScriptEngine(version, workerName, options.JavaScriptLimits, grains, clock), options.JavaScriptLimits.EnginesPerVersion).Load()));
+            new JavaScriptScript(version, () => new JavaScriptEngine(version, workerName, options.JavaScriptLimits, grains, clock, telemetry.SocketTraffic(workerName, null, version.Id)), options.JavaScriptLimits.EnginesPerVersion).Load()));
         try
         {
             return script.Value;

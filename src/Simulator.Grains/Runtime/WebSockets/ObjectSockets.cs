@@ -22,6 +22,20 @@ internal sealed class ObjectSockets(ISocketEndpoint endpoint, Func<string?> wher
     /// <summary>What happens when a socket's gateway no longer has its client (the grain hears it as a drop).</summary>
     public Action<ServerSocket>? PeerGone { get; set; }
 
+    /// <summary>Where the sockets' messages are counted: the class's counts on the version the object runs.</summary>
+    public Telemetry.SocketTraffic? Traffic
+    {
+        get;
+        set
+        {
+            field = value;
+            foreach (var socket in _all.Values)
+            {
+                socket.Traffic = value;
+            }
+        }
+    }
+
     public (string Request, string Response)? AutoResponse { get; set; }
 
     public int? EventTimeoutMs { get; set; }
@@ -55,6 +69,7 @@ internal sealed class ObjectSockets(ISocketEndpoint endpoint, Func<string?> wher
 
         socket.Where = Where;
         socket.PeerGone = PeerGone;
+        socket.Traffic = Traffic;
         _all[socket.Id] = socket;
     }
 

@@ -57,6 +57,9 @@ internal sealed class ServerSocket(Guid id)
     /// <summary>Where the server end runs now, told to the gateway with each delivery (null: hibernated).</summary>
     public Func<string?> Where { get; set; } = static () => null;
 
+    /// <summary>Where its messages are counted: its class's (or Worker's) counts on the version that runs it.</summary>
+    public Telemetry.SocketTraffic? Traffic { get; set; }
+
     /// <summary>What to do when the gateway no longer has the client's connection (its silo died, or the client left).</summary>
     public Action<ServerSocket>? PeerGone { get; set; }
 
@@ -145,6 +148,10 @@ internal sealed class ServerSocket(Guid id)
             try
             {
                 delivered = await Peer!.Deliver(Id, Where(), [.. batch]);
+                if (delivered)
+                {
+                    Traffic?.AddSent(batch.Count(f => !f.IsClose));
+                }
             }
             catch (Exception)
             {

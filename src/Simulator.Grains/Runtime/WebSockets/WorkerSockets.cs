@@ -67,6 +67,7 @@ internal sealed class WorkerSockets : ISocketEndpoint
         }
 
         var server = held.Socket;
+        server.Traffic?.AddReceived(frames.Count(f => !f.IsClose));
         var close = frames.FirstOrDefault(f => f.IsClose);
         if (close is not null)
         {
