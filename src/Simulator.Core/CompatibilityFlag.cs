@@ -15,6 +15,9 @@ public sealed record CompatibilityFlag(string Enable, string Disable, string? Da
     /// <summary>A WebSocket close reason over 123 UTF-8 bytes is refused (from 2026-03-03).</summary>
     public static readonly CompatibilityFlag WebSocketCloseReasonByteLimit = new("websocket_close_reason_byte_limit", "no_websocket_close_reason_byte_limit", "2026-03-03");
 
+    /// <summary>A standard-API socket's binaryType defaults to "blob": binary messages reach its listeners as a Blob (from 2026-03-17).</summary>
+    public static readonly CompatibilityFlag WebSocketStandardBinaryType = new("websocket_standard_binary_type", "no_websocket_standard_binary_type", "2026-03-17");
+
     /// <summary>Whether the behaviour is on for code with this compatibility date (yyyy-mm-dd, or none) and these flags.</summary>
     public bool IsOn(string? compatibilityDate, ImmutableArray<string> flags)
     {

@@ -500,7 +500,9 @@ public sealed partial class DurableObjectGrain(
             if (frame.IsClose)
             {
                 socket.ClosedIncoming = true;
-                if (instance.AutoReplyToClose && frame.WasClean)
+                // The runtime answers a Close itself only on a standard socket (workerd's read loop);
+                // a hibernatable one's is answered by the code's close(), as the platform's docs show.
+                if (!socket.Hibernatable && instance.AutoReplyToClose && frame.WasClean)
                 {
                     socket.Send(SocketFrame.Close(frame.CloseCode!.Value, frame.CloseReason));
                 }

@@ -33,4 +33,13 @@ public sealed class CompatibilityFlagTests
         Assert.True(CompatibilityFlag.WebSocketCloseReasonByteLimit.IsOn("2026-03-03", []));
         Assert.False(CompatibilityFlag.WebSocketCloseReasonByteLimit.IsOn("2026-12-01", ["no_websocket_close_reason_byte_limit"]));
     }
+
+    [Fact]
+    public void Blob_as_the_default_binary_type_starts_on_2026_03_17()
+    {
+        Assert.False(CompatibilityFlag.WebSocketStandardBinaryType.IsOn("2026-03-16", []));
+        Assert.True(CompatibilityFlag.WebSocketStandardBinaryType.IsOn("2026-03-17", []));
+        Assert.True(CompatibilityFlag.WebSocketStandardBinaryType.IsOn("2025-01-01", ["websocket_standard_binary_type"]));
+        Assert.False(CompatibilityFlag.WebSocketStandardBinaryType.IsOn("2026-12-01", ["no_websocket_standard_binary_type"]));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.WebSockets;
 using System.Text;
 
 namespace Simulator.EndToEnd.Tests;
@@ -8,7 +9,8 @@ namespace Simulator.EndToEnd.Tests;
 /// in dosim, on one version: the same requests, in the same order, get the same status, headers
 /// that matter and bodies. Differential/index.js runs a key-value-backed object (workerd's
 /// in-memory storage); DifferentialSql/index.js a SQLite-backed one over JS RPC (workerd's
-/// localDisk storage with enableSql, the only storage with SQLite).
+/// localDisk storage with enableSql, the only storage with SQLite); DifferentialSockets/index.js
+/// holds WebSocket conversations (the standard API in a Worker, the hibernation API in an object).
 /// </summary>
 public sealed class WorkerdDifferentialTests
 {
@@ -31,6 +33,130 @@ public sealed class WorkerdDifferentialTests
     public Task Rpc_sql_kv_on_sqlite_and_alarm_retries_answer_the_same_in_workerd_and_in_dosim() =>
         CompareAsync("DifferentialSql", "ROOM", "Room", sql: true, [("GET", "/a/rpc", null, null), ("GET", "/b/sql", null, null), ("GET", "/c/sql-errors", null, null), ("GET", "/d/transaction", null, null), ("GET", "/e/kv", null, null), ("GET", "/f/alarm-set", null, null)],
             ("GET", "/f/alarm-runs", "retryCount:2"));
+
+    [Fact]
+    public async Task WebSocket_conversations_go_the_same_in_workerd_and_in_dosim()
+    {
+        var folder = Path.Combine(Build.RepositoryRoot, "tests", "Simulator.EndToEnd.Tests", "DifferentialSockets");
+        await using var workerd = await Workerd.StartAsync(Path.Combine(folder, "index.js"), "ROOM", "Room", sql: false, "2026-11-01");
+        await using var silo = await SiloProcess.StartAsync();
+        var deploy = await Run.CliAsync(silo, "deploy", "--name", "differential", "--module", Path.Combine(folder, "index.js"), "--config", Path.Combine(folder, "wrangler.toml"), "--tag", "v1");
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+
+        var platform = await TranscriptAsync(workerd.Port);
+        var simulated = await TranscriptAsync(silo.HttpPort);
+        Assert.True(platform.SequenceEqual(simulated), $"workerd:\n{string.Join('\n', platform)}\ndosim:\n{string.Join('\n', simulated)}");
+        Assert.Contains("echo< a Blob of 3 bytes, binaryType blob", platform);
+        Assert.Contains("bob: Closed 4002 bye bob", platform);
+    }
+
+    // A conversation that stops early ends its transcript with why, for the message of a difference.
+    private static async Task<List<string>> TranscriptAsync(int port)
+    {
+        var transcript = new List<string>();
+        try
+        {
+            await ConverseAsync(port, transcript);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            transcript.Add($"stopped: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        return transcript;
+    }
+
+    // One conversation, each client's messages in the order it got them: an echo on the Worker's
+    // own socket, then a room of two on the hibernation API.
+    private static async Task ConverseAsync(int port, List<string> transcript)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        async Task<ClientWebSocket> ConnectAsync(string path)
+        {
+            var socket = new ClientWebSocket();
+            socket.Options.SetRequestHeader("Host", "differential.localhost");
+            await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}{path}"), timeout.Token);
+            return socket;
+        }
+
+        async Task ExpectAsync(string who, ClientWebSocket socket, int count = 1)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                transcript.Add($"{who}< {await ReceiveAsync(socket, timeout.Token)}");
+            }
+        }
+
+        Task SendAsync(ClientWebSocket socket, string text) =>
+            socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+
+        Task SendBytesAsync(ClientWebSocket socket, byte[] bytes) =>
+            socket.SendAsync(bytes, WebSocketMessageType.Binary, endOfMessage: true, timeout.Token);
+
+        using (var echo = await ConnectAsync("/echo"))
+        {
+            await ExpectAsync("echo", echo);
+            await SendAsync(echo, "hi");
+            await ExpectAsync("echo", echo);
+            await SendBytesAsync(echo, [0, 1, 254]);
+            await ExpectAsync("echo", echo, 2);
+            await SendAsync(echo, "arraybuffer");
+            await ExpectAsync("echo", echo);
+            await SendBytesAsync(echo, [5, 6]);
+            await ExpectAsync("echo", echo);
+            await SendAsync(echo, "close");
+            await ExpectAsync("echo", echo);
+        }
+
+        using var alice = await ConnectAsync("/rooms/r1?name=alice");
+        await ExpectAsync("alice", alice);
+        using var bob = await ConnectAsync("/rooms/r1?name=bob");
+        await ExpectAsync("bob", bob);
+        await SendAsync(alice, "hello");
+        await ExpectAsync("alice", alice);
+        await ExpectAsync("bob", bob);
+        await SendAsync(bob, "ping");
+        await ExpectAsync("bob", bob);
+        await SendAsync(bob, "stamp");
+        await ExpectAsync("bob", bob);
+        await SendAsync(bob, "tags");
+        await ExpectAsync("bob", bob);
+        await SendAsync(alice, "to:bob:psst");
+        await ExpectAsync("bob", bob);
+        await SendBytesAsync(alice, [1, 2, 3]);
+        await ExpectAsync("alice", alice);
+        await SendAsync(alice, "errors");
+        await ExpectAsync("alice", alice);
+        await SendAsync(bob, "hi all");
+        await ExpectAsync("alice", alice);
+        await ExpectAsync("bob", bob);
+        await bob.CloseAsync((WebSocketCloseStatus)4002, "gone", timeout.Token);
+        transcript.Add($"bob: {bob.State} {(int?)bob.CloseStatus} {bob.CloseStatusDescription}");
+        await ExpectAsync("alice", alice);
+        await SendAsync(alice, "bye");
+        await ExpectAsync("alice", alice);
+    }
+
+    // The next message as text, bytes as hex, or the close frame's code and reason.
+    private static async Task<string> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellation)
+    {
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        ValueWebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellation);
+            length += result.Count;
+        }
+        while (!result.EndOfMessage);
+
+        return result.MessageType switch
+        {
+            WebSocketMessageType.Close => $"closed {(int?)socket.CloseStatus} {socket.CloseStatusDescription}",
+            WebSocketMessageType.Binary => "bytes " + Convert.ToHexString(buffer, 0, length),
+            _ => Encoding.UTF8.GetString(buffer, 0, length),
+        };
+    }
 
     // Each of the requests once, in order; then the last request again, on each side, until its
     // answer has `until` in it (alarms run on each runtime's own clock), and those answers compared.

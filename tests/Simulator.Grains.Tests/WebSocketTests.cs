@@ -52,6 +52,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
           async webSocketClose(ws, code, reason, wasClean) {
             const { name } = ws.deserializeAttachment();
             for (const other of this.ctx.getWebSockets()) if (other !== ws) other.send(`${name} left ${code} ${reason} ${wasClean} state ${ws.readyState}`);
+            if (wasClean) ws.close(code, reason);
           }
         }
         const attempt = (f) => { try { f(); return "ok"; } catch (e) { return `${e.name}: ${e.message}`; } };
@@ -62,7 +63,8 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
               const [client, server] = Object.values(new WebSocketPair());
               server.accept();
               server.send("hello");
-              server.addEventListener("message", (e) => server.send(typeof e.data === "string" ? e.data.toUpperCase() : e.data));
+              // Binary messages arrive as a Blob (binaryType "blob" from 2026-03-17).
+              server.addEventListener("message", async (e) => server.send(typeof e.data === "string" ? e.data.toUpperCase() : await e.data.arrayBuffer()));
               return new Response(null, { status: 101, webSocket: client });
             }
             if (url.pathname === "/errors") {
@@ -195,7 +197,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         Assert.Equal("bytes 030201", await ReceiveAsync(bob));
 
         await bob.CloseAsync((WebSocketCloseStatus)4000, "done", Timeout());
-        Assert.Equal("bob left 4000 done true state 3", await ReceiveAsync(alice));
+        Assert.Equal("bob left 4000 done true state 2", await ReceiveAsync(alice));
         var room = await worker.JsonAsync("/rooms/lobby?tag=alice");
         Assert.Equal(1, room.GetProperty("sockets").GetInt32());
         Assert.Equal(1, room.GetProperty("tagged").GetInt32());
@@ -286,7 +288,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         await SendAsync(bob, "ping");
         Assert.Equal("pong", await ReceiveAsync(bob));
         await bob.CloseAsync((WebSocketCloseStatus)4000, "done", Timeout());
-        Assert.Equal("bob left 4000 done true state 3", await ReceiveAsync(alice));
+        Assert.Equal("bob left 4000 done true state 2", await ReceiveAsync(alice));
 
         await worker.DeployAsync(JavaScriptWorkers.Draft("v2", Room("v2"), Config));
         Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(alice));
@@ -324,7 +326,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         Assert.Equal("TypeError: Can't return WebSocket in a Response after calling accept().", errors.GetProperty("responseAfterAccept").GetString());
         Assert.Equal("TypeError: Can't call WebSocket send() after close().", errors.GetProperty("closeThenSend").GetString());
         Assert.Equal("ok", errors.GetProperty("doubleClose").GetString());
-        Assert.Equal("RangeError: Responses with a webSocket must have status code 101.", errors.GetProperty("wrongStatus").GetString());
+        Assert.Equal("RangeError: Responses with a WebSocket must have status code 101.", errors.GetProperty("wrongStatus").GetString());
         Assert.Equal("TypeError: Can't return WebSocket that was already used in a response.", errors.GetProperty("reused").GetString());
         Assert.Equal("TypeError: Can't accept() WebSocket that was already used in a response.", errors.GetProperty("acceptReleased").GetString());
         Assert.Equal("[0,1,2,3,1]", errors.GetProperty("readyStates").GetRawText());

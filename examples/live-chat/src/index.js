@@ -33,6 +33,8 @@ export class ChatRoom extends DurableObject {
   async webSocketClose(ws, code) {
     const { name } = ws.deserializeAttachment();
     this.broadcast({ type: "left", name, code, online: this.ctx.getWebSockets().length - 1 }, ws);
+    // The runtime does not answer a hibernatable socket's Close frame: the object does.
+    ws.close(1000, "bye");
   }
 
   broadcast(event, except) {

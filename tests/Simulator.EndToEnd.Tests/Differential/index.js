@@ -69,7 +69,11 @@ export default {
       }
       case "apis": {
         const encoded = new TextEncoder().encode("héllo, wörld €");
+        const blob = new Blob(["héllo ", new Uint8Array([65, 66]), new Blob(["!?"])], { type: "Text/Plain" });
+        const fromBlob = new Response(blob);
         return Response.json({
+          blob: { size: blob.size, type: blob.type, text: await blob.text(), slice: await blob.slice(-3, -1).text(), tag: String(blob), bytes: [...await blob.slice(0, 2).bytes()] },
+          responseOfBlob: { type: fromBlob.headers.get("content-type"), body: await (await fromBlob.blob()).text() },
           encodedLength: encoded.length,
           decoded: new TextDecoder().decode(encoded),
           b64: btoa("dosim:workerd"),

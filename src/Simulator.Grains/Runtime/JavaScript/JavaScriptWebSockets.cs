@@ -30,10 +30,12 @@ internal sealed class JavaScriptWebSockets
         (_engine, _current, _clone) = (engine, current, clone);
         var closeReasonLimit = CompatibilityFlag.WebSocketCloseReasonByteLimit.IsOn(code);
         AutoReplyToClose = CompatibilityFlag.WebSocketAutoReplyToClose.IsOn(code);
+        var binaryTypeBlob = CompatibilityFlag.WebSocketStandardBinaryType.IsOn(code);
         Set(host, "flag", (_, a) => a.At(0).AsString() switch
         {
             "websocket_close_reason_byte_limit" => closeReasonLimit,
             "web_socket_auto_reply_to_close" => AutoReplyToClose,
+            "websocket_standard_binary_type" => binaryTypeBlob,
             _ => false,
         });
         Set(host, "wsPair", (_, _) => Handle(new ServerSocket(Guid.NewGuid())));
@@ -100,10 +102,11 @@ internal sealed class JavaScriptWebSockets
         Set(host, "wsTags", (_, a) => new JsArray(_engine, [.. Socket(a.At(0)).Tags.Select(t => (JsValue)t)]));
         Set(host, "wsAttach", (_, a) =>
         {
-            var bytes = _clone().Write(a.At(1));
-            if (bytes.Length > MaxAttachmentBytes)
+            // The limit holds against V8's serialized size, as on the platform.
+            var bytes = _clone().Write(a.At(1), out var size);
+            if (size > MaxAttachmentBytes)
             {
-                throw new JavaScriptException(_engine.Intrinsics.Error, $"A WebSocket 'attachment' cannot be larger than {MaxAttachmentBytes} bytes.'attachment' was {bytes.Length} bytes.");
+                throw new JavaScriptException(_engine.Intrinsics.Error, $"A WebSocket 'attachment' cannot be larger than {MaxAttachmentBytes} bytes.'attachment' was {size} bytes.");
             }
 
             Socket(a.At(0)).Attachment = bytes;

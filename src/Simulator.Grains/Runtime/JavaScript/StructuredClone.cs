@@ -70,14 +70,21 @@ internal sealed class StructuredClone
     }
 
     /// <summary>Encodes a value; throws the JavaScript error the platform throws for what it cannot clone.</summary>
-    public byte[] Write(JsValue value)
+    public byte[] Write(JsValue value) => Write(value, out _);
+
+    /// <summary>
+    /// Encodes a value, and says how many bytes V8's serializer would make of it: the size the
+    /// platform holds a limit against (a WebSocket attachment's 16 KiB).
+    /// </summary>
+    public byte[] Write(JsValue value, out long platformSize)
     {
         var writer = new Writer(this);
         writer.Value(value);
+        platformSize = writer.PlatformSize;
         return writer.ToArray();
     }
 
-    /// <summary>An argument list, encoded as <see cref="Write"/> encodes an array of it.</summary>
+    /// <summary>An argument list, encoded as <see cref="Write(JsValue)"/> encodes an array of it.</summary>
     public byte[] WriteArguments(JsValue[] arguments)
     {
         var writer = new Writer(this);
@@ -92,7 +99,7 @@ internal sealed class StructuredClone
         return reader.Arguments();
     }
 
-    /// <summary>Decodes what <see cref="Write"/> made, as new values of this engine.</summary>
+    /// <summary>Decodes what <see cref="Write(JsValue)"/> made, as new values of this engine.</summary>
     public JsValue Read(byte[] bytes)
     {
         var reader = new Reader(this, bytes);
@@ -133,6 +140,9 @@ internal sealed class StructuredClone
         private readonly ArrayBufferWriter<byte> _stream = new(64);
         private readonly Dictionary<ObjectInstance, int> _seen = new(ReferenceEqualityComparer.Instance);
 
+        /// <summary>V8's serialized size of what was written (version 15: a two-byte header, then its tags).</summary>
+        public long PlatformSize { get; private set; } = 2;
+
         public byte[] ToArray() => _stream.WrittenSpan.ToArray();
 
         // As an array: what a JS RPC call's arguments are on the platform.
@@ -157,24 +167,32 @@ internal sealed class StructuredClone
             {
                 case Types.Undefined or Types.Empty:
                     Put(Tag.Undefined);
+                    PlatformSize++;
                     return;
                 case Types.Null:
                     Put(Tag.Null);
+                    PlatformSize++;
                     return;
                 case Types.Boolean:
                     Put(value.AsBoolean() ? Tag.True : Tag.False);
+                    PlatformSize++;
                     return;
                 case Types.Number:
                     Put(Tag.Number);
                     Double(value.AsNumber());
+                    PlatformNumber(value.AsNumber());
                     return;
                 case Types.String:
                     Put(Tag.String);
                     String(value.AsString());
+                    PlatformString(value.AsString());
                     return;
                 case Types.BigInt:
+                    var bigInt = (BigInteger)value.ToObject()!;
                     Put(Tag.BigInt);
-                    String(((BigInteger)value.ToObject()!).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    String(bigInt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    var digitBytes = (BigInteger.Abs(bigInt).GetBitLength() + 63) / 64 * 8;
+                    PlatformSize += 1 + Varint((ulong)(digitBytes << 1)) + digitBytes;
                     return;
                 case Types.Symbol:
                     throw clone.DataCloneError($"{value} could not be cloned.");
@@ -185,6 +203,7 @@ internal sealed class StructuredClone
             {
                 Put(Tag.Reference);
                 Int(index);
+                PlatformSize += 1 + Varint((ulong)index);
                 return;
             }
 
@@ -203,6 +222,7 @@ internal sealed class StructuredClone
             {
                 Put(Tag.Date);
                 Double(value.AsDate().DateValue);
+                PlatformSize += 9;
             }
             else if (value.IsRegExp())
             {
@@ -210,11 +230,16 @@ internal sealed class StructuredClone
                 Put(Tag.RegExp);
                 String(regExp.Source);
                 String(regExp.Flags);
+                PlatformSize++;
+                PlatformString(regExp.Source);
+                PlatformSize++;
             }
             else if (value.IsArrayBuffer())
             {
+                var bytes = value.AsArrayBuffer() ?? [];
                 Put(Tag.ArrayBuffer);
-                Bytes(value.AsArrayBuffer() ?? []);
+                Bytes(bytes);
+                PlatformSize += 1 + Varint((ulong)bytes.Length) + bytes.Length;
             }
             else if (ViewType(obj) is { } type)
             {
@@ -224,6 +249,8 @@ internal sealed class StructuredClone
                 Put(Tag.View);
                 Byte((byte)type);
                 Bytes(buffer.AsSpan(offset, length));
+                // V8 writes the whole buffer, then the view: its type, offset, length and flags.
+                PlatformSize += 1 + Varint((ulong)buffer.Length) + buffer.Length + 2 + Varint((ulong)offset) + Varint((ulong)length) + 1;
             }
             else if (value.IsArray())
             {
@@ -231,6 +258,7 @@ internal sealed class StructuredClone
                 var length = (uint)array.Get(LengthKey).AsNumber();
                 Put(Tag.Array);
                 Int((int)length);
+                PlatformSize += 1 + Varint(length);
                 for (uint i = 0; i < length; i++)
                 {
                     if (array.HasOwnProperty(i))
@@ -240,8 +268,12 @@ internal sealed class StructuredClone
                     else
                     {
                         Put(Tag.Hole);
+                        PlatformSize++;
                     }
                 }
+
+                // The end tag, no other properties, and the length again.
+                PlatformSize += 2 + Varint(length);
             }
             else if (obj is JsMap map)
             {
@@ -252,6 +284,8 @@ internal sealed class StructuredClone
                     Value(key);
                     Value(item);
                 }
+
+                PlatformSize += 2 + Varint(2 * (ulong)map.Size);
             }
             else if (obj is JsSet set)
             {
@@ -261,6 +295,8 @@ internal sealed class StructuredClone
                 {
                     Value(item);
                 }
+
+                PlatformSize += 2 + Varint((ulong)set.Size);
             }
             else if (obj is Jint.Native.Error.ErrorInstance)
             {
@@ -291,6 +327,9 @@ internal sealed class StructuredClone
             String(name.IsString() ? name.AsString() : "Error");
             var message = error.Get(MessageKey);
             String(message.IsUndefined() ? string.Empty : TypeConverter.ToString(message));
+            // V8: its tag, the prototype's, the message's and the end's.
+            PlatformSize += 3;
+            PlatformString(message.IsUndefined() ? string.Empty : TypeConverter.ToString(message));
             Properties(null, error, skip: static key => key is "message" or "name" or "stack");
         }
 
@@ -309,13 +348,29 @@ internal sealed class StructuredClone
             if (tag is { } t)
             {
                 Put(t);
+                PlatformSize++;
             }
 
             Int(keys.Count);
             foreach (var (key, item) in keys)
             {
                 String(key);
+                // V8 writes an array-index key as a number.
+                if (uint.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index) && index.ToString(System.Globalization.CultureInfo.InvariantCulture) == key)
+                {
+                    PlatformNumber(index);
+                }
+                else
+                {
+                    PlatformString(key);
+                }
+
                 Value(item);
+            }
+
+            if (tag is not null)
+            {
+                PlatformSize += 1 + Varint((ulong)keys.Count);
             }
         }
 
@@ -332,6 +387,45 @@ internal sealed class StructuredClone
         }
 
         private void Put(Tag tag) => Byte((byte)tag);
+
+        private static int Varint(ulong value)
+        {
+            var bytes = 1;
+            for (; value >= 0x80; value >>= 7)
+            {
+                bytes++;
+            }
+
+            return bytes;
+        }
+
+        // A small integer (a Smi, 31 bits with pointer compression) is a zigzag varint; any other number 8 bytes.
+        private void PlatformNumber(double value)
+        {
+            if (value == Math.Truncate(value) && value is >= -1073741824 and <= 1073741823 && !(value == 0 && double.IsNegative(value)))
+            {
+                var small = (int)value;
+                PlatformSize += 1 + Varint((uint)((small << 1) ^ (small >> 31)));
+            }
+            else
+            {
+                PlatformSize += 9;
+            }
+        }
+
+        // Latin-1 text is one byte a character; other text two, after a padding byte that aligns it.
+        private void PlatformString(string text)
+        {
+            if (!text.AsSpan().ContainsAnyExceptInRange('\0', '\u00ff'))
+            {
+                PlatformSize += 1 + Varint((ulong)text.Length) + text.Length;
+                return;
+            }
+
+            var length = 2L * text.Length;
+            var padding = ((PlatformSize + 1 + Varint((ulong)length)) & 1) == 1 ? 1 : 0;
+            PlatformSize += padding + 1 + Varint((ulong)length) + length;
+        }
 
         private void Byte(byte value)
         {

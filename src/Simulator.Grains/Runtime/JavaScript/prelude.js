@@ -592,10 +592,40 @@
   };
   const bytesStream = (bytes) => new ReadableStream({ type: 'bytes', start: (c) => { if (bytes.length) c.enqueue(bytes); c.close(); } });
 
+  // Blob: bytes in memory, as workerd holds them; a socket's binary messages arrive as one when
+  // binaryType is "blob" (the default from websocket_standard_binary_type).
+  const joinBytes = (parts) => {
+    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const part of parts) { all.set(part, at); at += part.length; }
+    return all;
+  };
+  const blobOf = (bytes, type) => { const b = Object.create(Blob.prototype); b._bytes = bytes; b._type = type; return b; };
+  class Blob {
+    constructor(parts = [], options = {}) {
+      const bytes = [];
+      for (const part of parts) bytes.push(part instanceof Blob ? part._bytes : typeof part === 'string' ? utf8Encode(part) : toBytes(part) ?? utf8Encode(String(part)));
+      this._bytes = joinBytes(bytes);
+      this._type = options?.type === undefined ? '' : String(options.type).toLowerCase();
+    }
+    get size() { return this._bytes.length; }
+    get type() { return this._type; }
+    get [Symbol.toStringTag]() { return 'Blob'; }
+    async arrayBuffer() { return this._bytes.slice().buffer; }
+    async bytes() { return this._bytes.slice(); }
+    async text() { return utf8Decode(this._bytes); }
+    stream() { return bytesStream(this._bytes.slice()); }
+    slice(start = 0, end = this._bytes.length, type = '') {
+      const at = (i) => (i < 0 ? Math.max(this._bytes.length + i, 0) : Math.min(i, this._bytes.length));
+      return blobOf(this._bytes.slice(at(Math.trunc(start)), Math.max(at(Math.trunc(start)), at(Math.trunc(end)))), String(type).toLowerCase());
+    }
+  }
+
   // --- Request, Response ------------------------------------------------------------------------
   const bodyOf = (body) => {
     if (body === undefined || body === null) return null;
     if (typeof body === 'string') return body;
+    if (body instanceof Blob) return body._bytes.slice();
     const bytes = toBytes(body);
     if (bytes) return new Uint8Array(bytes);
     if (body instanceof URLSearchParams) return body.toString();
@@ -635,7 +665,7 @@
     async bytes() { const b = this._take(); return b === null ? new Uint8Array(0) : typeof b === 'string' ? utf8Encode(b) : b instanceof ReadableStream ? collect(b) : new Uint8Array(b); }
     async arrayBuffer() { return (await this.bytes()).buffer; }
     async formData() { notSimulated('Body.formData()', 'read text() and parse it'); }
-    async blob() { notSimulated('Body.blob()', 'use arrayBuffer()'); }
+    async blob() { return blobOf(await this.bytes(), (this.headers?.get('content-type') ?? '').toLowerCase()); }
   }
   class FormData { constructor() { notSimulated('FormData'); } }
 
@@ -663,14 +693,17 @@
     constructor(body = null, init = {}) {
       super(body);
       const status = init.status ?? 200;
-      if (!Number.isInteger(status) || ((status < 200 || status > 599) && status !== 101)) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive (got ${status}).`);
+      const webSocket = init.webSocket ?? null;
+      // workerd's checks and words: a status in 200-599, or 101 with a WebSocket and only then.
+      if (webSocket === null && !(Number.isInteger(status) && status >= 200 && status <= 599)) throw new RangeError('Responses may only be constructed with status codes in the range 200 to 599, inclusive.');
+      if (webSocket !== null && status !== 101) throw new RangeError('Responses with a WebSocket must have status code 101.');
       this._status = status;
       this._statusText = init.statusText ?? '';
       this._headers = new Headers(init.headers);
-      this._webSocket = responseSocket(init.webSocket);
-      if (this._webSocket && status !== 101) throw new RangeError('Responses with a webSocket must have status code 101.');
-      if (this._body !== null && (status === 101 || status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body.`);
+      this._webSocket = responseSocket(webSocket);
+      if (this._body !== null && (status === 101 || status === 204 || status === 205 || status === 304)) throw new TypeError('Response with null body status (101, 204, 205, or 304) cannot have a body.');
       if (typeof body === 'string' && !this._headers.has('content-type')) this._headers.set('content-type', 'text/plain;charset=UTF-8');
+      if (body instanceof Blob && body.type !== '' && !this._headers.has('content-type')) this._headers.set('content-type', body.type);
     }
     // The host answers Response.json(data) and Response.json(data, { status }) itself; the rest is here.
     static json(data, init = {}) {
@@ -749,6 +782,9 @@
     static get READY_STATE_CLOSING() { return 2; }
     static get READY_STATE_CLOSED() { return 3; }
     get readyState() { return this._state === 'remote' ? 1 : host.wsState(this._h); }
+    // Binary messages to listeners: a Blob or an ArrayBuffer (the hibernation handlers always get an ArrayBuffer).
+    get binaryType() { return this._binaryType ?? (host.flag('websocket_standard_binary_type') ? 'blob' : 'arraybuffer'); }
+    set binaryType(value) { if (value === 'blob' || value === 'arraybuffer') this._binaryType = value; }
     get url() { return null; }
     get protocol() { return null; }
     get extensions() { return null; }
@@ -836,7 +872,7 @@
         results.push(kind === 'message' ? handler.call(instance, socket, value) : kind === 'close' ? handler.call(instance, socket, code, reason, wasClean) : handler.call(instance, socket, new Error(data)));
         continue;
       }
-      const event = kind === 'message' ? new MessageEvent('message', { data: value })
+      const event = kind === 'message' ? new MessageEvent('message', { data: binary && ws.binaryType === 'blob' ? new Blob([value]) : value })
         : kind === 'close' ? new CloseEvent('close', { code, reason, wasClean })
         : new ErrorEvent('error', { error: new Error(data) });
       if (ws._state === 'accepted') dispatchSocket(ws, event); else (ws._queued ??= []).push(event);
@@ -1241,7 +1277,7 @@
   class RpcTarget {}
 
   Object.assign(globalThis, {
-    Headers, Request, Response, URL, URLSearchParams, TextEncoder, TextDecoder, DOMException, FormData, atob, btoa,
+    Headers, Request, Response, URL, URLSearchParams, TextEncoder, TextDecoder, DOMException, FormData, Blob, atob, btoa,
     crypto, structuredClone, AbortController, AbortSignal, setTimeout, clearTimeout, setInterval, clearInterval: clearTimeout, console, fetch,
     queueMicrotask: (fn) => { Promise.resolve().then(fn); },
     WebAssembly: refuse('WebAssembly'), caches: refuse('The Cache API (caches)'),
