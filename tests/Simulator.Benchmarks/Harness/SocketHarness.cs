@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Simulator.Contracts;
+using Simulator.Core;
+using Simulator.Gateway;
+using Simulator.Grains.Hosting;
+using Simulator.Workers;
+
+namespace Simulator.Benchmarks.Harness;
+
+/// <summary>
+/// Issue 23's WebSocket figures (<c>harness --websockets</c>), the load always from a client
+/// process of its own (<see cref="SocketLoadClient"/>): memory per open socket on one in-process
+/// silo (gateway and object side together) and per hibernated object beyond its sockets; echo round
+/// trips/s through dosim's gateway against workerd on the same bundle; and a broadcast's delivery
+/// latency to every socket of a room.
+/// </summary>
+public static class SocketHarness
+{
+    // Each socket on the hibernation API; "all:…" goes to every socket of the room, anything else back.
+    private const string Bundle = """
+        import { DurableObject } from "cloudflare:workers";
+        export class Room extends DurableObject {
+          async fetch(request) {
+            const [client, server] = Object.values(new WebSocketPair());
+            this.ctx.acceptWebSocket(server);
+            server.send("ready");
+            return new Response(null, { status: 101, webSocket: client });
+          }
+          webSocketMessage(ws, message) {
+            if (typeof message === "string" && message.startsWith("all:")) {
+              for (const socket of this.ctx.getWebSockets()) socket.send(message);
+              return;
+            }
+            ws.send(message);
+          }
+          webSocketClose(ws) { ws.close(1000, "bye"); }
+        }
+        export default { fetch: (request, env) => env.ROOM.getByName(new URL(request.url).pathname.slice(1)).fetch(request) };
+        """;
+
+    private const string Config = """
+        name = "sockets"
+        main = "index.js"
+        compatibility_date = "2026-11-01"
+        [[durable_objects.bindings]]
+        name = "ROOM"
+        class_name = "Room"
+        [[migrations]]
+        tag = "v1"
+        new_classes = ["Room"]
+        """;
+
+    private const string Host = "sockets.localhost";
+
+    public static async Task RunAsync(int objects, int perObject, int echoSockets, int seconds, int rounds, int broadcastSockets, int broadcasts)
+    {
+        Console.WriteLine($"WebSockets: {objects:N0} rooms x {perObject} sockets held; echo with {echoSockets} sockets, {seconds} s x {rounds} rounds against workerd; broadcast to {broadcastSockets:N0} sockets x {broadcasts}");
+        await MemoryAsync(objects, perObject);
+        await using var dosim = await Rig.StartAsync(virtualClock: false);
+        await using var workerd = await Workerd.StartAsync();
+
+        await ClientAsync("echo", dosim.Port, echoSockets, seconds);
+        await ClientAsync("echo", workerd.Port, echoSockets, seconds);
+        var median = await LoadHarness.AlternateAsync(rounds,
+            async () => double.Parse(await ClientAsync("echo", workerd.Port, echoSockets, seconds), CultureInfo.InvariantCulture),
+            async () => double.Parse(await ClientAsync("echo", dosim.Port, echoSockets, seconds), CultureInfo.InvariantCulture),
+            (round, simulated, platform) => $"  round {round}: dosim {simulated:N0} round trips/s, workerd {platform:N0}, ratio {simulated / platform:0.00}");
+        Console.WriteLine($"Echo round trips/s through the gateway, dosim / workerd {Workerd.Version}: median {median:0.00} (target 1.5 or better)");
+
+        await ClientAsync("broadcast", dosim.Port, broadcastSockets, 3);
+        var latency = (await ClientAsync("broadcast", dosim.Port, broadcastSockets, broadcasts)).Split(' ');
+        Console.WriteLine($"Broadcast to {broadcastSockets:N0} sockets of one room, {broadcasts} times: p50 {latency[0]} ms, p99 {latency[1]} ms, max {latency[2]} ms (target p99 50 ms or less)");
+        var platformLatency = (await ClientAsync("broadcast", workerd.Port, broadcastSockets, broadcasts)).Split(' ');
+        Console.WriteLine($"  workerd, the same: p50 {platformLatency[0]} ms, p99 {platformLatency[1]} ms, max {platformLatency[2]} ms");
+    }
+
+    // The silo's managed heap with no sockets, with rooms × n sockets open, and once the rooms have
+    // hibernated; with n and with one socket a room, so what a hibernated room costs beyond its
+    // sockets is the intercept of the line through the two.
+    private static async Task MemoryAsync(int objects, int perObject)
+    {
+        var (activeMany, hibernatedMany) = await HeldAsync(objects, perObject);
+        var (_, hibernatedOne) = await HeldAsync(objects, 1);
+        var perSocketHibernated = (hibernatedMany - hibernatedOne) / (double)(objects * (perObject - 1));
+        var beyond = (hibernatedOne / (double)objects) - perSocketHibernated;
+        Console.WriteLine($"Memory per open socket, {objects * perObject:N0} sockets over {objects:N0} active rooms (gateway and object side, managed heap): {activeMany / (double)(objects * perObject) / 1024:0.00} KiB (target 16 KiB or less)");
+        Console.WriteLine($"Hibernated: {hibernatedMany / (double)objects / 1024:0.00} KiB per room with {perObject} sockets; {perSocketHibernated / 1024:0.00} KiB per socket; a room beyond its sockets {beyond / 1024:0.00} KiB (target 4 KiB or less)");
+    }
+
+    private static async Task<(long Active, long Hibernated)> HeldAsync(int objects, int perObject)
+    {
+        await using var rig = await Rig.StartAsync(virtualClock: true);
+        // Warm the path (engine, gateway, grain types) with one room, closed before the baseline.
+        await ClientAsync("hold", rig.Port, 1, 1);
+        await rig.AdvanceAsync(TimeSpan.FromSeconds(20));
+        var baseline = Heap();
+        using var client = Process.Start(Start("hold", rig.Port, objects, perObject))!;
+        var ready = await client.StandardOutput.ReadLineAsync();
+        if (ready is null || !ready.StartsWith("ready", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"the load client did not hold its sockets: {ready} {await client.StandardError.ReadToEndAsync()}");
+        }
+
+        var active = Heap() - baseline;
+        await rig.AdvanceAsync(TimeSpan.FromSeconds(20));
+        var clock = Stopwatch.StartNew();
+        while (await rig.HibernatedAsync() < objects && clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(200);
+        }
+
+        var hibernated = Heap() - baseline;
+        client.StandardInput.Close();
+        await client.WaitForExitAsync();
+        return (active, hibernated);
+    }
+
+    private static long Heap()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    private static ProcessStartInfo Start(string mode, int port, int a, int b)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var argument in new[] { typeof(SocketHarness).Assembly.Location, "harness", "--socket-client", mode, $"{port}", Host, $"{a}", $"{b}" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
+    }
+
+    private static async Task<string> ClientAsync(string mode, int port, int a, int b)
+    {
+        using var client = Process.Start(Start(mode, port, a, b))!;
+        client.StandardInput.Close();
+        var output = await client.StandardOutput.ReadToEndAsync();
+        await client.WaitForExitAsync();
+        if (client.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"the load client failed ({mode}): {await client.StandardError.ReadToEndAsync()}");
+        }
+
+        return output.Trim().Split('\n')[^1];
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Simulator.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Simulator.sln above {AppContext.BaseDirectory}: run the harness from its build output in the repository.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>One in-process silo serving the gateway, with the bundle deployed as worker "sockets".</summary>
+    private sealed class Rig : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private Rig(WebApplication app, int port) => (_app, Port) = (app, port);
+
+        public int Port { get; }
+
+        private IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
+
+        public static async Task<Rig> StartAsync(bool virtualClock)
+        {
+            var port = FreePort();
+            var builder = WebApplication.CreateBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+            builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddDurableObjectsSimulator(options =>
+            {
+                options.VirtualClockStart = virtualClock ? DateTimeOffset.UtcNow : null;
+                options.RecordTelemetry = false;
+            }));
+            var app = builder.Build();
+            app.UseWorkerGateway();
+            await app.StartAsync();
+            var draft = WorkerProject.From([new WorkerModule("index.js", Bundle)], WranglerConfig.Parse(Config, "toml")).Draft("A");
+            await app.Services.GetRequiredService<IGrainFactory>().GetGrain<IDeploymentGrain>("sockets").Deploy(draft, null, null);
+            return new Rig(app, port);
+        }
+
+        public Task<ClockReading> AdvanceAsync(TimeSpan by) => Grains.GetGrain<IClockGrain>(0).Advance(by);
+
+        public async Task<int> HibernatedAsync() =>
+            (await Grains.GetGrain<IWorkerQueryGrain>("sockets").Objects(new ObjectFilter())).Count(o => o.IsHibernated);
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    /// <summary>workerd (from .tools) serving the same bundle, with in-memory object storage.</summary>
+    private sealed class Workerd : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly DirectoryInfo _folder;
+
+        private Workerd(Process process, DirectoryInfo folder, int port) => (_process, _folder, Port) = (process, folder, port);
+
+        public static string Binary => Path.Combine(RepositoryRoot(), ".tools", "node_modules", ".bin", "workerd");
+
+        public static string Version => Process.Start(new ProcessStartInfo(Binary, "--version") { RedirectStandardOutput = true })!.StandardOutput.ReadToEnd().Trim();
+
+        public int Port { get; }
+
+        public static async Task<Workerd> StartAsync()
+        {
+            if (!File.Exists(Binary))
+            {
+                throw new InvalidOperationException($"workerd is not installed at {Binary}: `npm install --prefix .tools workerd@1.20261117.1`.");
+            }
+
+            var folder = Directory.CreateTempSubdirectory("dosim-bench-workerd-");
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "index.js"), Bundle);
+            var port = FreePort();
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "config.capnp"), $$"""
+                using Workerd = import "/workerd/workerd.capnp";
+                const config :Workerd.Config = (
+                  services = [ (name = "main", worker = .worker) ],
+                  sockets = [ (name = "http", address = "127.0.0.1:{{port}}", http = (), service = "main") ],
+                );
+                const worker :Workerd.Worker = (
+                  modules = [ (name = "index.js", esModule = embed "index.js") ],
+                  compatibilityDate = "2026-11-01",
+                  bindings = [ (name = "ROOM", durableObjectNamespace = "Room") ],
+                  durableObjectNamespaces = [ (className = "Room", uniqueKey = "dosim-bench-sockets") ],
+                  durableObjectStorage = (inMemory = void),
+                );
+                """);
+            var process = Process.Start(new ProcessStartInfo(Binary) { ArgumentList = { "serve", Path.Combine(folder.FullName, "config.capnp") }, RedirectStandardOutput = true, RedirectStandardError = true })!;
+            using var probe = new HttpClient();
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    using var response = await probe.GetAsync(new Uri($"http://127.0.0.1:{port}/probe"));
+                    return new Workerd(process, folder, port);
+                }
+                catch (HttpRequestException) when (attempt < 100)
+                {
+                    await Task.Delay(100);
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+            _folder.Delete(recursive: true);
+        }
+    }
+}
