@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
@@ -136,17 +137,22 @@ public sealed class ClientSockets : ISocketPeer
 
         public async Task ReadAsync(CancellationToken aborted)
         {
-            var buffer = new byte[16 * 1024];
             using var message = new MemoryStream();
             while (true)
             {
-                WebSocketReceiveResult result;
+                ValueWebSocketReceiveResult result;
                 message.SetLength(0);
+                byte[]? buffer = null;
                 try
                 {
-                    do
+                    // An idle socket waits with a zero-byte read, holding no buffer: a buffer is
+                    // rented only while a message comes in.
+                    // (An empty message is whole after it.)
+                    result = await webSocket.ReceiveAsync(Memory<byte>.Empty, aborted);
+                    while (result.MessageType != WebSocketMessageType.Close && !result.EndOfMessage)
                     {
-                        result = await webSocket.ReceiveAsync(buffer, aborted);
+                        buffer ??= ArrayPool<byte>.Shared.Rent(16 * 1024);
+                        result = await webSocket.ReceiveAsync(buffer.AsMemory(), aborted);
                         if (result.MessageType == WebSocketMessageType.Close)
                         {
                             break;
@@ -162,18 +168,24 @@ public sealed class ClientSockets : ISocketPeer
                             return;
                         }
                     }
-                    while (!result.EndOfMessage);
                 }
                 catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
                 {
                     Forward(SocketFrame.Close(WebSocketLimits.DroppedCode, WebSocketLimits.DroppedReason, wasClean: false));
                     return;
                 }
+                finally
+                {
+                    if (buffer is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                }
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    var code = (int?)result.CloseStatus ?? 1005;
-                    Forward(SocketFrame.Close(code == (int)WebSocketCloseStatus.Empty ? 1005 : code, result.CloseStatusDescription ?? string.Empty));
+                    var code = (int?)webSocket.CloseStatus ?? 1005;
+                    Forward(SocketFrame.Close(code == (int)WebSocketCloseStatus.Empty ? 1005 : code, webSocket.CloseStatusDescription ?? string.Empty));
                     if (webSocket.State == WebSocketState.CloseReceived)
                     {
                         // The server end answers (the runtime itself, or the code's close()); a
