@@ -113,7 +113,7 @@ internal static class Output
         Block(
             ("Deployment ID", deployment.Id.ToString()),
             ("Migration tag", history.MigrationTag),
-            ("Code update", deployment.CodeUpdateStrategy is { } strategy ? $"{strategy.Mode}{(strategy.MaxDelaySeconds is { } delay ? $", max delay {delay} s" : string.Empty)} (dosim applies every deployment immediately)" : null));
+            ("Code update", deployment.CodeUpdateStrategy?.Describe() ?? "none given (dosim applies it immediately)"));
     }
 
     /// <summary>A version as the platform's API returns it (secrets by name only), with what dosim adds under "dosim".</summary>
@@ -139,7 +139,7 @@ internal static class Output
         shown["dosim"] = new JsonObject
         {
             ["warnings"] = new JsonArray([.. r.Warnings.Select(w => (JsonNode?)w)]),
-            ["applied_on"] = new JsonArray([.. r.Propagation.Applied.Select(a => (JsonNode?)new JsonObject { ["silo"] = a.Silo, ["objects_reset"] = a.ObjectsReset, ["objects_failed"] = a.ObjectsFailed })]),
+            ["applied_on"] = new JsonArray([.. r.Propagation.Applied.Select(a => (JsonNode?)new JsonObject { ["silo"] = a.Silo, ["objects_reset"] = a.ObjectsReset, ["objects_deferred"] = a.ObjectsDeferred, ["deferred_until"] = a.DeferredUntil?.ToString("O", System.Globalization.CultureInfo.InvariantCulture), ["objects_failed"] = a.ObjectsFailed })]),
             ["not_applied_on"] = new JsonArray([.. r.Propagation.Missed.Select(m => (JsonNode?)new JsonObject { ["silo"] = m.Silo, ["reason"] = m.Reason })]),
         };
         return shown;
@@ -153,9 +153,15 @@ internal static class Output
         }
     }
 
-    /// <summary>Silent when every silo applied the deployment; otherwise says which did not, and when they will.</summary>
+    /// <summary>Says how many active objects a deferred update left on their code and until when; otherwise silent when every silo applied the deployment, or says which did not, and when they will.</summary>
     public static void Propagation(PropagationReport report)
     {
+        if (report.Applied.Sum(a => a.ObjectsDeferred) is var deferred and > 0)
+        {
+            var until = report.Applied.Max(a => a.DeferredUntil)!.Value;
+            Console.WriteLine($"Deferred code update: {report.Applied.Sum(a => a.ObjectsReset):N0} active Durable Objects reset now, {deferred:N0} keep their code until they hibernate, by {Time(until)} at the latest (simulated clock).");
+        }
+
         foreach (var applied in report.Applied.Where(a => a.ObjectsFailed > 0))
         {
             Console.WriteLine($"⚠ Silo {applied.Silo}: {applied.ObjectsFailed} of {applied.ObjectsFailed + applied.ObjectsReset} reassigned active objects could not reset now ({applied.FirstFailure}); they take their new version on their next call.");

@@ -20,15 +20,50 @@ internal static class VersionCommands
     private static readonly Option<string[]> Modules = new("--module") { Description = "A module of your own bundled Worker, the main one first (repeat for more), e.g. --module dist/index.js." };
     private static readonly Option<string?> Config = new("--config", "-c") { Description = "Your wrangler configuration (wrangler.toml, wrangler.json or wrangler.jsonc): vars, Durable Object bindings, migrations, services, version_metadata." };
     private static readonly Option<bool> Yes = new("--yes", "-y") { Description = "Do not ask for confirmation (dosim never asks; accepted for the platform's scripts)." };
+    private static readonly Option<string?> CodeUpdate = new("--code-update", "--durable-objects-code-update-mode")
+    {
+        Description = "How active Durable Objects take the new code: immediate (reset at once), or deferred[=<delay>] (each keeps its code until it hibernates, or the delay passes: 300 s when not given, at most 24h, e.g. deferred=30s; wrangler's spelling \"deferred 30s\" too). Not given: dosim resets at once; the platform's default is deferred=300s.",
+    };
+
+    // A plain deploy's strategy: --code-update, else the configuration's durable_objects.code_update_strategy.
+    private static CodeUpdateStrategy? DeployStrategy(ParseResult parse)
+    {
+        try
+        {
+            return Strategy(parse) ?? (parse.GetValue(Config) is { } config ? WranglerConfig.Read(config).DurableObjectsCodeUpdate() : null);
+        }
+        catch (WorkerProjectException ex)
+        {
+            throw new CliException(ExitCodes.Usage, ex.Message);
+        }
+    }
+
+    // The deployment's code update strategy from --code-update; bad spelling is bad usage.
+    private static CodeUpdateStrategy? Strategy(ParseResult parse)
+    {
+        if (parse.GetValue(CodeUpdate) is not { } text)
+        {
+            return null;
+        }
+
+        try
+        {
+            return CodeUpdateStrategy.Parse(text);
+        }
+        catch (RuleViolationException ex)
+        {
+            throw new CliException(ExitCodes.Usage, $"--code-update: {ex.Error.Message}");
+        }
+    }
 
     public static Command Deploy()
     {
-        var command = new Command("deploy", "Upload a version and deploy it to 100% in one step (how a Worker gets its first version, and the only way to apply migrations).");
+        var command = new Command("deploy", "Upload a version and deploy it to 100% in one step (how a Worker gets its first version, and the only way to apply migrations).") { CodeUpdate };
         AddDraftOptions(command);
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var name = parse.GetValue(CommonOptions.Name)!;
-            var result = await Grain(cluster, name).Deploy(await WithoutStoredAssetsAsync(cluster, Draft(parse)), parse.GetValue(Message), null);
+            var result = await Grain(cluster, name).Deploy(await WithoutStoredAssetsAsync(cluster, Draft(parse)), parse.GetValue(Message), DeployStrategy(parse));
             Console.WriteLine($"Uploaded {name}");
             Console.WriteLine($"Deployed {name} version {result.Version.Id} at 100%");
             Console.WriteLine($"Current Version ID: {result.Version.Id}");
@@ -88,7 +123,7 @@ internal static class VersionCommands
         var specs = new Argument<string[]>("version-specs") { Description = "<version-id|tag>@<percent>%, one or two, in order, e.g. B@20% A@80%.", Arity = ArgumentArity.OneOrMore };
         var dryRun = new Option<bool>("--dry-run") { Description = "Validate and preview which objects would reset; change nothing." };
         var expect = new Option<Guid?>("--expect") { Description = "The deployment id this one must replace; if another deploy got there first, refuse (exit 3)." };
-        var command = new Command("deploy", "Deploy one or two versions with percentages.") { specs, Message, dryRun, expect, Yes, CommonOptions.Json };
+        var command = new Command("deploy", "Deploy one or two versions with percentages.") { specs, Message, dryRun, expect, CodeUpdate, Yes, CommonOptions.Json };
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var name = parse.GetValue(CommonOptions.Name)!;
@@ -100,7 +135,7 @@ internal static class VersionCommands
             }
 
             var shares = await Query(cluster, name).Resolve(given);
-            var result = await Grain(cluster, name).DeployVersions(shares, parse.GetValue(Message), parse.GetValue(expect), null);
+            var result = await Grain(cluster, name).DeployVersions(shares, parse.GetValue(Message), parse.GetValue(expect), Strategy(parse));
             if (parse.GetValue(CommonOptions.Json))
             {
                 Output.WriteJson(Output.DeploymentResultJson(result));
@@ -212,12 +247,12 @@ internal static class VersionCommands
     public static Command Rollback()
     {
         var version = new Argument<string?>("version-id") { Description = "The version to roll back to; default: the newest earlier deployment of a single version at 100%.", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("rollback", "Deploy an earlier version at 100%.") { version, Message, Yes };
+        var command = new Command("rollback", "Deploy an earlier version at 100%.") { version, Message, CodeUpdate, Yes };
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var name = parse.GetValue(CommonOptions.Name)!;
             Guid? target = parse.GetValue(version) is { } spec ? (await Query(cluster, name).Version(spec)).Id : null;
-            var result = await Grain(cluster, name).Rollback(target, parse.GetValue(Message), null);
+            var result = await Grain(cluster, name).Rollback(target, parse.GetValue(Message), null, Strategy(parse));
             Console.WriteLine($"Rolled back {name} to version {result.Deployment.Versions[0].VersionId} at 100%");
             Console.WriteLine($"Deployment ID: {result.Deployment.Id}");
             Console.WriteLine();

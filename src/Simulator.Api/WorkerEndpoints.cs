@@ -75,8 +75,7 @@ public static class WorkerEndpoints
         var script = Script(after);
         script["deployment_id"] = result.Version.Id.ToString();
         script["startup_time_ms"] = elapsed;
-        string[] strategy = upload.CodeUpdateStrategy is { } update ? [update.Notice()] : [];
-        await ApiJson.Success(call.Context, script, [.. upload.Notices, .. strategy, .. Propagation(result.Propagation)]);
+        await ApiJson.Success(call.Context, script, [.. upload.Notices, .. Propagation(result.Propagation)]);
     }
 
     public static async Task UploadVersion(ApiCall call)
@@ -164,11 +163,6 @@ public static class WorkerEndpoints
         var update = body["code_update_strategy"] is { } updateNode ? WorkerUpload.Strategy(updateNode) : null;
         var result = await call.Deployments.DeployVersions(shares.ToImmutable(), message, null, update);
         var notices = new List<string>(result.Warnings);
-        if (update is not null)
-        {
-            notices.Add(update.Notice());
-        }
-
         notices.AddRange(Propagation(result.Propagation));
         await ApiJson.Success(call.Context, PlatformObjects.Deployment(result.Deployment), notices);
     }
@@ -253,5 +247,6 @@ public static class WorkerEndpoints
 
     /// <summary>The answer's messages about silos that have not applied a deployment yet.</summary>
     internal static IEnumerable<string> Propagation(PropagationReport report) =>
-        report.Missed.Select(m => $"Silo {m.Silo} has not applied the deployment yet ({m.Reason}); it catches up within {report.ResyncInterval.TotalSeconds:0} s.");
+        report.Missed.Select(m => $"Silo {m.Silo} has not applied the deployment yet ({m.Reason}); it catches up within {report.ResyncInterval.TotalSeconds:0} s.")
+            .Concat(report.Applied.Where(a => a.ObjectsDeferred > 0).Select(a => $"Silo {a.Silo}: {a.ObjectsDeferred} active Durable Objects keep their code until they hibernate, by {a.DeferredUntil:O} at the latest (a deferred code update); {a.ObjectsReset} reset now."));
 }

@@ -190,9 +190,9 @@ public sealed record WorkerUpload
             throw new ApiException(400, ApiErrors.InvalidRequest, "code_update_strategy is an object with a 'mode' (\"immediate\" or \"deferred\") and an optional 'max_delay' in seconds.");
         }
 
-        int? delay = update["max_delay"] is JsonValue value && value.TryGetValue<int>(out var seconds) ? seconds
+        double? delay = update["max_delay"] is JsonValue value && value.TryGetValue<double>(out var seconds) ? seconds
             : update["max_delay"] is null ? null
-            : throw new ApiException(400, ApiErrors.InvalidRequest, "code_update_strategy.max_delay is a whole number of seconds.");
+            : throw new ApiException(400, ApiErrors.InvalidRequest, "code_update_strategy.max_delay is a number of seconds (0 to 86400, millisecond precision).");
         var strategy = new CodeUpdateStrategy(mode, delay);
         return strategy.Validate() is { } error ? throw new ApiException(400, ApiErrors.InvalidRequest, error.Message) : strategy;
     }

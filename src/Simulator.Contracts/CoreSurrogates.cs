@@ -272,6 +272,9 @@ public struct DeploymentSurrogate
     [Id(4)] public ImmutableArray<VersionShare> Versions;
     [Id(5)] public string? CodeUpdateMode;
     [Id(6)] public int? CodeUpdateMaxDelaySeconds;
+
+    // Seconds with millisecond precision; Id(6) is what deployments stored before it.
+    [Id(7)] public double? CodeUpdateMaxDelay;
 }
 
 [RegisterConverter]
@@ -284,7 +287,7 @@ public sealed class DeploymentConverter : IConverter<Deployment, DeploymentSurro
         Message = s.Message,
         Source = (DeploymentSource)s.Source,
         Versions = s.Versions,
-        CodeUpdateStrategy = s.CodeUpdateMode is { } mode ? new CodeUpdateStrategy(mode, s.CodeUpdateMaxDelaySeconds) : null,
+        CodeUpdateStrategy = s.CodeUpdateMode is { } mode ? new CodeUpdateStrategy(mode, s.CodeUpdateMaxDelay ?? s.CodeUpdateMaxDelaySeconds) : null,
     };
 
     public DeploymentSurrogate ConvertToSurrogate(in Deployment value) => new()
@@ -295,7 +298,7 @@ public sealed class DeploymentConverter : IConverter<Deployment, DeploymentSurro
         Source = (int)value.Source,
         Versions = value.Versions,
         CodeUpdateMode = value.CodeUpdateStrategy?.Mode,
-        CodeUpdateMaxDelaySeconds = value.CodeUpdateStrategy?.MaxDelaySeconds,
+        CodeUpdateMaxDelay = value.CodeUpdateStrategy?.MaxDelaySeconds,
     };
 }
 
@@ -405,7 +408,7 @@ public sealed class DeploymentReportConverter : IConverter<Core.Analytics.Deploy
 public struct CodeUpdateStrategySurrogate
 {
     [Id(0)] public string Mode;
-    [Id(1)] public int? MaxDelaySeconds;
+    [Id(1)] public double? MaxDelaySeconds;
 }
 
 [RegisterConverter]

@@ -51,7 +51,7 @@ public interface IDeploymentGrain : IGrainWithStringKey
     Task ValidateDeployment(ImmutableArray<VersionShare> shares);
 
     [Alias("Rollback")]
-    Task<DeploymentResult> Rollback(Guid? versionId, string? message, Guid? expectedCurrentDeployment);
+    Task<DeploymentResult> Rollback(Guid? versionId, string? message, Guid? expectedCurrentDeployment, CodeUpdateStrategy? strategy = null);
 
     [Alias("PutSecret")]
     Task<DeployResult> PutSecret(string name, string value);

@@ -17,6 +17,12 @@ public sealed record SiloApplyReport
 
     /// <summary>The first failure's message, when some object failed.</summary>
     [Id(3)] public string? FirstFailure { get; init; }
+
+    /// <summary>Reassigned active objects that keep their code for now (a deferred update): each takes its new version when it hibernates, or by its deadline.</summary>
+    [Id(4)] public int ObjectsDeferred { get; init; }
+
+    /// <summary>The latest of those deadlines on the simulated clock; null when none was deferred.</summary>
+    [Id(5)] public DateTimeOffset? DeferredUntil { get; init; }
 }
 
 /// <summary>A silo that did not apply a pushed deployment, and why.</summary>

@@ -283,11 +283,12 @@ public sealed record WorkerHistory
     /// A new deployment of one earlier version at 100%. With no version named, the target is the
     /// newest earlier deployment that had a single version at 100% and would change something.
     /// </summary>
-    public WorkerHistory Rollback(Guid? versionId, string? message, DateTimeOffset now, Guid? expectedCurrentDeployment = null, WorkerRules? rules = null)
+    public WorkerHistory Rollback(Guid? versionId, string? message, DateTimeOffset now, Guid? expectedCurrentDeployment = null, WorkerRules? rules = null, CodeUpdateStrategy? strategy = null)
     {
         CheckExpected(expectedCurrentDeployment);
+        Check(strategy?.Validate());
         var target = RollbackTarget(versionId, rules);
-        return this with { Deployments = Deployments.Add(NewDeployment(DeploymentSource.Rollback, message, now, new VersionShare(target.Id, 100))) };
+        return this with { Deployments = Deployments.Add(NewDeployment(DeploymentSource.Rollback, message, now, new VersionShare(target.Id, 100)) with { CodeUpdateStrategy = strategy }) };
     }
 
     /// <summary>The version a rollback would deploy.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Simulator.Contracts;
+using Simulator.Core;
 using Simulator.Grains.Placement;
 
 namespace Simulator.Grains;
@@ -36,7 +37,9 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
             }
         }
 
-        foreach (var ((className, objectId), version) in active.HibernatedOf(snapshot.WorkerName))
+        // An immediate update reaches hibernated objects too; a deferred one waits for them to wake.
+        var immediate = (snapshot.Deployment?.CodeUpdateStrategy ?? CodeUpdateStrategy.ImmediateUpdate).Delay == TimeSpan.Zero;
+        foreach (var ((className, objectId), version) in immediate ? active.HibernatedOf(snapshot.WorkerName) : [])
         {
             if (ranges.VersionFor(objectId) != version)
             {
@@ -56,6 +59,9 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
     {
         var started = Stopwatch.GetTimestamp();
         var failures = 0;
+        var deferred = 0;
+        var deferredUntil = DateTimeOffset.MinValue;
+        var gate = new Lock();
         string? firstFailure = null;
         var lanes = Math.Min(MaxRefreshesInFlight, changed.Count);
         await Task.Run(() => Task.WhenAll(Enumerable.Range(0, lanes).Select(async lane =>
@@ -69,7 +75,14 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
                     // messaging was most of a reset's cost). One that went away meanwhile has
                     // nothing to reset now: its next activation takes the new version from this
                     // silo's copy, and records the reset then.
-                    await entry.Grain.RefreshHereAsync();
+                    if ((await entry.Grain.RefreshHereAsync()).SwitchBy is { } switchBy)
+                    {
+                        lock (gate)
+                        {
+                            deferred++;
+                            deferredUntil = switchBy > deferredUntil ? switchBy : deferredUntil;
+                        }
+                    }
                 }
                 catch (Exception ex)
                 {
@@ -79,10 +92,18 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
             }
         })));
         var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        LogApplied(logger, snapshot.WorkerName, snapshot.Sequence, changed.Count - failures, failures, elapsedMs);
-        return new SiloApplyReport { Silo = silo, ObjectsReset = changed.Count - failures, ObjectsFailed = failures, FirstFailure = firstFailure };
+        LogApplied(logger, snapshot.WorkerName, snapshot.Sequence, changed.Count - failures - deferred, deferred, failures, elapsedMs);
+        return new SiloApplyReport
+        {
+            Silo = silo,
+            ObjectsReset = changed.Count - failures - deferred,
+            ObjectsDeferred = deferred,
+            DeferredUntil = deferred > 0 ? deferredUntil : null,
+            ObjectsFailed = failures,
+            FirstFailure = firstFailure,
+        };
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} deployment {Sequence}: {Reset} active objects of this silo reset, {Failed} failed, in {ElapsedMs} ms")]
-    private static partial void LogApplied(ILogger logger, string worker, int sequence, int reset, int failed, long elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Worker} deployment {Sequence}: {Reset} active objects of this silo reset, {Deferred} deferred, {Failed} failed, in {ElapsedMs} ms")]
+    private static partial void LogApplied(ILogger logger, string worker, int sequence, int reset, int deferred, int failed, long elapsedMs);
 }

@@ -94,13 +94,13 @@ public sealed partial class DeploymentGrain(
         return history.ValidateShares(shares, Rules) is { } error ? throw new RuleRefusedException(error) : Task.CompletedTask;
     }
 
-    public async Task<DeploymentResult> Rollback(Guid? versionId, string? message, Guid? expectedCurrentDeployment)
+    public async Task<DeploymentResult> Rollback(Guid? versionId, string? message, Guid? expectedCurrentDeployment, CodeUpdateStrategy? strategy = null)
     {
         Deployment? replaced = null;
         var (history, propagation) = await Change(h =>
         {
             replaced = h.CurrentDeployment;
-            return h.Rollback(versionId, message, time.GetUtcNow(), expectedCurrentDeployment, Rules);
+            return h.Rollback(versionId, message, time.GetUtcNow(), expectedCurrentDeployment, Rules, strategy);
         });
         return Result(replaced, history, propagation!);
     }

@@ -120,6 +120,10 @@ public sealed partial class DurableObjectGrain(
     private DateTimeOffset _idleSince;
     private bool _hibernationArmed;
 
+    // A deferred code update: the instance keeps its version until it hibernates or this passes.
+    private DateTimeOffset? _switchBy;
+    private bool _switchArmed;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // One copy of the key for the life of the activation (the silo's registry holds this one),
@@ -299,7 +303,7 @@ public sealed partial class DurableObjectGrain(
         }
     }
 
-    public Task<DurableObjectAnswer> Fetch(WorkerRequest request) => _sockets is { Count: > 0 } ? TrackedAsync(() => FetchCoreAsync(request)) : FetchCoreAsync(request);
+    public Task<DurableObjectAnswer> Fetch(WorkerRequest request) => TrackedAsync(() => FetchCoreAsync(request));
 
     private async Task<DurableObjectAnswer> FetchCoreAsync(WorkerRequest request)
     {
@@ -334,7 +338,7 @@ public sealed partial class DurableObjectGrain(
         }
     }
 
-    public Task<RpcAnswer> Invoke(RpcCall rpc) => _sockets is { Count: > 0 } ? TrackedAsync(() => InvokeCoreAsync(rpc)) : InvokeCoreAsync(rpc);
+    public Task<RpcAnswer> Invoke(RpcCall rpc) => TrackedAsync(() => InvokeCoreAsync(rpc));
 
     private async Task<RpcAnswer> InvokeCoreAsync(RpcCall rpc)
     {
@@ -378,7 +382,7 @@ public sealed partial class DurableObjectGrain(
         }
     }
 
-    public Task<long?> RunAlarm(long dueMs) => _sockets is { Count: > 0 } ? TrackedAsync(() => RunAlarmCoreAsync(dueMs)) : RunAlarmCoreAsync(dueMs);
+    public Task<long?> RunAlarm(long dueMs) => TrackedAsync(() => RunAlarmCoreAsync(dueMs));
 
     private async Task<long?> RunAlarmCoreAsync(long dueMs)
     {
@@ -589,6 +593,7 @@ public sealed partial class DurableObjectGrain(
     private void Dropped(ServerSocket socket) =>
         _ = this.AsReference<IDurableObjectGrain>().SocketReceived(socket.Id, [SocketFrame.Close(WebSocketLimits.DroppedCode, WebSocketLimits.DroppedReason, wasClean: false)]);
 
+    // Every call is counted while it runs: what may hibernate (sockets, a pending code update) waits for none to be in flight.
     private async Task<T> TrackedAsync<T>(Func<Task<T>> work)
     {
         _inFlight++;
@@ -608,7 +613,12 @@ public sealed partial class DurableObjectGrain(
     private void Idle()
     {
         _idleSince = silo.Clock.UtcNow;
-        if (_hibernationArmed || _deactivated || _sockets is not { } sockets || !sockets.HasHibernatable)
+        ArmHibernation();
+    }
+
+    private void ArmHibernation()
+    {
+        if (_hibernationArmed || _deactivated || !CanHibernateIdle)
         {
             return;
         }
@@ -621,7 +631,7 @@ public sealed partial class DurableObjectGrain(
     {
         try
         {
-            while (!_deactivated && _sockets is { HasHibernatable: true } sockets)
+            while (!_deactivated && CanHibernateIdle)
             {
                 var wait = _idleSince + HibernationGrace - silo.Clock.UtcNow;
                 if (wait > TimeSpan.Zero)
@@ -630,19 +640,76 @@ public sealed partial class DurableObjectGrain(
                     continue;
                 }
 
-                if (_inFlight == 0 && !sockets.HasStandard && !sockets.HasUnconnected && _instance is not JavaScriptDurableObject { CanHibernate: false })
+                if (_inFlight > 0 || _sockets is { HasStandard: true } || _sockets is { HasUnconnected: true })
+                {
+                    // A call in flight or a socket keeps it awake: the call's end, or the socket's
+                    // connection or close, arms the check again (no polling on the clock meanwhile).
+                    return;
+                }
+
+                if (_instance is not JavaScriptDurableObject { CanHibernate: false })
                 {
                     DeactivateOnIdle();
                     return;
                 }
 
-                // Something keeps it awake (a timer, a call in flight, a standard socket): look again after another grace.
+                // A timer or a fetch of its code is pending: look again after another grace.
                 _idleSince = silo.Clock.UtcNow;
             }
         }
         finally
         {
             _hibernationArmed = false;
+        }
+    }
+
+    // What dosim hibernates when idle: an object holding hibernatable sockets, and one whose
+    // deferred code update waits for it to hibernate (it wakes on the new version).
+    private bool CanHibernateIdle => _sockets is { HasHibernatable: true } || _switchBy is not null;
+
+    // A deferred update's deadline on the simulated clock: then the object resets onto the newest
+    // version assigned to it, as an immediate update would (one check armed at a time).
+    private void ArmSwitch()
+    {
+        if (_switchArmed)
+        {
+            return;
+        }
+
+        _switchArmed = true;
+        _ = SwitchWhenDueAsync();
+    }
+
+    private async Task SwitchWhenDueAsync()
+    {
+        try
+        {
+            while (!_deactivated && _switchBy is { } due)
+            {
+                var wait = due - silo.Clock.UtcNow;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, silo.Clock.Time);
+                    continue;
+                }
+
+                if (silo.Cache.TryGet(_workerName, out var snapshot) && snapshot.Ranges is not null)
+                {
+                    await ApplyAsync(snapshot);
+                }
+
+                return;
+            }
+        }
+        catch (ScriptException ex)
+        {
+            // The new version cannot build this object: it keeps running the code it has.
+            _switchBy = null;
+            LogCannotBuild(silo.Logger, Key, ex.Message);
+        }
+        finally
+        {
+            _switchArmed = false;
         }
     }
 
@@ -772,22 +839,23 @@ public sealed partial class DurableObjectGrain(
     /// the messaging of a grain call: it interleaves as a Refresh call does. False when the
     /// activation went away before it ran (a queued task still runs there): then it does nothing.
     /// </summary>
-    internal Task<bool> RefreshHereAsync()
+    /// <returns>Whether it ran (the activation was still there), and, if the object's update is deferred, by when it takes its new version at the latest.</returns>
+    internal Task<(bool Ran, DateTimeOffset? SwitchBy)> RefreshHereAsync()
     {
-        var run = new Task<Task<bool>>(static grain => ((DurableObjectGrain)grain!).RefreshIfActiveAsync(), this);
+        var run = new Task<Task<(bool, DateTimeOffset?)>>(static grain => ((DurableObjectGrain)grain!).RefreshIfActiveAsync(), this);
         GrainContext.Scheduler.QueueTask(run);
         return run.Unwrap();
     }
 
-    private async Task<bool> RefreshIfActiveAsync()
+    private async Task<(bool, DateTimeOffset?)> RefreshIfActiveAsync()
     {
         if (_deactivated)
         {
-            return false;
+            return (false, null);
         }
 
         await Refresh();
-        return true;
+        return (true, _switchBy);
     }
 
     public Task<DurableObjectStatus> GetStatus() => Task.FromResult(new DurableObjectStatus
@@ -806,7 +874,9 @@ public sealed partial class DurableObjectGrain(
     // Every decision is made before the first await, so interleaved calls never decide twice.
     private Task ApplyAsync(DeploymentSnapshot snapshot)
     {
-        if (_instance is not null && snapshot.Sequence <= _appliedSequence)
+        var now = silo.Clock.UtcNow;
+        var due = _switchBy <= now;
+        if (_instance is not null && snapshot.Sequence <= _appliedSequence && !due)
         {
             return Task.CompletedTask;
         }
@@ -815,8 +885,26 @@ public sealed partial class DurableObjectGrain(
         if (_instance is not null && assigned == _version!.Id)
         {
             _appliedSequence = snapshot.Sequence;
+            _switchBy = null;
             return Task.CompletedTask;
         }
+
+        if (_instance is not null && !due)
+        {
+            // An active object takes another version by its deployment's strategy: at once, or when
+            // it hibernates, or by the first deadline of the deployments that reassigned it.
+            var strategy = snapshot.Deployment?.CodeUpdateStrategy ?? CodeUpdateStrategy.ImmediateUpdate;
+            var by = strategy.SwitchBy(now, _switchBy);
+            if (by > now)
+            {
+                (_switchBy, _appliedSequence) = (by, snapshot.Sequence);
+                ArmSwitch();
+                ArmHibernation();
+                return Task.CompletedTask;
+            }
+        }
+
+        _switchBy = null;
 
         // Build first: a version that cannot build this object changes nothing.
         var version = snapshot.Version(assigned);

@@ -25,6 +25,9 @@ public sealed class WorkerHandle(IClusterClient client, string name)
     /// <summary>A plain deploy of a version of your own (e.g. <c>WorkerProject.Load(["dist/index.js"], "wrangler.toml").Draft("v1")</c>).</summary>
     public async Task<WorkerVersion> DeployAsync(VersionDraft draft) => (await Deployments.Deploy(draft, null, null)).Version;
 
+    /// <summary>A plain deploy with a code update strategy (e.g. <c>CodeUpdateStrategy.Parse("deferred=30s")</c>): the result says how many active objects reset now and how many were deferred.</summary>
+    public Task<DeployResult> DeployAsync(VersionDraft draft, CodeUpdateStrategy strategy) => Deployments.Deploy(draft, null, strategy);
+
     /// <summary>Uploads a version of your own without deploying it.</summary>
     public Task<WorkerVersion> UploadAsync(VersionDraft draft) => Deployments.UploadVersion(draft);
 
@@ -35,7 +38,11 @@ public sealed class WorkerHandle(IClusterClient client, string name)
     public Task<DeploymentResult> DeployVersionsAsync(params (Guid VersionId, decimal Percentage)[] shares) =>
         Deployments.DeployVersions([.. shares.Select(s => new VersionShare(s.VersionId, s.Percentage))], null, null, null);
 
-    public Task<DeploymentResult> RollbackAsync(Guid? versionId = null) => Deployments.Rollback(versionId, null, null);
+    /// <summary>As <see cref="DeployVersionsAsync(ValueTuple{Guid, decimal}[])"/>, with a code update strategy.</summary>
+    public Task<DeploymentResult> DeployVersionsAsync(CodeUpdateStrategy strategy, params (Guid VersionId, decimal Percentage)[] shares) =>
+        Deployments.DeployVersions([.. shares.Select(s => new VersionShare(s.VersionId, s.Percentage))], null, null, strategy);
+
+    public Task<DeploymentResult> RollbackAsync(Guid? versionId = null, CodeUpdateStrategy? strategy = null) => Deployments.Rollback(versionId, null, null, strategy);
 
     public async Task<WorkerHistory> HistoryAsync() =>
         await Query.History() ?? throw new InvalidOperationException($"Worker '{Name}' has not been deployed.");

@@ -235,6 +235,36 @@ public sealed class WranglerConfig
 
     public bool HasMtlsBinding() => _root.ContainsKey("mtls_certificates");
 
+    /// <summary>
+    /// <c>durable_objects.code_update_strategy</c>: how a deploy of this configuration asks active
+    /// Durable Objects to take the new code; null when it is not given.
+    /// </summary>
+    public Core.CodeUpdateStrategy? DurableObjectsCodeUpdate()
+    {
+        if (Table("durable_objects").GetValueOrDefault("code_update_strategy") is not { } value)
+        {
+            return null;
+        }
+
+        const string Shape = "durable_objects.code_update_strategy is a table with a 'mode' (\"immediate\" or \"deferred\") and, for deferred, an optional 'max_delay' in seconds (0 to 86400), e.g. { mode = \"deferred\", max_delay = 30 }.";
+        if (value is not IReadOnlyDictionary<string, object?> table || table.GetValueOrDefault("mode") is not string mode)
+        {
+            throw new WorkerProjectException(Shape);
+        }
+
+        double? delay = table.GetValueOrDefault("max_delay") switch
+        {
+            null => null,
+            long whole => whole,
+            int whole => whole,
+            double seconds => seconds,
+            decimal seconds => (double)seconds,
+            _ => throw new WorkerProjectException(Shape),
+        };
+        var strategy = new Core.CodeUpdateStrategy(mode, delay);
+        return strategy.Validate() is { } error ? throw new WorkerProjectException($"durable_objects.code_update_strategy: {error.Message}") : strategy;
+    }
+
     private IEnumerable<IReadOnlyDictionary<string, object?>> Migrations() => Tables(_root.GetValueOrDefault("migrations"), "migrations");
 
     private IReadOnlyDictionary<string, object?> Table(string key) =>

@@ -19,7 +19,7 @@ public sealed class PropagationTests(ClusterFixture fixture)
         // The registry's reference outlives the activation: a refresh queued there must not run on it.
         await fixture.Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         await Core.Tests.Eventually.Until("the object to deactivate", TimeSpan.FromSeconds(10), () => active.Of(worker.Name).Count == 0);
-        Assert.False(await entry.Grain.RefreshHereAsync());
+        Assert.False((await entry.Grain.RefreshHereAsync()).Ran);
 
         await worker.DeployVersionsAsync((b.Id, 100));
         var answer = await worker.FetchAsync("/gone");

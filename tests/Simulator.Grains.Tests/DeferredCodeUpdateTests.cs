@@ -1,0 +1,126 @@
+using Simulator.Core;
+using Simulator.Core.Tests;
+using Simulator.Testing;
+
+namespace Simulator.Grains.Tests;
+
+/// <summary>
+/// Deferred code updates on the virtual clock: an active object keeps its code until it hibernates
+/// or its deployment's max_delay passes, then takes the newest version assigned to it, with one
+/// reset however many deploys happened meanwhile; an immediate deploy forces what is pending.
+/// </summary>
+[Collection(VirtualClockCollection.Name)]
+public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
+{
+    private static readonly string Config = JavaScriptWorkers.OneClassConfig("THING", "Thing", sqlite: false);
+
+    // Each object answers with the version it runs.
+    private const string Code = """
+        import { DurableObject } from "cloudflare:workers";
+        export class Thing extends DurableObject {
+          async fetch() { return Response.json({ version: this.env.VERSION.tag }); }
+        }
+        export default { fetch: (request, env) => env.THING.getByName(new URL(request.url).pathname.slice(1)).fetch(request) };
+        """;
+
+    private static VersionDraft Draft(string tag) => JavaScriptWorkers.Draft(tag, Code, Config);
+
+    private static async Task<string> VersionOf(WorkerHandle worker, string name) => (await worker.JsonAsync("/" + name)).GetProperty("version").GetString()!;
+
+    private async Task<WorkerHandle> DeployedAsync(params string[] objects)
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(Draft("v1"));
+        foreach (var name in objects)
+        {
+            Assert.Equal("v1", await VersionOf(worker, name));
+        }
+
+        return worker;
+    }
+
+    // Calls the object every 5 s of virtual time (so it never idles for the 10 s grace) for the span, checking its version each time.
+    private async Task KeepBusyAsync(WorkerHandle worker, string name, TimeSpan span, string expected)
+    {
+        for (var elapsed = TimeSpan.Zero; elapsed < span; elapsed += TimeSpan.FromSeconds(5))
+        {
+            await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+            Assert.Equal(expected, await VersionOf(worker, name));
+        }
+    }
+
+    [Fact]
+    public async Task A_busy_object_keeps_its_old_code_through_max_delay_and_switches_exactly_at_it()
+    {
+        var worker = await DeployedAsync("busy");
+        var deployed = await worker.DeployAsync(Draft("v2"), CodeUpdateStrategy.Parse("deferred=60s"));
+        var now = (await fixture.Cluster.Client.GetGrain<Contracts.IClockGrain>(0).Read()).Now;
+        Assert.Equal((0, 1), (deployed.Propagation.Applied.Sum(a => a.ObjectsReset), deployed.Propagation.Applied.Sum(a => a.ObjectsDeferred)));
+        Assert.Equal(now.AddSeconds(60), deployed.Propagation.Applied.Max(a => a.DeferredUntil));
+
+        await KeepBusyAsync(worker, "busy", TimeSpan.FromSeconds(55), "v1");
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("v2", await VersionOf(worker, "busy"));
+        var status = await worker.ObjectAsync("Thing", "busy");
+        Assert.Equal(1, status.ResetCount);
+        Assert.True(status.Resets[0].WasActive);
+    }
+
+    [Fact]
+    public async Task An_idle_object_takes_the_new_code_when_it_hibernates_long_before_max_delay()
+    {
+        var worker = await DeployedAsync("idle");
+        await worker.DeployAsync(Draft("v2"), CodeUpdateStrategy.Parse("deferred=300s"));
+        Assert.Equal("v1", await VersionOf(worker, "idle"));
+
+        // Idle past the 10 s grace: it hibernates (no instance), 289 s before its deadline.
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(11));
+        await Eventually.Until("the object to hibernate", TimeSpan.FromSeconds(10),
+            async () => (await worker.ObjectsAsync()).Single(o => o.Name == "idle").State, state => state != "active");
+        Assert.Equal("v2", await VersionOf(worker, "idle"));
+
+        // One reset, recorded as it woke: it was not active when it took the new code.
+        var status = await worker.ObjectAsync("Thing", "idle");
+        Assert.Equal(1, status.ResetCount);
+        Assert.False(status.Resets[0].WasActive);
+    }
+
+    [Fact]
+    public async Task A_deploy_while_an_update_is_pending_ends_on_the_newest_version_with_one_reset()
+    {
+        var worker = await DeployedAsync("pending");
+        var v2 = await worker.DeployAsync(Draft("v2"), CodeUpdateStrategy.Parse("deferred=60s"));
+        await KeepBusyAsync(worker, "pending", TimeSpan.FromSeconds(20), "v1");
+
+        // A second deferred deploy does not push the first deadline back.
+        var v3 = await worker.DeployAsync(Draft("v3"), CodeUpdateStrategy.Parse("deferred=120s"));
+        await KeepBusyAsync(worker, "pending", TimeSpan.FromSeconds(35), "v1");
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("v3", await VersionOf(worker, "pending"));
+        var status = await worker.ObjectAsync("Thing", "pending");
+        Assert.Equal(1, status.ResetCount);
+        Assert.Equal(v3.Version.Id, status.Resets[0].ToVersion);
+        Assert.NotEqual(v2.Version.Id, status.Resets[0].ToVersion);
+    }
+
+    [Fact]
+    public async Task An_immediate_deploy_forces_a_pending_update_at_once()
+    {
+        var worker = await DeployedAsync("forced");
+        await worker.DeployAsync(Draft("v2"), CodeUpdateStrategy.Parse("deferred=300s"));
+        Assert.Equal("v1", await VersionOf(worker, "forced"));
+        var forced = await worker.DeployAsync(Draft("v3"), CodeUpdateStrategy.ImmediateUpdate);
+        Assert.Equal((1, 0), (forced.Propagation.Applied.Sum(a => a.ObjectsReset), forced.Propagation.Applied.Sum(a => a.ObjectsDeferred)));
+        Assert.Equal("v3", await VersionOf(worker, "forced"));
+        Assert.Equal(1, (await worker.ObjectAsync("Thing", "forced")).ResetCount);
+    }
+
+    [Fact]
+    public async Task An_object_that_was_not_running_starts_on_its_assigned_version()
+    {
+        var worker = await DeployedAsync();
+        await worker.DeployAsync(Draft("v2"), CodeUpdateStrategy.Parse("deferred=300s"));
+        Assert.Equal("v2", await VersionOf(worker, "fresh"));
+        Assert.Equal(0, (await worker.ObjectAsync("Thing", "fresh")).ResetCount);
+    }
+}
