@@ -236,6 +236,25 @@ public sealed class QuickStartTests
     }
 
     [Fact]
+    public async Task The_readme_deferred_section_keeps_a_busy_object_on_its_code_until_max_delay_and_an_idle_one_until_it_hibernates()
+    {
+        var result = await RunBlockAsync("deferred", null, "--clock", "virtual");
+        var output = result.Stdout;
+
+        Assert.Contains("Deferred code update: 0 active Durable Objects reset now, 2 keep their code until they hibernate", output, StringComparison.Ordinal);
+        foreach (var (seconds, count) in new[] { (9, 2), (18, 3), (27, 4) })
+        {
+            Assert.Matches($"{seconds} s: .*\"tag\":\"A\",\"inMemory\":{count},", output);
+        }
+
+        Assert.Matches("bar: .*\"tag\":\"B\",\"inMemory\":1,\"durable\":2", output);
+        Assert.Matches("30 s: .*\"tag\":\"B\",\"inMemory\":1,\"durable\":5", output);
+        // foo reset while active, at its deadline; bar as it woke from hibernation.
+        Assert.Matches(@"foo\s+\S+ \(B\)\s+1\s+\S+\s+active", output);
+        Assert.Matches(@"bar\s+\S+ \(B\)\s+1\s+\S+ \(inactive\)\s+active", output);
+    }
+
+    [Fact]
     public async Task The_readme_chat_section_shows_rpc_sqlite_and_alarms_on_a_virtual_clock()
     {
         Assert.Equal("dotnet run --project silo/Simulator.Silo -- --clock virtual\n", Block(Readme(), "virtual-silo"));
