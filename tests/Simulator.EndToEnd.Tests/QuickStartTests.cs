@@ -202,6 +202,13 @@ public sealed class QuickStartTests
         Assert.Contains("\"name\": \"API_KEY\"", output, StringComparison.Ordinal);
         Assert.Contains("Source:      Secret Change", output, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret", output, StringComparison.Ordinal);
+
+        // wrangler's "deferred 30s" reaches dosim and acts: foo, active, keeps the secret's version.
+        var lastVersions = lines.Where(l => l.StartsWith("{\"name\":\"foo\",", StringComparison.Ordinal)).TakeLast(2)
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, "\"version\":\"([0-9a-f-]{36})\"").Groups[1].Value).ToList();
+        Assert.Equal(lastVersions[0], lastVersions[1]);
+        Assert.NotEqual(a, lastVersions[1]);
+        Assert.Matches(@"Code update:\s+deferred, max delay 30 s", output);
     }
 
     [Fact]
