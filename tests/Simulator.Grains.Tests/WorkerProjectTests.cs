@@ -89,6 +89,21 @@ public sealed class WorkerProjectTests
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("[durable_objects]\ncode_update_strategy = { mode = \"deferred\", max_delay = 30 }", "toml", "deferred", 30d)]
+    [InlineData("[durable_objects]\ncode_update_strategy = { mode = \"deferred\", max_delay = 1.5 }", "toml", "deferred", 1.5)]
+    [InlineData("[durable_objects]\ncode_update_strategy = { mode = \"immediate\" }", "toml", "immediate", null)]
+    [InlineData("{ // as wrangler.jsonc\n \"durable_objects\": { \"code_update_strategy\": { \"mode\": \"deferred\" } } }", "json", "deferred", null)]
+    public void The_configurations_code_update_strategy_is_read_as_wrangler_sends_it(string text, string format, string mode, double? delay) =>
+        Assert.Equal(new Core.CodeUpdateStrategy(mode, delay), WranglerConfig.Parse(text, format).DurableObjectsCodeUpdate());
+
+    [Theory]
+    [InlineData("[durable_objects]\ncode_update_strategy = \"deferred\"", "is a table with a 'mode'")]
+    [InlineData("[durable_objects]\ncode_update_strategy = { mode = \"immediate\", max_delay = 5 }", "takes no max_delay")]
+    [InlineData("[durable_objects]\ncode_update_strategy = { mode = \"deferred\", max_delay = 90000 }", "between 0 and 86400")]
+    public void A_bad_code_update_strategy_in_the_configuration_is_refused_with_what_to_fix(string text, string expected) =>
+        Assert.Contains(expected, Assert.Throws<WorkerProjectException>(() => WranglerConfig.Parse(text, "toml").DurableObjectsCodeUpdate()).Message, StringComparison.Ordinal);
+
     [Fact]
     public void Text_and_data_modules_follow_wranglers_default_rules_and_custom_rules_are_refused()
     {
