@@ -193,7 +193,7 @@ internal static class TrafficCommands
         var version = new Option<string?>("--version") { Description = "Only objects on this version (id, tag or latest)." };
         var activeOnly = new Option<bool>("--active") { Description = "Only objects with a live instance now." };
         var className = new Option<string?>("--class") { Description = "Only objects of this Durable Object class." };
-        var command = new Command("objects", "List every Durable Object of the Worker, from its first request on: version, reset count, resets, its state (active, hibernated, inactive) and its open WebSockets.") { version, activeOnly, className, CommonOptions.Json };
+        var command = new Command("objects", "List every Durable Object of the Worker, from its first request on: the version it runs, reset count, resets, its state (active, hibernated, inactive), its open WebSockets, and, when it differs, the version the deployment assigns it with when a deferred update switches it at the latest.") { version, activeOnly, className, CommonOptions.Json };
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var filter = new ObjectFilter { Version = parse.GetValue(version), ActiveOnly = parse.GetValue(activeOnly), ClassName = parse.GetValue(className) };
@@ -211,6 +211,8 @@ internal static class TrafficCommands
                     active = o.IsActive,
                     state = o.State,
                     sockets = o.Sockets,
+                    assignedVersion = o.AssignedVersionId,
+                    switchBy = o.SwitchBy,
                     silo = o.Silo,
                     resetHistory = o.Resets.Select(r => new { deployment = r.DeploymentId, from = r.FromVersion, to = r.ToVersion, at = r.At, wasActive = r.WasActive }),
                 }));
@@ -218,7 +220,7 @@ internal static class TrafficCommands
             }
 
             Output.Table(
-                ["Class", "Object ID", "Name", "Version", "Resets", "Last reset", "State", "Sockets"],
+                ["Class", "Object ID", "Name", "Version", "Resets", "Last reset", "State", "Sockets", "Assigned", "Switch by"],
                 objects.Select(o => (IReadOnlyList<string>)[
                     o.ClassName,
                     o.ObjectId,
@@ -227,7 +229,9 @@ internal static class TrafficCommands
                     o.ResetCount.ToString(CultureInfo.InvariantCulture),
                     o.Resets.LastOrDefault() is { } r ? $"{Output.Time(r.At)}{(r.WasActive ? string.Empty : " (inactive)")}" : "-",
                     o.State,
-                    o.Sockets.ToString(CultureInfo.InvariantCulture)]));
+                    o.Sockets.ToString(CultureInfo.InvariantCulture),
+                    o.AssignedVersionId is { } assigned && assigned != o.VersionId ? assigned.ToString() : "-",
+                    o.SwitchBy is { } by ? Output.Time(by) : "-"]));
         }));
         return command;
     }

@@ -90,6 +90,12 @@ public sealed record ObjectSummary
     /// <summary>Hibernated: its instance is gone, its hibernatable sockets stay open.</summary>
     [Id(10)] public bool IsHibernated { get; init; }
 
+    /// <summary>The version the current deployment assigns it (the one it runs next; another than <see cref="VersionId"/> while an update is deferred, or until an inactive object runs).</summary>
+    [Id(11)] public Guid? AssignedVersionId { get; init; }
+
+    /// <summary>When its deferred code update happens at the latest (simulated clock), while it is active on its old version.</summary>
+    [Id(12)] public DateTimeOffset? SwitchBy { get; init; }
+
     /// <summary>active, hibernated or inactive.</summary>
     public string State => IsActive ? "active" : IsHibernated ? "hibernated" : "inactive";
 }
@@ -221,6 +227,10 @@ public interface ITelemetryAgentGrain : IGrainWithStringKey
     /// <summary>Grain keys of the worker's objects on this silo with WebSockets open (active or hibernated), with how many.</summary>
     [Alias("SocketCounts")]
     Task<ImmutableArray<ObjectSocketCount>> SocketCounts(string workerName);
+
+    /// <summary>Grain keys of the worker's objects active on this silo whose code update is deferred, with the deadline of each.</summary>
+    [Alias("PendingUpdates")]
+    Task<ImmutableArray<KeyValuePair<string, DateTimeOffset>>> PendingUpdates(string workerName);
 }
 
 /// <summary>An object's open WebSockets on a silo, and whether it hibernated there.</summary>

@@ -93,6 +93,13 @@ public sealed class ActiveObjects
             .Select(k => new ObjectSocketCount(DurableObjectKey.Format(workerName, k.ClassName, k.ObjectId), _hibernatedSockets.GetValueOrDefault((workerName, k.ClassName, k.ObjectId)), Hibernated: true)),
     ];
 
+    /// <summary>This worker's active objects here whose code update is deferred, with each deadline (read as they are now).</summary>
+    internal ImmutableArray<KeyValuePair<string, DateTimeOffset>> PendingUpdatesOf(string workerName) =>
+    [
+        .. Of(workerName).Where(o => o.Value.Grain.PendingSwitchBy is not null)
+            .Select(o => KeyValuePair.Create(DurableObjectKey.Format(workerName, o.Key.ClassName, o.Key.ObjectId), o.Value.Grain.PendingSwitchBy!.Value)),
+    ];
+
     // Objects that hibernated here with WebSockets open: a deploy that changes their version wakes
     // them, so their sockets close as the platform closes them, hibernated or not.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string ClassName, string ObjectId), Guid>> _hibernated = new(StringComparer.Ordinal);

@@ -156,6 +156,9 @@ public sealed partial class DurableObjectGrain(
     /// <summary>How many WebSockets the object has open (read by this silo's queries, off the object's turn).</summary>
     internal int SocketCount => _sockets?.Count ?? 0;
 
+    /// <summary>The deadline of its deferred code update, if one is pending (read off the object's turn).</summary>
+    internal DateTimeOffset? PendingSwitchBy => _switchBy;
+
     private ObjectSockets Sockets => _sockets ??= new ObjectSockets(this.AsReference<ISocketEndpoint>(), () => _deactivated ? null : SiloName)
     {
         PeerGone = Dropped,

@@ -25,4 +25,6 @@ public sealed class TelemetryAgentGrain(TelemetryRecorder telemetry, ActiveObjec
         Task.FromResult<ImmutableArray<KeyValuePair<string, Guid>>>([.. active.KeysOf(workerName)]);
 
     public Task<ImmutableArray<ObjectSocketCount>> SocketCounts(string workerName) => Task.FromResult(active.SocketCountsOf(workerName));
+
+    public Task<ImmutableArray<KeyValuePair<string, DateTimeOffset>>> PendingUpdates(string workerName) => Task.FromResult(active.PendingUpdatesOf(workerName));
 }

@@ -80,6 +80,8 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
         var tags = history.Tags();
         var active = await ActiveAsync();
         var sockets = await SocketsAsync();
+        var pending = (await Task.WhenAll((await SilosAsync()).Select(s => s.PendingUpdates(WorkerName)))).SelectMany(p => p).ToDictionary(StringComparer.Ordinal);
+        var ranges = history.CurrentDeployment is { } current ? VersionRanges.From(current) : null;
         var entries = await Task.WhenAll(IndexPartitions().Select(p => p.Entries()));
         return
         [
@@ -103,6 +105,8 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
                         Silo = isActive ? live.Silo : null,
                         Sockets = open?.Sockets ?? 0,
                         IsHibernated = !isActive && open is { Hibernated: true },
+                        AssignedVersionId = ranges?.VersionFor(e.ObjectId),
+                        SwitchBy = isActive && pending.TryGetValue(key, out var by) ? by : null,
                     };
                 })
                 .Where(o => !filter.ActiveOnly || o.IsActive)

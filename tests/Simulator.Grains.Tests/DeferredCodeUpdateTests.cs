@@ -58,12 +58,20 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         Assert.Equal((0, 1), (deployed.Propagation.Applied.Sum(a => a.ObjectsReset), deployed.Propagation.Applied.Sum(a => a.ObjectsDeferred)));
         Assert.Equal(now.AddSeconds(60), deployed.Propagation.Applied.Max(a => a.DeferredUntil));
 
+        // The query API (dosim objects) shows what it runs, what it is assigned, and the deadline.
+        var listed = (await worker.ObjectsAsync()).Single(o => o.Name == "busy");
+        var v1 = (await worker.HistoryAsync()).Versions[0].Id;
+        Assert.Equal((v1, deployed.Version.Id, now.AddSeconds(60), "active"), (listed.VersionId, listed.AssignedVersionId!.Value, listed.SwitchBy!.Value, listed.State));
+
         await KeepBusyAsync(worker, "busy", TimeSpan.FromSeconds(55), "v1");
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
         Assert.Equal("v2", await VersionOf(worker, "busy"));
         var status = await worker.ObjectAsync("Thing", "busy");
         Assert.Equal(1, status.ResetCount);
         Assert.True(status.Resets[0].WasActive);
+        var after = await Eventually.Until("the index to show the switch", TimeSpan.FromSeconds(10),
+            async () => (await worker.ObjectsAsync()).Single(o => o.Name == "busy"), o => o.VersionId == deployed.Version.Id);
+        Assert.Equal((deployed.Version.Id, (DateTimeOffset?)null), (after.AssignedVersionId!.Value, after.SwitchBy));
     }
 
     [Fact]

@@ -269,6 +269,39 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_deferred_update_keeps_a_busy_rooms_socket_on_its_code_until_max_delay_and_closes_a_hibernated_rooms_when_it_wakes()
+    {
+        var worker = await DeployAsync();
+        using var busy = await ConnectAsync(worker.Name, "/rooms/deferred-busy?name=busy");
+        Assert.Equal("welcome busy to v1", await ReceiveAsync(busy));
+        using var sleeper = await ConnectAsync(worker.Name, "/rooms/deferred-sleepy?name=sleeper");
+        Assert.Equal("welcome sleeper to v1", await ReceiveAsync(sleeper));
+
+        await worker.DeployAsync(JavaScriptWorkers.Draft("v2", Room("v2"), Config), Core.CodeUpdateStrategy.Parse("deferred=30s"));
+
+        // The busy room talks on v1 every 5 s; the sleeper's room idles and hibernates.
+        for (var elapsed = 5; elapsed < 30; elapsed += 5)
+        {
+            await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+            await SendAsync(busy, $"at {elapsed}");
+            Assert.Equal($"busy: at {elapsed}", await ReceiveAsync(busy));
+        }
+
+        // At 30 s the busy room resets onto v2 without a frame from its client: its socket closes.
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(busy));
+
+        // The hibernated room was not woken by the deploy (its socket is still open, on v1's room):
+        // its next frame wakes it on v2, which closes its socket.
+        var sleeping = (await worker.ObjectsAsync()).Single(o => o.Name == "deferred-sleepy");
+        Assert.Equal(("hibernated", 1), (sleeping.State, sleeping.Sockets));
+        await SendAsync(sleeper, "anyone?");
+        Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(sleeper));
+        using var again = await ConnectAsync(worker.Name, "/rooms/deferred-busy?name=again");
+        Assert.Equal("welcome again to v2", await ReceiveAsync(again));
+    }
+
+    [Fact]
     public async Task Analytics_count_messages_per_version_and_sockets_closed_by_a_reset_and_each_hibernatable_event_is_traced()
     {
         var worker = await DeployAsync();
