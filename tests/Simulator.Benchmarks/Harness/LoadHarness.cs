@@ -21,6 +21,12 @@ public static class LoadHarness
         var concurrency = Option(args, "--concurrency", 64);
         Console.WriteLine($"dosim load harness: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {objects:N0} objects, {calls:N0} calls x {rounds} rounds, concurrency {concurrency}");
 
+        if (args.Contains("--deferred"))
+        {
+            await DeferredHarness.RunAsync(objects, concurrency);
+            return 0;
+        }
+
         if (args.Contains("--websockets"))
         {
             await SocketHarness.RunAsync(Option(args, "--objects", 1_000), Option(args, "--per-object", 10), Option(args, "--echo-sockets", 64), Option(args, "--seconds", 5), rounds, Option(args, "--broadcast-sockets", 1_000), Option(args, "--broadcasts", 20));
