@@ -46,7 +46,7 @@ public sealed record TraceEventInfo(
     [property: Id(3), JsonPropertyName("scheduledTime"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ScheduledTimeMs = null,
     [property: Id(4), JsonPropertyName("getWebSocketEvent"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TraceWebSocketEvent? WebSocketEvent = null);
 
-/// <summary>A hibernatable WebSocket event, as workerd's tail events name it: "message", "close" (with its code and whether it was clean) or "error".</summary>
+/// <summary>A hibernatable WebSocket event, as workerd's tail events name it: "message", or "close" with its code and whether it was clean (dosim delivers no "error" event).</summary>
 [GenerateSerializer, Immutable, Alias("dosim.TraceWebSocketEvent")]
 public sealed record TraceWebSocketEvent(
     [property: Id(0), JsonPropertyName("webSocketEventType")] string Type,

@@ -142,6 +142,12 @@ public sealed class ClientSockets : ISocketPeer
             {
                 ValueWebSocketReceiveResult result;
                 message.SetLength(0);
+                if (message.Capacity > 16 * 1024)
+                {
+                    // A large message's buffer is not kept for the rest of the socket's life.
+                    message.Capacity = 0;
+                }
+
                 byte[]? buffer = null;
                 try
                 {
@@ -191,6 +197,11 @@ public sealed class ClientSockets : ISocketPeer
                         // The server end answers (the runtime itself, or the code's close()); a
                         // client left waiting sees its connection dropped.
                         await Task.WhenAny(_serverClosed.Task, Task.Delay(CloseReplyWait, aborted));
+                        if (!_serverClosed.Task.IsCompleted)
+                        {
+                            // No answer came: the server end hears the connection drop, so it stops listing the socket.
+                            Forward(SocketFrame.Close(WebSocketLimits.DroppedCode, WebSocketLimits.DroppedReason, wasClean: false));
+                        }
                     }
 
                     return;

@@ -31,7 +31,8 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
         var changed = new List<KeyValuePair<(string ClassName, string ObjectId), ActiveObject>>();
         foreach (var entry in active.Of(snapshot.WorkerName))
         {
-            if (ranges.VersionFor(entry.Key.ObjectId) != entry.Value.Version)
+            // A pending deferred update is looked at again too: a deployment may give the object its own version back.
+            if (ranges.VersionFor(entry.Key.ObjectId) != entry.Value.Version || entry.Value.Grain.PendingSwitchBy is not null)
             {
                 changed.Add(entry);
             }
@@ -60,6 +61,7 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
         var started = Stopwatch.GetTimestamp();
         var failures = 0;
         var deferred = 0;
+        var unchanged = 0;
         var deferredUntil = DateTimeOffset.MinValue;
         var gate = new Lock();
         string? firstFailure = null;
@@ -83,6 +85,11 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
                             deferredUntil = switchBy > deferredUntil ? switchBy : deferredUntil;
                         }
                     }
+                    else if (snapshot.Ranges!.VersionFor(objectId) == entry.Version)
+                    {
+                        // Its pending update was cancelled: it keeps running what it runs.
+                        Interlocked.Increment(ref unchanged);
+                    }
                 }
                 catch (Exception ex)
                 {
@@ -92,11 +99,11 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
             }
         })));
         var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        LogApplied(logger, snapshot.WorkerName, snapshot.Sequence, changed.Count - failures - deferred, deferred, failures, elapsedMs);
+        LogApplied(logger, snapshot.WorkerName, snapshot.Sequence, changed.Count - failures - deferred - unchanged, deferred, failures, elapsedMs);
         return new SiloApplyReport
         {
             Silo = silo,
-            ObjectsReset = changed.Count - failures - deferred,
+            ObjectsReset = changed.Count - failures - deferred - unchanged,
             ObjectsDeferred = deferred,
             DeferredUntil = deferred > 0 ? deferredUntil : null,
             ObjectsFailed = failures,

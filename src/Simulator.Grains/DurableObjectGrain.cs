@@ -58,6 +58,7 @@ public sealed class DurableObjectGrainState
 /// and the reset is recorded durably. Fetches run one at a time; Refresh and GetStatus interleave.
 /// </summary>
 [RandomPlacement, MayInterleave(nameof(Interleaves))]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The deferred update's wait is cancelled and disposed when the update is done or replaced, and when the activation deactivates (SetSwitch(null)).")]
 public sealed partial class DurableObjectGrain(
     DurableObjectServices silo,
     IServiceProvider services) : Grain, IDurableObjectGrain, IKvObjectHost, ISqliteObjectHost
@@ -122,7 +123,9 @@ public sealed partial class DurableObjectGrain(
 
     // A deferred code update: the instance keeps its version until it hibernates or this passes.
     private DateTimeOffset? _switchBy;
-    private bool _switchArmed;
+
+    // The wait for that deadline, cancelled when the deadline moves or the update is done.
+    private CancellationTokenSource? _switchWait;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -260,6 +263,7 @@ public sealed partial class DurableObjectGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _deactivated = true;
+        SetSwitch(null);
         silo.Membership.Unwatch(this);
         silo.Active.Remove(_workerName, _className, _objectId);
         _database?.Dispose();
@@ -494,9 +498,21 @@ public sealed partial class DurableObjectGrain(
 
         var snapshot = await CurrentSnapshotAsync();
         await ApplyAsync(snapshot);
-        if (_sockets?.Get(socketId) is not { } socket || socket.ClosedIncoming)
+        if (_sockets?.Get(socketId) is not { } socket)
         {
-            // Closed by a reset (its client has the close frame), or already closed by its peer.
+            // Closed by a reset (its client has the close frame).
+            return;
+        }
+
+        if (socket.ClosedIncoming)
+        {
+            // Closed by its peer, whose connection has now dropped (no Close answered it): disconnected.
+            if (frames.Any(f => f.IsClose && !f.WasClean))
+            {
+                socket.ReadyState = ServerSocket.Closed;
+                _sockets.Remove(socket);
+            }
+
             return;
         }
 
@@ -671,48 +687,48 @@ public sealed partial class DurableObjectGrain(
     private bool CanHibernateIdle => _sockets is { HasHibernatable: true } || _switchBy is not null;
 
     // A deferred update's deadline on the simulated clock: then the object resets onto the newest
-    // version assigned to it, as an immediate update would (one check armed at a time).
-    private void ArmSwitch()
+    // version assigned to it, as an immediate update would. A new deadline replaces the wait for
+    // the old one (a later deploy may bring it forward); null ends it.
+    private void SetSwitch(DateTimeOffset? by)
     {
-        if (_switchArmed)
+        if (by == _switchBy && (by is null || _switchWait is not null))
         {
             return;
         }
 
-        _switchArmed = true;
-        _ = SwitchWhenDueAsync();
+        _switchBy = by;
+        _switchWait?.Cancel();
+        _switchWait?.Dispose();
+        _switchWait = null;
+        if (by is { } due)
+        {
+            _switchWait = new CancellationTokenSource();
+            _ = SwitchWhenDueAsync(due, _switchWait.Token);
+        }
     }
 
-    private async Task SwitchWhenDueAsync()
+    private async Task SwitchWhenDueAsync(DateTimeOffset due, CancellationToken cancelled)
     {
         try
         {
-            while (!_deactivated && _switchBy is { } due)
+            await Task.Delay(due - silo.Clock.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero, silo.Clock.Time, cancelled);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (!_deactivated && _switchBy == due)
+        {
+            try
             {
-                var wait = due - silo.Clock.UtcNow;
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, silo.Clock.Time);
-                    continue;
-                }
-
-                if (silo.Cache.TryGet(_workerName, out var snapshot) && snapshot.Ranges is not null)
-                {
-                    await ApplyAsync(snapshot);
-                }
-
-                return;
+                await Refresh();
             }
-        }
-        catch (ScriptException ex)
-        {
-            // The new version cannot build this object: it keeps running the code it has.
-            _switchBy = null;
-            LogCannotBuild(silo.Logger, Key, ex.Message);
-        }
-        finally
-        {
-            _switchArmed = false;
+            catch (Exception ex)
+            {
+                // Its callers see the object's state as it is; the failure is logged, not lost.
+                LogCannotBuild(silo.Logger, Key, ex.Message);
+            }
         }
     }
 
@@ -888,7 +904,7 @@ public sealed partial class DurableObjectGrain(
         if (_instance is not null && assigned == _version!.Id)
         {
             _appliedSequence = snapshot.Sequence;
-            _switchBy = null;
+            SetSwitch(null);
             return Task.CompletedTask;
         }
 
@@ -900,14 +916,14 @@ public sealed partial class DurableObjectGrain(
             var by = strategy.SwitchBy(now, _switchBy);
             if (by > now)
             {
-                (_switchBy, _appliedSequence) = (by, snapshot.Sequence);
-                ArmSwitch();
+                _appliedSequence = snapshot.Sequence;
+                SetSwitch(by);
                 ArmHibernation();
                 return Task.CompletedTask;
             }
         }
 
-        _switchBy = null;
+        SetSwitch(null);
 
         // Build first: a version that cannot build this object changes nothing.
         var version = snapshot.Version(assigned);

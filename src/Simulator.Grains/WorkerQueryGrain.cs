@@ -80,7 +80,9 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
         var tags = history.Tags();
         var active = await ActiveAsync();
         var sockets = await SocketsAsync();
-        var pending = (await Task.WhenAll((await SilosAsync()).Select(s => s.PendingUpdates(WorkerName)))).SelectMany(p => p).ToDictionary(StringComparer.Ordinal);
+        // An object listed by two silos (a move in progress) keeps the earlier deadline.
+        var pending = (await Task.WhenAll((await SilosAsync()).Select(s => s.PendingUpdates(WorkerName)))).SelectMany(p => p)
+            .GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Min(p => p.Value), StringComparer.Ordinal);
         var ranges = history.CurrentDeployment is { } current ? VersionRanges.From(current) : null;
         var entries = await Task.WhenAll(IndexPartitions().Select(p => p.Entries()));
         return

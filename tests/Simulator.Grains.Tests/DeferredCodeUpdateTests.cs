@@ -112,6 +112,40 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
     }
 
     [Fact]
+    public async Task A_later_deploy_with_a_shorter_delay_brings_the_switch_forward()
+    {
+        var worker = await DeployedAsync("sooner");
+        await worker.DeployAsync(Draft("v2"), CodeUpdateStrategy.Parse("deferred=300s"));
+        await KeepBusyAsync(worker, "sooner", TimeSpan.FromSeconds(10), "v1");
+
+        // At 10 s a deploy with 20 s: the object switches at 30 s, not 300, by itself (no call needed).
+        var v3 = await worker.DeployAsync(Draft("v3"), CodeUpdateStrategy.Parse("deferred=20s"));
+        await KeepBusyAsync(worker, "sooner", TimeSpan.FromSeconds(15), "v1");
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+        await Eventually.Until("the object to switch at its new deadline", TimeSpan.FromSeconds(10),
+            async () => (await worker.ObjectsAsync()).Single(o => o.Name == "sooner"), o => o.VersionId == v3.Version.Id);
+        Assert.Equal("v3", await VersionOf(worker, "sooner"));
+        Assert.Equal(1, (await worker.ObjectAsync("Thing", "sooner")).ResetCount);
+    }
+
+    [Fact]
+    public async Task A_deploy_that_gives_an_object_its_version_back_cancels_its_pending_update()
+    {
+        var worker = await DeployedAsync("back");
+        var v1 = (await worker.HistoryAsync()).Versions[0].Id;
+        await worker.DeployAsync(Draft("v2"), CodeUpdateStrategy.Parse("deferred=300s"));
+        var back = await worker.DeployVersionsAsync(CodeUpdateStrategy.Parse("deferred=300s"), (v1, 100));
+        Assert.Equal((0, 0), (back.Propagation.Applied.Sum(a => a.ObjectsReset), back.Propagation.Applied.Sum(a => a.ObjectsDeferred)));
+        Assert.Null((await worker.ObjectsAsync()).Single(o => o.Name == "back").SwitchBy);
+
+        // Nothing pending: idle past the grace, it stays in memory on v1, never reset.
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(11));
+        var listed = (await worker.ObjectsAsync()).Single(o => o.Name == "back");
+        Assert.Equal(("active", 0), (listed.State, listed.ResetCount));
+        Assert.Equal("v1", await VersionOf(worker, "back"));
+    }
+
+    [Fact]
     public async Task An_immediate_deploy_forces_a_pending_update_at_once()
     {
         var worker = await DeployedAsync("forced");
