@@ -100,7 +100,7 @@ internal sealed class GatewayRig : IAsyncDisposable
         return count / clock.Elapsed.TotalSeconds;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

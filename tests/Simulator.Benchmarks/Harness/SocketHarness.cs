@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -169,13 +168,6 @@ public static class SocketHarness
         throw new InvalidOperationException($"No Simulator.sln above {AppContext.BaseDirectory}: run the harness from its build output in the repository.");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>One in-process silo serving the gateway, with the bundle deployed as worker "sockets".</summary>
     private sealed class Rig : IAsyncDisposable
     {
@@ -189,11 +181,11 @@ public static class SocketHarness
 
         public static async Task<Rig> StartAsync(bool virtualClock)
         {
-            var port = FreePort();
+            var port = GatewayRig.FreePort();
             var builder = WebApplication.CreateBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-            builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddDurableObjectsSimulator(options =>
+            builder.UseOrleans(silo => silo.UseLocalhostClustering(GatewayRig.FreePort(), GatewayRig.FreePort()).AddDurableObjectsSimulator(options =>
             {
                 options.VirtualClockStart = virtualClock ? DateTimeOffset.UtcNow : null;
                 options.RecordTelemetry = false;
@@ -241,7 +233,7 @@ public static class SocketHarness
 
             var folder = Directory.CreateTempSubdirectory("dosim-bench-workerd-");
             await File.WriteAllTextAsync(Path.Combine(folder.FullName, "index.js"), Bundle);
-            var port = FreePort();
+            var port = GatewayRig.FreePort();
             await File.WriteAllTextAsync(Path.Combine(folder.FullName, "config.capnp"), $$"""
                 using Workerd = import "/workerd/workerd.capnp";
                 const config :Workerd.Config = (
