@@ -129,6 +129,9 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         export default { fetch: (request, env) => env.ROOM.get(env.ROOM.idFromName("errors")).fetch(request) };
         """;
 
+    // What a client reads when a reset of its object closes its socket.
+    private static readonly string ClosedByReset = $"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}";
+
     private SocketGateway? _gateway;
 
     public async Task InitializeAsync() => _gateway = await SocketGateway.StartAsync(fixture.Cluster.Client);
@@ -261,9 +264,9 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
 
         await worker.DeployAsync(JavaScriptWorkers.Draft("v2", Room("v2"), Config));
 
-        Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(awake));
+        Assert.Equal(ClosedByReset, await ReceiveAsync(awake));
         await SendAsync(sleeper, "hello?");
-        Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(sleeper));
+        Assert.Equal(ClosedByReset, await ReceiveAsync(sleeper));
         using var again = await ConnectAsync(worker.Name, "/rooms/reset?name=again");
         Assert.Equal("welcome again to v2", await ReceiveAsync(again));
     }
@@ -289,14 +292,14 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
 
         // At 30 s the busy room resets onto v2 without a frame from its client: its socket closes.
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(busy));
+        Assert.Equal(ClosedByReset, await ReceiveAsync(busy));
 
         // The hibernated room was not woken by the deploy (its socket is still open, on v1's room):
         // its next frame wakes it on v2, which closes its socket.
         var sleeping = (await worker.ObjectsAsync()).Single(o => o.Name == "deferred-sleepy");
         Assert.Equal(("hibernated", 1), (sleeping.State, sleeping.Sockets));
         await SendAsync(sleeper, "anyone?");
-        Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(sleeper));
+        Assert.Equal(ClosedByReset, await ReceiveAsync(sleeper));
         using var again = await ConnectAsync(worker.Name, "/rooms/deferred-busy?name=again");
         Assert.Equal("welcome again to v2", await ReceiveAsync(again));
     }
@@ -324,7 +327,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         Assert.Equal("bob left 4000 done true state 2", await ReceiveAsync(alice));
 
         await worker.DeployAsync(JavaScriptWorkers.Draft("v2", Room("v2"), Config));
-        Assert.Equal($"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}", await ReceiveAsync(alice));
+        Assert.Equal(ClosedByReset, await ReceiveAsync(alice));
 
         // In: alice's hello and bob's ping (answered by the auto-response, still a message in).
         // Out (delivered to the gateway): two welcomes, the broadcast to both, the pong, and "bob left". Closed by the reset: alice's, on v1.
