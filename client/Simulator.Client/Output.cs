@@ -113,7 +113,7 @@ internal static class Output
         Block(
             ("Deployment ID", deployment.Id.ToString()),
             ("Migration tag", history.MigrationTag),
-            ("Code update", deployment.CodeUpdateStrategy?.Describe() ?? "none given (dosim applies it immediately)"));
+            ("Code update", deployment.CodeUpdateStrategy?.Describe() ?? $"none given: the platform's default, {deployment.EffectiveCodeUpdate.Describe()}"));
     }
 
     /// <summary>A version as the platform's API returns it (secrets by name only), with what dosim adds under "dosim".</summary>

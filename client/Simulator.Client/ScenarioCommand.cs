@@ -10,14 +10,22 @@ internal static class ScenarioCommand
 {
     public static Command Create()
     {
-        var durableObjects = new Command("durable-objects", "Run the docs' Durable Objects rollout and print which version each object ran at each step, and its resets. Runs on an embedded silo unless --cluster is given.");
-        durableObjects.SetAction((parse, ct) => CommonOptions.Run(parse, ct, cluster => RunAsync(cluster, parse.GetResult(CommonOptions.Name) is null or { Implicit: true } && Environment.GetEnvironmentVariable("DOSIM_WORKER") is null ? $"do-scenario-{Guid.NewGuid().ToString("N")[..6]}" : parse.GetValue(CommonOptions.Name)!), embeddedUnlessClusterGiven: true));
+        var codeUpdate = new Option<string>("--code-update")
+        {
+            Description = "The code update strategy of each step's deploy. Default: immediate, so each object runs its assigned version at once, as the docs' table shows. With deferred[=<delay>] (the platform's default, 300 s) an object the scenario keeps busy stays on its old code until the delay passes.",
+            DefaultValueFactory = _ => CodeUpdateStrategy.Immediate,
+        };
+        var durableObjects = new Command("durable-objects", "Run the docs' Durable Objects rollout and print which version each object ran at each step, and its resets. Runs on an embedded silo unless --cluster is given.") { codeUpdate };
+        durableObjects.SetAction((parse, ct) => CommonOptions.Run(parse, ct, cluster => RunAsync(cluster, parse.GetResult(CommonOptions.Name) is null or { Implicit: true } && Environment.GetEnvironmentVariable("DOSIM_WORKER") is null ? $"do-scenario-{Guid.NewGuid().ToString("N")[..6]}" : parse.GetValue(CommonOptions.Name)!, VersionCommands.ParseStrategy(parse.GetValue(codeUpdate)!)), embeddedUnlessClusterGiven: true));
         return new Command("scenario", "Run a scripted scenario.") { durableObjects };
     }
 
-    private static async Task RunAsync(Cluster cluster, string name)
+    private static async Task RunAsync(Cluster cluster, string name, CodeUpdateStrategy strategy)
     {
         Console.WriteLine($"Durable Objects gradual deployment on {cluster.Description}, worker {name}");
+        Console.WriteLine(strategy.Delay == TimeSpan.Zero
+            ? $"Code update: {strategy.Describe()} (each object takes its assigned version at once, as in the docs' table; --code-update deferred for the platform's default)"
+            : $"Code update: {strategy.Describe()} (an object kept busy keeps its old code until it idles 10 s or the delay passes)");
         var deployments = cluster.Grains.GetGrain<IDeploymentGrain>(name);
         var a = (await deployments.Deploy(new VersionDraft { Script = "counter", Tag = "A" }, "scenario: version A", null)).Version;
         var b = await deployments.UploadVersion(new VersionDraft { Script = "counter", Tag = "B" });
@@ -32,7 +40,7 @@ internal static class ScenarioCommand
         {
             if (rows.Count > 0)
             {
-                await deployments.DeployVersions([.. step.Select(s => new VersionShare(ids[s.Label], s.Percentage))], "scenario: " + RolloutTable.Config(step), null, null);
+                await deployments.DeployVersions([.. step.Select(s => new VersionShare(ids[s.Label], s.Percentage))], "scenario: " + RolloutTable.Config(step), null, strategy);
             }
 
             var cells = new List<string>();

@@ -10,7 +10,7 @@ internal static class TelemetryCommands
 {
     public static Command Analytics()
     {
-        var command = new Command("analytics", "Per deployment and version: requests, actual against configured share, errors and exceptions, p50/p95/p99; per Durable Object class: objects, requests and resets; WebSocket messages in and out and sockets closed by resets, per version. Exact counts from every silo.") { CommonOptions.Json };
+        var command = new Command("analytics", "Per deployment and version: requests, actual against configured share, errors and exceptions, p50/p95/p99; per Durable Object class: objects, requests and resets, and the version skew matrix (calls by the caller's version and the object's, per deployment, with error rates); WebSocket messages in and out and sockets closed by resets, per version. Exact counts from every silo.") { CommonOptions.Json };
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var analytics = await VersionCommands.Query(cluster, parse.GetValue(CommonOptions.Name)!).Analytics();
@@ -23,6 +23,7 @@ internal static class TelemetryCommands
                     deployments = analytics.Deployments,
                     durableObjects = analytics.DurableObjects.Select(c => new { className = c.ClassName, versions = c.Versions, resets = c.Resets.Select(r => new { from = r.From, to = r.To, count = r.Count }) }),
                     webSockets = analytics.Sockets.Select(s => new { className = s.ClassName, versionId = s.VersionId, messagesIn = s.MessagesIn, messagesOut = s.MessagesOut, closedByReset = s.ClosedByReset }),
+                    skew = analytics.Skew.Select(c => new { className = c.ClassName, deploymentId = c.DeploymentId, callerVersionId = c.CallerVersionId, objectVersionId = c.ObjectVersionId, requests = c.Requests, errors = c.Errors, errorRate = c.ErrorRate, skewed = c.Skewed }),
                 });
                 return;
             }
@@ -87,7 +88,8 @@ internal static class TelemetryCommands
             : e.EventType == "alarm" ? $"alarm due {Output.Time(DateTimeOffset.FromUnixTimeMilliseconds(e.Event.ScheduledTimeMs ?? 0))}"
             : e.Event.WebSocketEvent is { } ws ? $"websocket {ws.Type}{(ws.Code is { } code ? $" {code}{(ws.WasClean == false ? " (not clean)" : "")}" : "")}"
             : $"rpc {e.Event.RpcMethod}()";
-        var lines = new List<string> { $"{time}  {what}{where}  {result}  version {e.ScriptVersion.Id}{(e.ScriptVersion.Tag is { } tag ? $" ({tag})" : "")}" };
+        var caller = e.CallerScriptVersion is { } by ? $"  called by {by.Id}{(by.Tag is { } byTag ? $" ({byTag})" : "")}" : "";
+        var lines = new List<string> { $"{time}  {what}{where}  {result}  version {e.ScriptVersion.Id}{(e.ScriptVersion.Tag is { } tag ? $" ({tag})" : "")}{caller}" };
         lines.AddRange(e.Logs.Select(l => $"  ({l.Level}) {string.Join(' ', l.Message)}"));
         lines.AddRange(e.Exceptions.Select(x => $"  {x.Name}: {x.Message}"));
         return string.Join(Environment.NewLine, lines);
@@ -133,6 +135,19 @@ internal static class TelemetryCommands
             foreach (var r in c.Resets)
             {
                 Console.WriteLine($"  {r.Count,8:N0}  {Tag(r.From)} -> {Tag(r.To)}");
+            }
+
+            var skew = analytics.Skew.Where(k => k.ClassName == c.ClassName).ToList();
+            if (skew.Count > 0)
+            {
+                Console.WriteLine("Version skew (calls from a Worker or object, by the caller's version and the version this object ran):");
+                Output.Table(
+                    ["Deployment", "Caller", "Object", "Calls", "Errors", "Error rate", ""],
+                    skew.Select(k => (IReadOnlyList<string>)[
+                        k.DeploymentId + (k.DeploymentId == analytics.CurrentDeployment ? " (current)" : ""),
+                        Tag(k.CallerVersionId), Tag(k.ObjectVersionId),
+                        k.Requests.ToString("N0", CultureInfo.InvariantCulture), k.Errors.ToString("N0", CultureInfo.InvariantCulture),
+                        k.ErrorRate is { } rate ? Output.Percent(rate) : "-", k.Skewed ? "skewed" : ""]));
             }
         }
 

@@ -22,7 +22,7 @@ internal static class VersionCommands
     private static readonly Option<bool> Yes = new("--yes", "-y") { Description = "Do not ask for confirmation (dosim never asks; accepted for the platform's scripts)." };
     private static readonly Option<string?> CodeUpdate = new("--code-update", "--durable-objects-code-update-mode")
     {
-        Description = "How active Durable Objects take the new code: immediate (reset at once), or deferred[=<delay>] (each keeps its code until it hibernates, or the delay passes: 300 s when not given, at most 24h, e.g. deferred=30s; wrangler's spelling \"deferred 30s\" too). Not given: dosim resets at once; the platform's default is deferred=300s.",
+        Description = "How active Durable Objects take the new code: immediate (reset at once), or deferred[=<delay>] (each keeps its code until it hibernates, or the delay passes: 300 s when not given, at most 24h, e.g. deferred=30s; wrangler's spelling \"deferred 30s\" too). Default: deferred=300s, the platform's default (as wrangler sends it); give immediate to reset every active object at once.",
     };
 
     // A plain deploy's strategy: --code-update, else the configuration's durable_objects.code_update_strategy.
@@ -41,11 +41,12 @@ internal static class VersionCommands
     // The deployment's code update strategy from --code-update; bad spelling is bad usage.
     private static CodeUpdateStrategy? Strategy(ParseResult parse)
     {
-        if (parse.GetValue(CodeUpdate) is not { } text)
-        {
-            return null;
-        }
+        return parse.GetValue(CodeUpdate) is { } text ? ParseStrategy(text) : null;
+    }
 
+    /// <summary>A <c>--code-update</c> value; bad spelling is bad usage.</summary>
+    internal static CodeUpdateStrategy ParseStrategy(string text)
+    {
         try
         {
             return CodeUpdateStrategy.Parse(text);

@@ -418,3 +418,30 @@ public sealed class CodeUpdateStrategyConverter : IConverter<CodeUpdateStrategy,
 
     public CodeUpdateStrategySurrogate ConvertToSurrogate(in CodeUpdateStrategy value) => new() { Mode = value.Mode, MaxDelaySeconds = value.MaxDelaySeconds };
 }
+
+[GenerateSerializer]
+public struct SkewCellSurrogate
+{
+    [Id(0)] public string ClassName;
+    [Id(1)] public Guid DeploymentId;
+    [Id(2)] public Guid CallerVersionId;
+    [Id(3)] public Guid ObjectVersionId;
+    [Id(4)] public long Requests;
+    [Id(5)] public long Errors;
+}
+
+[RegisterConverter]
+public sealed class SkewCellConverter : IConverter<Core.Analytics.SkewCell, SkewCellSurrogate>
+{
+    public Core.Analytics.SkewCell ConvertFromSurrogate(in SkewCellSurrogate s) => new(s.ClassName, s.DeploymentId, s.CallerVersionId, s.ObjectVersionId, s.Requests, s.Errors);
+
+    public SkewCellSurrogate ConvertToSurrogate(in Core.Analytics.SkewCell value) => new()
+    {
+        ClassName = value.ClassName,
+        DeploymentId = value.DeploymentId,
+        CallerVersionId = value.CallerVersionId,
+        ObjectVersionId = value.ObjectVersionId,
+        Requests = value.Requests,
+        Errors = value.Errors,
+    };
+}

@@ -190,6 +190,12 @@ public sealed record WorkerAnalytics
 
     /// <summary>WebSocket messages in and out and sockets closed by resets, per class (null: the Worker's own sockets) and version, over every silo.</summary>
     [Id(5)] public ImmutableArray<SocketCounters> Sockets { get; init; } = [];
+
+    /// <summary>
+    /// The version skew matrix: calls to each Durable Object class by the calling code's version and
+    /// the version the object ran, per deployment (newest first), over every silo.
+    /// </summary>
+    [Id(6)] public ImmutableArray<Core.Analytics.SkewCell> Skew { get; init; } = [];
 }
 
 [GenerateSerializer, Immutable, Alias("dosim.ClassAnalytics")]

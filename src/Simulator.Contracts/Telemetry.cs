@@ -29,7 +29,18 @@ public sealed record TraceEvent
 
     /// <summary>This silo's running number for the event, so a reader asks only for newer ones.</summary>
     [Id(9), JsonIgnore] public long Sequence { get; init; }
+
+    /// <summary>
+    /// On a Durable Object's fetch or RPC event: the version of the code that called it (a Worker's, or
+    /// another object's), so a v2 Worker calling a v1 object shows. Not a field of the platform's
+    /// events; null on other events.
+    /// </summary>
+    [Id(10), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public TraceScriptVersion? CallerScriptVersion { get; init; }
 }
+
+/// <summary>The version of the code making a call, carried to the object it calls (in the call's request context).</summary>
+[GenerateSerializer, Immutable, Alias("dosim.CallerVersion")]
+public sealed record CallerVersion([property: Id(0)] Guid Id, [property: Id(1)] string? Tag);
 
 [GenerateSerializer, Immutable, Alias("dosim.TraceScriptVersion")]
 public sealed record TraceScriptVersion(
@@ -141,4 +152,7 @@ public sealed record SiloAnalytics
     [Id(2)] public ImmutableArray<ResetCounters> Resets { get; init; } = [];
     [Id(3)] public ImmutableArray<ActiveObjectCount> Active { get; init; } = [];
     [Id(4)] public ImmutableArray<SocketCounters> Sockets { get; init; } = [];
+
+    /// <summary>Calls to Durable Objects by the caller's version and the object's.</summary>
+    [Id(5)] public ImmutableArray<Core.Analytics.SkewCell> Skew { get; init; } = [];
 }

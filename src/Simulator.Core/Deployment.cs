@@ -29,6 +29,9 @@ public sealed record Deployment
     /// <summary>The code update strategy the deployment was made with; null when none was given.</summary>
     public CodeUpdateStrategy? CodeUpdateStrategy { get; init; }
 
+    /// <summary>The strategy active objects follow: the one given, or the platform's default (deferred, 300 s).</summary>
+    public CodeUpdateStrategy EffectiveCodeUpdate => CodeUpdateStrategy ?? Core.CodeUpdateStrategy.PlatformDefault;
+
     /// <summary>A single version at 100%: what rollbacks return to and what secrets need.</summary>
     public bool IsSingleVersion => Versions.Length == 1;
 

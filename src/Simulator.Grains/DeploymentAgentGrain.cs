@@ -39,7 +39,7 @@ public sealed partial class DeploymentAgentGrain(DeploymentCache cache, ActiveOb
         }
 
         // An immediate update reaches hibernated objects too; a deferred one waits for them to wake.
-        var immediate = (snapshot.Deployment?.CodeUpdateStrategy ?? CodeUpdateStrategy.ImmediateUpdate).Delay == TimeSpan.Zero;
+        var immediate = (snapshot.Deployment?.EffectiveCodeUpdate ?? CodeUpdateStrategy.ImmediateUpdate).Delay == TimeSpan.Zero;
         foreach (var ((className, objectId), version) in immediate ? active.HibernatedOf(snapshot.WorkerName) : [])
         {
             if (ranges.VersionFor(objectId) != version)

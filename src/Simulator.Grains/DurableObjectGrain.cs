@@ -315,6 +315,7 @@ public sealed partial class DurableObjectGrain(
     private async Task<DurableObjectAnswer> FetchCoreAsync(WorkerRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var caller = CallerContext.Current;
         _objectName ??= request.Header(DurableObjectHeaders.Name);
         if (_broken)
         {
@@ -326,7 +327,8 @@ public sealed partial class DurableObjectGrain(
         await ApplyAsync(snapshot);
         var (instance, version, console) = (_instance!, _version!, _console!);
         Tag(activity, version);
-        var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, request, _className);
+        var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, request, _className, Caller: caller);
+        CallerContext.Set(version);
         var startedMs = silo.Telemetry.Now();
         var started = Stopwatch.GetTimestamp();
         try
@@ -350,6 +352,7 @@ public sealed partial class DurableObjectGrain(
     private async Task<RpcAnswer> InvokeCoreAsync(RpcCall rpc)
     {
         ArgumentNullException.ThrowIfNull(rpc);
+        var caller = CallerContext.Current;
         _objectName ??= rpc.ObjectName;
         if (_broken)
         {
@@ -369,7 +372,8 @@ public sealed partial class DurableObjectGrain(
         var (instance, version, console) = (_instance!, _version!, _console!);
         Tag(activity, version);
         activity?.SetTag(SimulatorTelemetry.Tags.RpcMethod, rpc.Member);
-        var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, null, _className, rpc.Member);
+        var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, null, _className, rpc.Member, Caller: caller);
+        CallerContext.Set(version);
         var startedMs = silo.Telemetry.Now();
         var started = Stopwatch.GetTimestamp();
         try
@@ -411,6 +415,7 @@ public sealed partial class DurableObjectGrain(
         Tag(activity, version);
         var retry = Stored.AlarmRetries;
         var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, null, _className, EventType: "alarm", ScheduledTimeMs: dueMs);
+        CallerContext.Set(version);
         var startedMs = silo.Telemetry.Now();
         var started = Stopwatch.GetTimestamp();
 
@@ -570,6 +575,7 @@ public sealed partial class DurableObjectGrain(
                 using var activity = SimulatorTelemetry.Source.StartActivity("durable_object websocket");
                 Tag(activity, version);
                 var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, null, _className, EventType: "hibernatable_web_socket", WebSocketEvent: TraceWebSocketEvent.Of(frame));
+                CallerContext.Set(version);
                 var startedMs = silo.Telemetry.Now();
                 var started = Stopwatch.GetTimestamp();
                 try
@@ -912,7 +918,7 @@ public sealed partial class DurableObjectGrain(
         {
             // An active object takes another version by its deployment's strategy: at once, or when
             // it hibernates, or by the first deadline of the deployments that reassigned it.
-            var strategy = snapshot.Deployment?.CodeUpdateStrategy ?? CodeUpdateStrategy.ImmediateUpdate;
+            var strategy = snapshot.Deployment?.EffectiveCodeUpdate ?? CodeUpdateStrategy.ImmediateUpdate;
             var by = strategy.SwitchBy(now, _switchBy);
             if (by > now)
             {

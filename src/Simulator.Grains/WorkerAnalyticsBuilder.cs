@@ -27,6 +27,7 @@ internal static class WorkerAnalyticsBuilder
                 .GroupBy(s => (s.ClassName, s.VersionId))
                 .Select(g => new SocketCounters(g.Key.ClassName, g.Key.VersionId, g.Sum(s => s.MessagesIn), g.Sum(s => s.MessagesOut), g.Sum(s => s.ClosedByReset)))
                 .OrderBy(s => s.ClassName, StringComparer.Ordinal).ThenBy(s => s.VersionId)],
+            Skew = [.. SkewCell.Merge(silos.SelectMany(s => s.Skew), [.. history.Deployments.Reverse().Select(d => d.Id)])],
         };
     }
 

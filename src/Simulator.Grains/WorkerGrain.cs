@@ -52,6 +52,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         try
         {
             await MisbehaveAsync(version);
+            CallerContext.Set(version);
             response = await script.CreateWorker(services).FetchAsync(request, env);
         }
         catch (Exception ex) when (ex is not OrleansException)
@@ -99,6 +100,7 @@ public sealed class WorkerInvoker(DeploymentCache cache, ScriptCatalog scripts, 
         try
         {
             await MisbehaveAsync(version);
+            CallerContext.Set(version);
             var outcome = await script.CreateWorker(services).CallAsync(rpc.Entrypoint, rpc.Call, env);
             var thrown = outcome.Error is { } error ? new Runtime.JavaScript.UncaughtJavaScriptException(error) : null;
             telemetry.Record(invocation, startedMs, Stopwatch.GetElapsedTime(started), thrown is null ? 200 : 500, thrown, context.Console.Drain());

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 using Simulator.Contracts;
+using Simulator.Core;
 using Simulator.Grains.Hosting;
 using Simulator.Grains.Storage;
 
@@ -8,7 +9,7 @@ namespace Simulator.Testing;
 
 /// <summary>
 /// An in-process Orleans cluster (one or more silos) running the simulator, for a user's own tests.
-/// Start it once per test class or collection and use <see cref="Worker"/> to drive rollouts.
+/// Start it once per test class or collection and use <see cref="Worker(string)"/> to drive rollouts.
 /// </summary>
 public sealed class DurableObjectsTestCluster : IAsyncDisposable
 {
@@ -46,8 +47,18 @@ public sealed class DurableObjectsTestCluster : IAsyncDisposable
         return new DurableObjectsTestCluster(cluster);
     }
 
-    /// <summary>A handle on one Worker: deploy, upload, request, and read its objects.</summary>
+    /// <summary>
+    /// A handle on one Worker: deploy, upload, request, and read its objects. Its deploys name no code
+    /// update strategy, so the platform's default applies: an active object keeps its code until it
+    /// hibernates (10 s idle) or 300 s pass.
+    /// </summary>
     public WorkerHandle Worker(string name) => new(Client, name);
+
+    /// <summary>
+    /// A handle whose deploys use <paramref name="codeUpdate"/> unless they name another, e.g.
+    /// <c>CodeUpdateStrategy.ImmediateUpdate</c> to see each deploy's resets at once.
+    /// </summary>
+    public WorkerHandle Worker(string name, CodeUpdateStrategy codeUpdate) => new(Client, name, codeUpdate);
 
     /// <summary>The cluster's simulated time (virtual when the silos were started with <c>VirtualClockStart</c>).</summary>
     public Task<ClockReading> ClockAsync() => Client.GetGrain<IClockGrain>(0).Read();

@@ -5,9 +5,12 @@ using Simulator.Core;
 namespace Simulator.Testing;
 
 /// <summary>Readable steps for tests: versions, deployments, requests and objects of one Worker.</summary>
-public sealed class WorkerHandle(IClusterClient client, string name)
+public sealed class WorkerHandle(IClusterClient client, string name, CodeUpdateStrategy? codeUpdate = null)
 {
     public string Name { get; } = name;
+
+    /// <summary>The strategy this handle's deploys send when they name none; null sends none, so the platform's default applies.</summary>
+    public CodeUpdateStrategy? CodeUpdate { get; } = codeUpdate;
 
     private IDeploymentGrain Deployments => client.GetGrain<IDeploymentGrain>(Name);
 
@@ -16,14 +19,14 @@ public sealed class WorkerHandle(IClusterClient client, string name)
 
     /// <summary>A plain deploy: a new version at 100%, applying its migrations. Returns the version.</summary>
     public async Task<WorkerVersion> DeployAsync(string script, string? tag = null, IReadOnlyDictionary<string, string>? vars = null, string? migrationTag = null) =>
-        (await Deployments.Deploy(Draft(script, tag, vars, migrationTag), null, null)).Version;
+        (await Deployments.Deploy(Draft(script, tag, vars, migrationTag), null, CodeUpdate)).Version;
 
     /// <summary>Uploads a version without deploying it (its migration tag, if any, must already be applied).</summary>
     public Task<WorkerVersion> UploadAsync(string script, string? tag = null, IReadOnlyDictionary<string, string>? vars = null, string? migrationTag = null) =>
         Deployments.UploadVersion(Draft(script, tag, vars, migrationTag));
 
     /// <summary>A plain deploy of a version of your own (e.g. <c>WorkerProject.Load(["dist/index.js"], "wrangler.toml").Draft("v1")</c>).</summary>
-    public async Task<WorkerVersion> DeployAsync(VersionDraft draft) => (await Deployments.Deploy(draft, null, null)).Version;
+    public async Task<WorkerVersion> DeployAsync(VersionDraft draft) => (await Deployments.Deploy(draft, null, CodeUpdate)).Version;
 
     /// <summary>A plain deploy with a code update strategy (e.g. <c>CodeUpdateStrategy.Parse("deferred=30s")</c>): the result says how many active objects reset now and how many were deferred.</summary>
     public Task<DeployResult> DeployAsync(VersionDraft draft, CodeUpdateStrategy strategy) => Deployments.Deploy(draft, null, strategy);
@@ -36,13 +39,13 @@ public sealed class WorkerHandle(IClusterClient client, string name)
     /// the deployment, the reorder warnings and which silos applied it.
     /// </summary>
     public Task<DeploymentResult> DeployVersionsAsync(params (Guid VersionId, decimal Percentage)[] shares) =>
-        Deployments.DeployVersions([.. shares.Select(s => new VersionShare(s.VersionId, s.Percentage))], null, null, null);
+        Deployments.DeployVersions([.. shares.Select(s => new VersionShare(s.VersionId, s.Percentage))], null, null, CodeUpdate);
 
     /// <summary>As <see cref="DeployVersionsAsync(ValueTuple{Guid, decimal}[])"/>, with a code update strategy.</summary>
     public Task<DeploymentResult> DeployVersionsAsync(CodeUpdateStrategy strategy, params (Guid VersionId, decimal Percentage)[] shares) =>
         Deployments.DeployVersions([.. shares.Select(s => new VersionShare(s.VersionId, s.Percentage))], null, null, strategy);
 
-    public Task<DeploymentResult> RollbackAsync(Guid? versionId = null, CodeUpdateStrategy? strategy = null) => Deployments.Rollback(versionId, null, null, strategy);
+    public Task<DeploymentResult> RollbackAsync(Guid? versionId = null, CodeUpdateStrategy? strategy = null) => Deployments.Rollback(versionId, null, null, strategy ?? CodeUpdate);
 
     public async Task<WorkerHistory> HistoryAsync() =>
         await Query.History() ?? throw new InvalidOperationException($"Worker '{Name}' has not been deployed.");

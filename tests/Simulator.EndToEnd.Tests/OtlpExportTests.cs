@@ -24,7 +24,7 @@ public sealed class OtlpExportTests
         }
 
         // foo is active on A; B at 100% resets it, which is logged (at Debug) with both versions.
-        await Cli("versions", "deploy", "--name", "exported", "B@100%", "-y");
+        await Cli("versions", "deploy", "--name", "exported", "B@100%", "-y", "--code-update", "immediate");
 
         // Batched spans go out within seconds; metrics and the rest when the silo stops.
         await collector.WaitForAsync("durable_object fetch");

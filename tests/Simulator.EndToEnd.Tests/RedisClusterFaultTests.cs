@@ -233,7 +233,7 @@ public sealed class RedisClusterFaultTests(LoopbackCluster cluster) : IClassFixt
             TimeSpan.FromSeconds(90),
             async () =>
             {
-                var result = await cluster.CliAsync(["versions", "deploy", .. step, "--expect", before, "-y", "--name", worker]);
+                var result = await cluster.CliAsync(["versions", "deploy", .. step, "--expect", before, "-y", "--name", worker, "--code-update", "immediate"]);
                 var done = result.ExitCode == 0 || (result.ExitCode == 3 && await CurrentIs(worker, step));
                 Assert.True(done || result.ExitCode == 4, $"deploy {string.Join(' ', step)}: {result}\n{cluster.Logs()}");
                 return (done, result);

@@ -15,6 +15,7 @@ public sealed partial class ScenarioTests
         string[] expected =
         [
             "Durable Objects gradual deployment on an embedded in-process silo, worker do-scenario-******",
+            "Code update: immediate (each object takes its assigned version at once, as in the docs' table; --code-update deferred for the platform's default)",
             "Version A: " + new string('*', 36),
             "Version B: " + new string('*', 36),
             string.Empty,

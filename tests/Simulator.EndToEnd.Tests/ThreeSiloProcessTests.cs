@@ -39,7 +39,7 @@ public sealed class ThreeSiloProcessTests
         {
             if (step > 0)
             {
-                await Cli(["versions", "deploy", .. steps[step]]);
+                await Cli(["versions", "deploy", .. steps[step], "--code-update", "immediate"]);
             }
 
             if (step == 2)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Simulator.Contracts;
 using Simulator.Testing;
+using Simulator.Core;
 
 namespace Simulator.Grains.Tests;
 
@@ -78,7 +79,7 @@ public sealed class AlarmTests(VirtualClockFixture fixture)
 
     private async Task<WorkerHandle> Deploy(string tag = "A")
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync(JavaScriptWorkers.Draft(tag, Room, Config));
         return worker;
     }
@@ -174,7 +175,7 @@ public sealed class AlarmTests(VirtualClockFixture fixture)
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
         Assert.Empty((await worker.JsonAsync("/")).GetProperty("log").EnumerateArray());
 
-        var plain = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var plain = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await plain.DeployAsync(JavaScriptWorkers.Draft("A", """
             import { DurableObject } from "cloudflare:workers";
             export class Room extends DurableObject {

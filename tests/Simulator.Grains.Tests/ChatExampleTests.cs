@@ -26,7 +26,7 @@ public sealed class ChatExampleTests(VirtualClockFixture fixture)
     [Fact]
     public async Task A_v2_worker_calling_a_v1_rooms_missing_method_gets_the_platforms_error_until_the_room_moves_to_v2()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var v1 = await worker.DeployAsync(Version("v1"));
         string[] rooms = ["foo", "bar", "baz", "qux"];
         foreach (var room in rooms)

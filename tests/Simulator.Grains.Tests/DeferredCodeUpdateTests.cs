@@ -165,4 +165,61 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         Assert.Equal("v2", await VersionOf(worker, "fresh"));
         Assert.Equal(0, (await worker.ObjectAsync("Thing", "fresh")).ResetCount);
     }
+
+    [Fact]
+    public async Task A_deploy_that_names_no_strategy_follows_the_platforms_default_of_300_s()
+    {
+        var worker = await DeployedAsync("default");
+        var v2 = await worker.DeployAsync(Draft("v2"));
+        var now = (await fixture.Cluster.ClockAsync()).Now;
+        Assert.Equal(now.AddSeconds(300), (await worker.ObjectsAsync()).Single(o => o.Name == "default").SwitchBy);
+        Assert.Null((await worker.HistoryAsync()).CurrentDeployment!.CodeUpdateStrategy);
+
+        await KeepBusyAsync(worker, "default", TimeSpan.FromSeconds(295), "v1");
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("v2", await VersionOf(worker, "default"));
+        var status = await worker.ObjectAsync("Thing", "default");
+        Assert.Equal((1, v2.Id), (status.ResetCount, status.VersionId));
+    }
+
+    [Fact]
+    public async Task The_docs_rollout_deferred_with_steady_traffic_resets_each_object_exactly_once()
+    {
+        string[] objects = ["foo", "bar", "baz"];
+        var worker = await DeployedAsync(objects);
+        var a = (await worker.HistoryAsync()).Versions[0].Id;
+        var b = (await worker.UploadAsync(Draft("v2"))).Id;
+
+        // A step a minute, each object called every 5 s: none idles, so each keeps v1 until its deadline.
+        foreach (var step in new[] { new[] { (b, 20m), (a, 80m) }, [(b, 50m), (a, 50m)], [(b, 100m)] })
+        {
+            await worker.DeployVersionsAsync(step);
+            for (var i = 0; i < 12; i++)
+            {
+                await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+                foreach (var name in objects)
+                {
+                    await VersionOf(worker, name);
+                }
+            }
+        }
+
+        // The last deadline is 300 s after the last step's deploy.
+        for (var i = 0; i < 60; i++)
+        {
+            await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+            foreach (var name in objects)
+            {
+                await VersionOf(worker, name);
+            }
+        }
+
+        foreach (var name in objects)
+        {
+            Assert.Equal("v2", await VersionOf(worker, name));
+            var status = await worker.ObjectAsync("Thing", name);
+            Assert.Equal((1, b), (status.ResetCount, status.VersionId));
+            Assert.True(status.Resets[0].WasActive);
+        }
+    }
 }

@@ -33,7 +33,7 @@ public sealed class DocsScenarioTests(ClusterFixture fixture)
 
     private async Task Rollout(IReadOnlyList<string> names, bool expectTable, string? migrationTag = null, bool javaScript = false, string code = JavaScriptWorkers.Counter, string config = JavaScriptWorkers.CounterConfig)
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = javaScript ? await worker.DeployAsync(JavaScriptWorkers.Draft("A", code, config)) : await worker.DeployAsync("counter", "A", migrationTag: migrationTag);
         var b = javaScript ? await worker.UploadAsync(JavaScriptWorkers.Draft("B", code, config)) : await worker.UploadAsync("counter", "B", migrationTag: migrationTag);
         Assert.Equal(migrationTag, (await worker.HistoryAsync()).MigrationTag);

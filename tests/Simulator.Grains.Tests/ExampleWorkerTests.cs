@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Simulator.Core.Tests;
 using Simulator.Workers;
+using Simulator.Core;
 
 namespace Simulator.Grains.Tests;
 
@@ -13,7 +14,7 @@ public sealed class ExampleWorkerTests(ClusterFixture fixture)
     [Fact]
     public async Task The_counter_example_counts_and_says_its_version()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var project = WorkerProject.Load([Example("counter", "index.js")], Example("counter", "wrangler.toml"));
         var a = await worker.DeployAsync(project.Draft("A"));
 
@@ -27,9 +28,9 @@ public sealed class ExampleWorkerTests(ClusterFixture fixture)
     [Fact]
     public async Task The_shop_example_shows_its_stored_format_skewing_when_v2_is_rolled_back_to_v1()
     {
-        var prices = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var prices = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await prices.DeployAsync(WorkerProject.Load([Example("shop", "prices", "index.js")], Example("shop", "prices", "wrangler.toml")).Draft("p"));
-        var shop = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var shop = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         WorkerProject Version(string folder)
         {
             var project = WorkerProject.Load([Example("shop", folder, "index.js")], Example("shop", "wrangler.toml"));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Simulator.Contracts;
+using Simulator.Core;
 
 namespace Simulator.Grains.Tests;
 
@@ -39,7 +40,7 @@ public sealed class GenerationTests(VirtualClockFixture fixture)
     [Fact]
     public async Task An_old_call_waiting_on_another_object_when_its_object_resets_makes_no_further_call_and_its_timers_never_fire()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var v1 = await worker.DeployAsync(JavaScriptWorkers.Draft("v1", Code, Config));
         var v2 = await worker.UploadAsync(JavaScriptWorkers.Draft("v2", Code, Config));
 

@@ -29,7 +29,7 @@ public sealed class HealingTests
             },
             silo => silo.Services.AddGrainStorage(Hosting.DurableObjectsSimulatorOptions.StorageName, (sp, _) =>
                 storage = new RivalWriteStorage(new SharedMemoryGrainStorage(store, sp.GetRequiredService<Serializer>()))));
-        await cluster.Worker("warm-up").DeployAsync("hello");
+        await cluster.Worker("warm-up", CodeUpdateStrategy.ImmediateUpdate).DeployAsync("hello");
         return (cluster, storage!);
     }
 
@@ -40,7 +40,7 @@ public sealed class HealingTests
     {
         var (cluster, storage) = await StartWithRivalsAsync();
         await using var _ = cluster;
-        var worker = cluster.Worker("raced-" + script);
+        var worker = cluster.Worker("raced-" + script, CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync(script, "A");
         await worker.FetchAsync("/foo");
         await worker.FetchAsync("/foo");
@@ -76,7 +76,7 @@ public sealed class HealingTests
     {
         var (cluster, storage) = await StartWithRivalsAsync();
         await using var _ = cluster;
-        var worker = cluster.Worker("refused-" + stateName);
+        var worker = cluster.Worker("refused-" + stateName, CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
             import { DurableObject } from "cloudflare:workers";
             export class Counter extends DurableObject {
@@ -128,7 +128,7 @@ public sealed class HealingTests
     {
         var (cluster, storage) = await StartWithRivalsAsync();
         await using var _ = cluster;
-        var worker = cluster.Worker("lazy-sqlite");
+        var worker = cluster.Worker("lazy-sqlite", CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
             import { DurableObject } from "cloudflare:workers";
             export class Counter extends DurableObject {
@@ -176,7 +176,7 @@ public sealed class HealingTests
     {
         var (cluster, storage) = await StartWithRivalsAsync();
         await using var _ = cluster;
-        var worker = cluster.Worker("raced-deploys");
+        var worker = cluster.Worker("raced-deploys", CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("hello", "A");
         var b = await worker.UploadAsync("hello", "B");
         var first = (await worker.HistoryAsync()).CurrentDeployment!.Id;
@@ -222,7 +222,7 @@ public sealed class HealingTests
 
                 await context.Invoke();
             }));
-        var worker = cluster.Worker("missed");
+        var worker = cluster.Worker("missed", CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         var names = Enumerable.Range(0, 40).Select(i => "o" + i).ToList();
@@ -264,7 +264,7 @@ public sealed class HealingTests
         Guid first;
         await using (var wide = await DurableObjectsTestCluster.StartAsync(1, o => (o.SharedStore, o.DeployableWindow) = (store, 100)))
         {
-            var worker = wide.Worker("windowed");
+            var worker = wide.Worker("windowed", CodeUpdateStrategy.ImmediateUpdate);
             first = (await worker.DeployAsync("hello", "v1")).Id;
             for (var i = 2; i <= 5; i++)
             {
@@ -276,7 +276,7 @@ public sealed class HealingTests
 
         // The same stored Worker on a silo configured with a window of 2: version 1 is out of it now.
         await using var narrow = await DurableObjectsTestCluster.StartAsync(1, o => (o.SharedStore, o.DeployableWindow) = (store, 2));
-        var again = narrow.Worker("windowed");
+        var again = narrow.Worker("windowed", CodeUpdateStrategy.ImmediateUpdate);
         var refused = await Assert.ThrowsAsync<RuleRefusedException>(() => again.DeployVersionsAsync((first, 100)));
         Assert.Equal(RuleError.OutsideDeployableWindow, refused.Code);
         Assert.Contains("last 2 versions", refused.Message, StringComparison.Ordinal);

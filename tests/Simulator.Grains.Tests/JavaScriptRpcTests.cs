@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Simulator.Contracts;
 using Simulator.Testing;
+using Simulator.Core;
 
 namespace Simulator.Grains.Tests;
 
@@ -12,7 +13,7 @@ public sealed class JavaScriptRpcTests(ClusterFixture fixture)
 
     private async Task<(WorkerHandle Worker, JsonElement Body)> Run(string main, string path = "/x")
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync(JavaScriptWorkers.Draft("A", main, Config));
         return (worker, await worker.JsonAsync(path));
     }
@@ -225,7 +226,7 @@ public sealed class JavaScriptRpcTests(ClusterFixture fixture)
               },
             };
             """;
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync(JavaScriptWorkers.Draft("A", Code, Config));
         // A version runs on an engine per core, each with its own module globals: every one of them gets to hold a stub.
         for (var i = 0; i < 8; i++)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Simulator.Contracts;
+using Simulator.Core;
 
 namespace Simulator.Grains.Tests;
 
@@ -9,7 +10,7 @@ public sealed class JavaScriptRuntimeTests(ClusterFixture fixture)
     [Fact]
     public async Task A_javascript_counter_counts_in_memory_and_durably_and_knows_its_version()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync(JavaScriptWorkers.Draft("A", JavaScriptWorkers.Counter));
 
         var first = await worker.FetchAsync("/foo");
@@ -29,7 +30,7 @@ public sealed class JavaScriptRuntimeTests(ClusterFixture fixture)
     [Fact]
     public async Task A_reset_to_a_new_javascript_version_drops_memory_and_keeps_storage()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync(JavaScriptWorkers.Draft("A", JavaScriptWorkers.Counter));
         var b = await worker.UploadAsync(JavaScriptWorkers.Draft("B", JavaScriptWorkers.Counter));
         await worker.FetchAsync("/foo");
@@ -48,7 +49,7 @@ public sealed class JavaScriptRuntimeTests(ClusterFixture fixture)
     [Fact]
     public async Task A_javascript_version_and_a_csharp_version_of_a_class_read_each_others_storage()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync("counter", "csharp", migrationTag: "v1");
         await worker.FetchAsync("/shared");
         await worker.FetchAsync("/shared");
@@ -72,7 +73,7 @@ public sealed class JavaScriptRuntimeTests(ClusterFixture fixture)
     [Fact]
     public async Task An_exception_in_user_code_is_a_500_with_the_message_and_the_trace_event_says_exception()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync(JavaScriptWorkers.Draft("A", """
             export default { async fetch(request) { throw new TypeError("the cake is a lie"); } };
             """, "name = \"thrower\""));
@@ -105,7 +106,7 @@ public sealed class JavaScriptRuntimeTests(ClusterFixture fixture)
             }
             export default { fetch(request, env) { return env.COUNTER.get(env.COUNTER.idFromName("one")).fetch(request); } };
             """;
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync(JavaScriptWorkers.Draft("A", Slow));
         var b = await worker.UploadAsync(JavaScriptWorkers.Draft("B", Slow));
         await worker.FetchAsync("/warm");
@@ -126,7 +127,7 @@ public sealed class JavaScriptRuntimeTests(ClusterFixture fixture)
     [Fact]
     public async Task A_silo_lets_the_engines_of_versions_no_longer_deployed_go_and_loads_them_again_on_a_rollback()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync(JavaScriptWorkers.Draft("A", JavaScriptWorkers.Counter));
         await worker.FetchAsync("/foo");
         var b = await worker.UploadAsync(JavaScriptWorkers.Draft("B", JavaScriptWorkers.Counter));

@@ -1,3 +1,5 @@
+using Simulator.Core;
+
 namespace Simulator.Grains.Tests;
 
 /// <summary>The churn preview counts exactly the objects the deploy then resets, even right after objects ran, moved or were created.</summary>
@@ -7,7 +9,7 @@ public sealed class PreviewExactnessTests(ClusterFixture fixture)
     [Fact]
     public async Task A_preview_made_at_once_after_objects_ran_says_exactly_how_many_the_deploy_resets()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         string[][] steps = [["B@20%", "A@80%"], ["A@100%"], ["B@50%", "A@50%"], ["B@100%"], ["A@30%", "B@70%"], ["A@100%"]];

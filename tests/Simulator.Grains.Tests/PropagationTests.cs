@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Simulator.Core;
 
 namespace Simulator.Grains.Tests;
 
@@ -9,7 +10,7 @@ public sealed class PropagationTests(ClusterFixture fixture)
     [Fact]
     public async Task An_object_that_went_away_before_its_refresh_ran_says_so_and_resets_once_when_it_next_runs()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         await worker.FetchAsync("/gone");
@@ -30,7 +31,7 @@ public sealed class PropagationTests(ClusterFixture fixture)
     [Fact]
     public async Task The_agent_resets_each_reassigned_object_once_on_its_own_scheduler()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         var names = Enumerable.Range(0, 200).Select(i => "n" + i).ToList();

@@ -10,7 +10,7 @@ public sealed class ResetTests(ClusterFixture fixture)
     [Fact]
     public async Task A_call_in_flight_during_a_reset_fails_with_the_platforms_error_and_the_next_call_succeeds()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("gated", "A");
         var b = await worker.UploadAsync("gated", "B");
         var name = "gate-" + Guid.NewGuid().ToString("N");
@@ -35,7 +35,7 @@ public sealed class ResetTests(ClusterFixture fixture)
     [Fact]
     public async Task An_inactive_object_starts_on_its_new_version_and_counts_one_reset_when_it_next_runs()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         var c = await worker.UploadAsync("counter", "C");
@@ -60,7 +60,7 @@ public sealed class ResetTests(ClusterFixture fixture)
     [Fact]
     public async Task An_object_whose_version_does_not_change_is_not_touched()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         var names = Enumerable.Range(0, 200).Select(i => "n" + i).ToList();
@@ -86,7 +86,7 @@ public sealed class ResetTests(ClusterFixture fixture)
     [InlineData("reorder")]
     public async Task Resets_match_the_churn_preview_exactly(string change)
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         await worker.DeployVersionsAsync((b.Id, 40), (a.Id, 60));
@@ -122,7 +122,7 @@ public sealed class ResetTests(ClusterFixture fixture)
     [Fact]
     public async Task A_version_at_0_percent_is_reached_only_through_an_override()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("hello", "A");
         var b = await worker.UploadAsync("hello", "B");
         await worker.DeployVersionsAsync((b.Id, 0), (a.Id, 100));
@@ -140,7 +140,7 @@ public sealed class ResetTests(ClusterFixture fixture)
     public async Task A_deployment_with_a_version_that_cannot_build_existing_objects_is_refused_and_changes_nothing()
     {
         // H (hello, no Counter class) was the Worker's first version; A added Counter with a plain deploy.
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var h = await worker.DeployAsync("hello", "H");
         var a = await worker.DeployAsync("counter", "A");
         await worker.FetchAsync("/x");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Simulator.Testing;
+using Simulator.Core;
 
 namespace Simulator.Grains.Tests;
 
@@ -30,7 +31,7 @@ public sealed class SqliteStorageTests(ClusterFixture fixture)
 
     private async Task<WorkerHandle> Deploy(string checks, string? config = null)
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync(JavaScriptWorkers.Draft("A", Room(checks), config ?? SqliteConfig));
         return worker;
     }

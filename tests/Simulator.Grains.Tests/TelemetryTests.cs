@@ -20,7 +20,7 @@ public sealed class TelemetryTests(ClusterFixture fixture)
             .AddSource(SimulatorTelemetry.Name, ActivitySources.ApplicationGrainActivitySourceName)
             .AddInMemoryExporter(spans)
             .Build();
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         await worker.FetchAsync("/foo", (VersionHeaders.Key, "k"));
@@ -59,7 +59,7 @@ public sealed class TelemetryTests(ClusterFixture fixture)
     {
         var metrics = new List<Metric>();
         using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(SimulatorTelemetry.Name).AddInMemoryExporter(metrics).Build();
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B", new Dictionary<string, string> { [SimulationVars.ErrorRate] = "1" });
         await worker.FetchAsync("/bar");

@@ -26,7 +26,7 @@ public sealed class ThreeSiloTests : IAsyncLifetime
     [Fact]
     public async Task Objects_spread_over_silos_and_every_silo_holds_the_same_deployment()
     {
-        var worker = Cluster.Worker("spread");
+        var worker = Cluster.Worker("spread", CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         await Parallel.ForEachAsync(Names, async (name, _) => await worker.FetchAsync("/" + name));
@@ -53,7 +53,7 @@ public sealed class ThreeSiloTests : IAsyncLifetime
     [Fact]
     public async Task A_silo_stopped_mid_rollout_leaves_the_rest_to_finish_and_no_object_goes_back()
     {
-        var worker = Cluster.Worker("survivor");
+        var worker = Cluster.Worker("survivor", CodeUpdateStrategy.ImmediateUpdate);
         var a = await worker.DeployAsync("counter", "A");
         var b = await worker.UploadAsync("counter", "B");
         (Guid, decimal)[][] steps = [[(b.Id, 20), (a.Id, 80)], [(b.Id, 50), (a.Id, 50)], [(b.Id, 100)]];

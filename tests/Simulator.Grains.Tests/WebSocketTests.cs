@@ -3,6 +3,7 @@ using System.Text.Json;
 using Simulator.Contracts;
 using Simulator.Core.Tests;
 using Simulator.Testing;
+using Simulator.Core;
 
 namespace Simulator.Grains.Tests;
 
@@ -154,7 +155,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
 
     private async Task<WorkerHandle> DeployAsync(string tag = "v1")
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await worker.DeployAsync(JavaScriptWorkers.Draft(tag, Room(tag), Config));
         return worker;
     }
@@ -368,7 +369,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         Assert.Equal("[0,1,2,3,1]", errors.GetProperty("readyStates").GetRawText());
         Assert.Contains("not simulated by dosim", errors.GetProperty("outbound").GetString(), StringComparison.Ordinal);
 
-        var other = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        var other = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
         await other.DeployAsync(JavaScriptWorkers.Draft("errors", ObjectErrors, Config));
         var inObject = await other.JsonAsync("/");
         Assert.Equal("Error: Cannot call `acceptWebSocket()` if the WebSocket was already accepted via `accept()`", inObject.GetProperty("acceptAfterAccept").GetString());

@@ -16,7 +16,8 @@ namespace Simulator.Grains.Telemetry;
 /// <see cref="RpcMethod"/> and no request) a JS RPC call to one, or to one of the Worker's
 /// entrypoints over a service binding (<see cref="Entrypoint"/>, no class).
 /// </summary>
-public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest? Request, string? ClassName, string? RpcMethod = null, string EventType = "fetch", long? ScheduledTimeMs = null, string? Entrypoint = null, TraceWebSocketEvent? WebSocketEvent = null);
+/// <remarks><see cref="Caller"/> is the version of the code that called an object, when code did.</remarks>
+public readonly record struct Invocation(string Worker, Guid DeploymentId, WorkerVersion Version, WorkerRequest? Request, string? ClassName, string? RpcMethod = null, string EventType = "fetch", long? ScheduledTimeMs = null, string? Entrypoint = null, TraceWebSocketEvent? WebSocketEvent = null, CallerVersion? Caller = null);
 
 /// <summary>
 /// A silo's record of every invocation: exact counts per worker, deployment and version (for
@@ -79,6 +80,10 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
         else
         {
             worker.Objects.GetOrAdd((invocation.ClassName, invocation.DeploymentId, version.Id), static _ => new ObjectCounter()).Add(exception is not null);
+            if (invocation.Caller is { } caller)
+            {
+                worker.Skew.GetOrAdd((invocation.ClassName, invocation.DeploymentId, caller.Id, version.Id), static _ => new ObjectCounter()).Add(exception is not null);
+            }
         }
 
         if (SimulatorTelemetry.Requests.Enabled || SimulatorTelemetry.Duration.Enabled || SimulatorTelemetry.Errors.Enabled)
@@ -122,6 +127,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             Exceptions = exception is null ? [] : [new TraceException(exception.GetType().Name, exception.Message, Now(), (exception.GetBaseException() as Runtime.JavaScript.UncaughtJavaScriptException)?.JavaScriptStack)],
             Logs = logs,
             Sequence = Interlocked.Increment(ref _sequence),
+            CallerScriptVersion = invocation.Caller is { } by ? new TraceScriptVersion(by.Id, null, by.Tag) : null,
         };
         worker.Events.Add(traceEvent, _bufferSize);
         _sink?.Write(traceEvent);
@@ -223,6 +229,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
             Objects = [.. worker.Objects.Select(o => new ObjectCounters { ClassName = o.Key.Class, DeploymentId = o.Key.Deployment, VersionId = o.Key.Version, Requests = o.Value.Requests, Errors = o.Value.Errors })],
             Resets = [.. worker.Resets.Select(r => new ResetCounters(r.Key.Class, r.Key.From, r.Key.To, r.Value.Count))],
             Active = [.. worker.Active.Where(a => a.Value.Count > 0).Select(a => new ActiveObjectCount(a.Key.Class, a.Key.Version, a.Value.Count))],
+            Skew = [.. worker.Skew.Select(c => new SkewCell(c.Key.Class, c.Key.Deployment, c.Key.Caller, c.Key.Version, c.Value.Requests, c.Value.Errors))],
             Sockets = [.. worker.Sockets.Where(s => s.Value.Received + s.Value.Sent + s.Value.ClosedByReset > 0).Select(s => new SocketCounters(s.Key.Class.Length == 0 ? null : s.Key.Class, s.Key.Version, s.Value.Received, s.Value.Sent, s.Value.ClosedByReset))],
         };
     }
@@ -257,6 +264,7 @@ public sealed partial class TelemetryRecorder : IAsyncDisposable
     {
         public ConcurrentDictionary<(Guid Deployment, Guid Version), InvocationCounter> Invocations { get; } = new();
         public ConcurrentDictionary<(string Class, Guid Deployment, Guid Version), ObjectCounter> Objects { get; } = new();
+        public ConcurrentDictionary<(string Class, Guid Deployment, Guid Caller, Guid Version), ObjectCounter> Skew { get; } = new();
         public ConcurrentDictionary<(string Class, Guid From, Guid To), Tally> Resets { get; } = new();
         public ConcurrentDictionary<(string Class, Guid Version), Tally> Active { get; } = new();
         public ConcurrentDictionary<(string Class, Guid Version), SocketTraffic> Sockets { get; } = new();
