@@ -131,7 +131,7 @@ internal static class VersionCommands
             var given = VersionSpec.WithEvenSplit(CheckSpecs(parse.GetValue(specs)!));
             if (parse.GetValue(dryRun))
             {
-                Preview(await Query(cluster, name).Preview(given, PreviewListLimit), parse.GetValue(CommonOptions.Json));
+                Preview(await Query(cluster, name).Preview(given, PreviewListLimit, Strategy(parse)), parse.GetValue(CommonOptions.Json));
                 return;
             }
 
@@ -183,6 +183,10 @@ internal static class VersionCommands
                 activeObjects = preview.ActiveObjects,
                 objectsThatReset = preview.Changing,
                 activeObjectsThatReset = preview.ChangingActive,
+                codeUpdate = preview.CodeUpdate is { } assumed ? new { mode = assumed.Mode, maxDelay = assumed.Delay.TotalSeconds } : null,
+                activeObjectsResetNow = preview.Forecast?.ResetNow,
+                activeObjectsDeferred = preview.Forecast?.Deferred,
+                deferredUntil = preview.Forecast?.DeferredUntil,
                 changes = preview.Changes.Select(c => new { className = c.ClassName, id = c.ObjectId, name = c.Name, from = c.From, to = c.To, active = c.IsActive }),
             });
             return;
@@ -196,6 +200,10 @@ internal static class VersionCommands
 
         Output.Warnings(preview.Warnings);
         Console.WriteLine($"Objects that would reset: {preview.Changing} of {preview.Objects} ({preview.ChangingActive} of the {preview.ActiveObjects} active)");
+        if (preview is { CodeUpdate: { } strategy, Forecast: { } forecast })
+        {
+            Console.WriteLine($"Code update {strategy.Describe()}: {forecast.ResetNow} active reset at once, {forecast.Deferred} keep their code until they hibernate{(forecast.DeferredUntil is { } until ? $", by {Output.Time(until)} at the latest" : string.Empty)}; the others take their new version when they next run");
+        }
         foreach (var change in preview.Changes)
         {
             Console.WriteLine($"  {change.ClassName} {change.ObjectId}{(change.Name is null ? string.Empty : $" ({change.Name})")}  {Label(change.From)} -> {Label(change.To)}{(change.IsActive ? "  active" : string.Empty)}");

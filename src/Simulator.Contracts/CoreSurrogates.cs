@@ -445,3 +445,19 @@ public sealed class SkewCellConverter : IConverter<Core.Analytics.SkewCell, Skew
         Errors = value.Errors,
     };
 }
+
+[GenerateSerializer]
+public struct CodeUpdateForecastSurrogate
+{
+    [Id(0)] public long ResetNow;
+    [Id(1)] public long Deferred;
+    [Id(2)] public DateTimeOffset? DeferredUntil;
+}
+
+[RegisterConverter]
+public sealed class CodeUpdateForecastConverter : IConverter<CodeUpdateForecast, CodeUpdateForecastSurrogate>
+{
+    public CodeUpdateForecast ConvertFromSurrogate(in CodeUpdateForecastSurrogate s) => new(s.ResetNow, s.Deferred, s.DeferredUntil);
+
+    public CodeUpdateForecastSurrogate ConvertToSurrogate(in CodeUpdateForecast value) => new() { ResetNow = value.ResetNow, Deferred = value.Deferred, DeferredUntil = value.DeferredUntil };
+}

@@ -34,7 +34,7 @@ public interface IWorkerQueryGrain : IGrainWithStringKey
     /// (active or not, from the object index) that would change version, up to <paramref name="listLimit"/> listed.
     /// </summary>
     [Alias("Preview")]
-    Task<PreviewReport> Preview(ImmutableArray<string> specs, int listLimit);
+    Task<PreviewReport> Preview(ImmutableArray<string> specs, int listLimit, CodeUpdateStrategy? strategy = null);
 
     /// <summary>Every object the Worker has, from the object index, with whether it is active now.</summary>
     [Alias("Objects")]
@@ -127,6 +127,12 @@ public sealed record PreviewReport
 
     /// <summary>Tags of the Worker's tagged versions, for labels.</summary>
     [Id(9)] public ImmutableDictionary<Guid, string> Tags { get; init; } = ImmutableDictionary<Guid, string>.Empty;
+
+    /// <summary>The strategy the preview assumed (the platform's default when none was given).</summary>
+    [Id(10)] public CodeUpdateStrategy? CodeUpdate { get; init; }
+
+    /// <summary>What that strategy does to the <see cref="ChangingActive"/> objects: reset now, or deferred until when.</summary>
+    [Id(11)] public CodeUpdateForecast? Forecast { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("dosim.PreviewPair")]

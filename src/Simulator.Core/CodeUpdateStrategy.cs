@@ -104,6 +104,33 @@ public sealed partial record CodeUpdateStrategy(string Mode, double? MaxDelaySec
         return pending is { } earlier && earlier < by ? earlier : by;
     }
 
+    /// <summary>
+    /// What a deployment with this strategy does to the active objects it moves to another version,
+    /// given each one's pending deadline (null: none): how many reset at once, how many are deferred,
+    /// and by when the last of those switches.
+    /// </summary>
+    public CodeUpdateForecast Forecast(IEnumerable<DateTimeOffset?> pendingOfChangingActive, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(pendingOfChangingActive);
+        long resetNow = 0, deferred = 0;
+        DateTimeOffset? until = null;
+        foreach (var pending in pendingOfChangingActive)
+        {
+            var by = SwitchBy(now, pending);
+            if (by <= now)
+            {
+                resetNow++;
+            }
+            else
+            {
+                deferred++;
+                until = until is { } last && last >= by ? last : by;
+            }
+        }
+
+        return new CodeUpdateForecast(resetNow, deferred, until);
+    }
+
     /// <summary>The strategy as a sentence: "immediate", or "deferred, max delay 300 s".</summary>
     public string Describe() => Mode == Immediate ? Immediate : $"{Deferred}, max delay {Seconds(MaxDelaySeconds ?? DefaultMaxDelaySeconds)}";
 

@@ -10,7 +10,7 @@ namespace Simulator.Grains;
 /// index and every silo's telemetry agent, so the CLI, the test helpers and the REST API only format.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions options) : Grain, IWorkerQueryGrain
+public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions options, Time.SimulatedClock clock) : Grain, IWorkerQueryGrain
 {
     private string WorkerName => this.GetPrimaryKeyString();
 
@@ -36,8 +36,13 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
         return Decide(() => specs.Select(s => VersionSpec.Resolve(history, s)).ToImmutableArray());
     }
 
-    public async Task<PreviewReport> Preview(ImmutableArray<string> specs, int listLimit)
+    public async Task<PreviewReport> Preview(ImmutableArray<string> specs, int listLimit, CodeUpdateStrategy? strategy = null)
     {
+        if (strategy?.Validate() is { } invalid)
+        {
+            throw new RuleRefusedException(invalid);
+        }
+
         var history = await ExistingAsync();
         var shares = Decide(() => specs.Select(s => VersionSpec.Resolve(history, s)).ToImmutableArray());
         await Deployments.ValidateDeployment(shares);
@@ -52,6 +57,9 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
 
         var ranges = preview.Proposed;
         var activeIds = active.Keys.ToHashSet(StringComparer.Ordinal);
+        var moving = active.Where(a => ranges.VersionFor(DurableObjectKey.Parse(a.Key).ObjectId) != a.Value.Version).Select(a => a.Key).ToList();
+        var pending = moving.Count == 0 ? [] : await PendingAsync();
+        var effective = strategy ?? CodeUpdateStrategy.PlatformDefault;
         var changes = parts
             .SelectMany(p => p.Listed.Select((entry, i) => (entry, to: p.ListedTo[i])))
             .Select(c => new PreviewChange(c.entry.ClassName, c.entry.ObjectId, c.entry.Name, c.entry.VersionId, c.to, activeIds.Contains(DurableObjectKey.Format(WorkerName, c.entry.ClassName, c.entry.ObjectId))))
@@ -66,11 +74,18 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
             Objects = parts.Sum(p => p.Objects),
             ActiveObjects = active.Count,
             Changing = parts.Sum(p => p.Changing),
-            ChangingActive = active.Count(a => ranges.VersionFor(DurableObjectKey.Parse(a.Key).ObjectId) != a.Value.Version),
+            ChangingActive = moving.Count,
             Changes = [.. changes],
             Tags = history.Tags(),
+            CodeUpdate = effective,
+            Forecast = effective.Forecast(moving.Select(key => pending.TryGetValue(key, out var by) ? by : (DateTimeOffset?)null), clock.UtcNow),
         };
     }
+
+    // Deferred updates' deadlines by grain key; an object listed by two silos (a move in progress) keeps the earlier one.
+    private async Task<Dictionary<string, DateTimeOffset>> PendingAsync() =>
+        (await Task.WhenAll((await SilosAsync()).Select(s => s.PendingUpdates(WorkerName)))).SelectMany(p => p)
+            .GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Min(p => p.Value), StringComparer.Ordinal);
 
     public async Task<ImmutableArray<ObjectSummary>> Objects(ObjectFilter filter)
     {
@@ -80,9 +95,7 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
         var tags = history.Tags();
         var active = await ActiveAsync();
         var sockets = await SocketsAsync();
-        // An object listed by two silos (a move in progress) keeps the earlier deadline.
-        var pending = (await Task.WhenAll((await SilosAsync()).Select(s => s.PendingUpdates(WorkerName)))).SelectMany(p => p)
-            .GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Min(p => p.Value), StringComparer.Ordinal);
+        var pending = await PendingAsync();
         var ranges = history.CurrentDeployment is { } current ? VersionRanges.From(current) : null;
         var entries = await Task.WhenAll(IndexPartitions().Select(p => p.Entries()));
         return

@@ -51,7 +51,11 @@ public sealed class WorkerHandle(IClusterClient client, string name, CodeUpdateS
         await Query.History() ?? throw new InvalidOperationException($"Worker '{Name}' has not been deployed.");
 
     /// <summary>What deploying these specs (e.g. "B@50%", "A@50%") would reset, over every object the Worker has; nothing is deployed.</summary>
-    public Task<PreviewReport> PreviewAsync(params string[] specs) => Query.Preview([.. specs], int.MaxValue);
+    /// <remarks>The report's forecast assumes this handle's <see cref="CodeUpdate"/> (the platform's default when it has none).</remarks>
+    public Task<PreviewReport> PreviewAsync(params string[] specs) => Query.Preview([.. specs], int.MaxValue, CodeUpdate);
+
+    /// <summary>As <see cref="PreviewAsync(string[])"/>, forecasting what <paramref name="strategy"/> does to the active objects that move.</summary>
+    public Task<PreviewReport> PreviewAsync(CodeUpdateStrategy strategy, params string[] specs) => Query.Preview([.. specs], int.MaxValue, strategy);
 
     /// <summary>Every object the Worker has (active or not), with version, resets and whether it is active.</summary>
     public Task<ImmutableArray<ObjectSummary>> ObjectsAsync(ObjectFilter? filter = null) => Query.Objects(filter ?? new ObjectFilter());

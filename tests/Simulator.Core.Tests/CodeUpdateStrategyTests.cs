@@ -70,4 +70,21 @@ public sealed class CodeUpdateStrategyTests
     [Fact]
     public void Deferred_zero_is_immediate() =>
         Assert.Equal(Now, new CodeUpdateStrategy(CodeUpdateStrategy.Deferred, 0).SwitchBy(Now, null));
+
+    [Fact]
+    public void A_forecast_defers_every_moved_active_object_to_its_switch_or_resets_it_at_once_when_that_is_now()
+    {
+        var pending = Gen.OneOf(Gen.Const((DateTimeOffset?)null), Gen.Long[-60_000, 400_000].Select(ms => (DateTimeOffset?)Now.AddMilliseconds(ms)));
+        Gen.Select(DelayMs, pending.Array[0, 30]).Sample((ms, deadlines) =>
+        {
+            var strategy = ms == 0 ? CodeUpdateStrategy.ImmediateUpdate : new CodeUpdateStrategy(CodeUpdateStrategy.Deferred, ms / 1000d);
+            var forecast = strategy.Forecast(deadlines, Now);
+            var switches = deadlines.Select(d => strategy.SwitchBy(Now, d)).ToList();
+            return forecast.ResetNow + forecast.Deferred == deadlines.Length
+                && forecast.ResetNow == switches.Count(s => s <= Now)
+                && forecast.DeferredUntil == (forecast.Deferred == 0 ? null : switches.Where(s => s > Now).Max())
+                && (ms != 0 || forecast.Deferred == 0)
+                && (forecast.DeferredUntil is null || forecast.DeferredUntil <= Now.AddMilliseconds(ms));
+        });
+    }
 }

@@ -222,4 +222,42 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
             Assert.True(status.Resets[0].WasActive);
         }
     }
+
+    [Fact]
+    public async Task The_dry_run_forecasts_what_the_deploy_then_reports_deferred_and_immediate()
+    {
+        string[] objects = ["p1", "p2", "p3", "p4"];
+        var worker = await DeployedAsync(objects);
+        var v2 = await worker.UploadAsync(Draft("v2"));
+        var deferred = CodeUpdateStrategy.Parse("deferred=45s");
+        var now = (await fixture.Cluster.ClockAsync()).Now;
+
+        var preview = await worker.PreviewAsync(deferred, "v2@100%");
+        Assert.Equal((4L, 0L, 4L, now.AddSeconds(45)), (preview.ChangingActive, preview.Forecast!.ResetNow, preview.Forecast.Deferred, preview.Forecast.DeferredUntil!.Value));
+        Assert.Equal(deferred, preview.CodeUpdate);
+
+        // None given: the platform's default is assumed.
+        var byDefault = await worker.PreviewAsync("v2@100%");
+        Assert.Equal((CodeUpdateStrategy.PlatformDefault, now.AddSeconds(300)), (byDefault.CodeUpdate, byDefault.Forecast!.DeferredUntil!.Value));
+
+        var deployed = await worker.DeployVersionsAsync(deferred, (v2.Id, 100));
+        Assert.Equal(
+            (preview.Forecast.ResetNow, preview.Forecast.Deferred, preview.Forecast.DeferredUntil),
+            ((long)deployed.Propagation.Applied.Sum(a => a.ObjectsReset), (long)deployed.Propagation.Applied.Sum(a => a.ObjectsDeferred), deployed.Propagation.Applied.Max(a => a.DeferredUntil)));
+
+        // Pending now: a second deferred deploy keeps their deadline; an immediate one would reset all four at once.
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+        foreach (var name in objects)
+        {
+            Assert.Equal("v1", await VersionOf(worker, name));
+        }
+
+        var v3 = await worker.UploadAsync(Draft("v3"));
+        var later = await worker.PreviewAsync(CodeUpdateStrategy.Parse("deferred=300s"), "v3@100%");
+        Assert.Equal((0L, 4L, now.AddSeconds(45)), (later.Forecast!.ResetNow, later.Forecast.Deferred, later.Forecast.DeferredUntil!.Value));
+        var forced = await worker.PreviewAsync(CodeUpdateStrategy.ImmediateUpdate, "v3@100%");
+        Assert.Equal((4L, 0L, (DateTimeOffset?)null), (forced.Forecast!.ResetNow, forced.Forecast.Deferred, forced.Forecast.DeferredUntil));
+        var immediate = await worker.DeployVersionsAsync(CodeUpdateStrategy.ImmediateUpdate, (v3.Id, 100));
+        Assert.Equal(4, immediate.Propagation.Applied.Sum(a => a.ObjectsReset));
+    }
 }
