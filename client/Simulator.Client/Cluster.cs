@@ -85,7 +85,7 @@ internal sealed class Cluster : IAsyncDisposable
     }
 
     /// <summary>Starts a single silo inside this process, on free loopback ports.</summary>
-    public static async Task<Cluster> StartEmbeddedAsync(CancellationToken cancellation)
+    public static async Task<Cluster> StartEmbeddedAsync(CancellationToken cancellation, Action<DurableObjectsSimulatorOptions>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -93,7 +93,7 @@ internal sealed class Cluster : IAsyncDisposable
         var gatewayPort = FreePort();
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(siloPort, gatewayPort, serviceId: "dosim", clusterId: "dosim-embedded")
-            .AddDurableObjectsSimulator());
+            .AddDurableObjectsSimulator(configure));
         var host = builder.Build();
         await host.StartAsync(cancellation);
         return new Cluster(host, "an embedded in-process silo");

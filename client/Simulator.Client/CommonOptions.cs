@@ -29,16 +29,19 @@ internal static class CommonOptions
         root.Options.Add(ClusterEndpoints);
     }
 
-    /// <summary>Runs a command against the cluster, turning every failure into one line on stderr and an exit code.</summary>
+    /// <summary>
+    /// Runs a command against the cluster, turning every failure into one line on stderr and an exit
+    /// code; <paramref name="embeddedSilo"/> configures the embedded silo, when one is started.
+    /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1068", Justification = "Same order as System.CommandLine's SetAction((parse, ct) => …).")]
-    public static async Task<int> Run(ParseResult parse, CancellationToken cancellation, Func<Cluster, Task> action, bool embeddedUnlessClusterGiven = false)
+    public static async Task<int> Run(ParseResult parse, CancellationToken cancellation, Func<Cluster, Task> action, bool embeddedUnlessClusterGiven = false, Action<Grains.Hosting.DurableObjectsSimulatorOptions>? embeddedSilo = null)
     {
         try
         {
             CheckName(parse);
             var endpoints = parse.GetValue(ClusterEndpoints)!;
             var embedded = embeddedUnlessClusterGiven && parse.GetResult(ClusterEndpoints) is null or { Implicit: true } && Environment.GetEnvironmentVariable("DOSIM_CLUSTER") is null;
-            await using var cluster = embedded ? await Cluster.StartEmbeddedAsync(cancellation) : await Cluster.ConnectAsync(endpoints, cancellation);
+            await using var cluster = embedded ? await Cluster.StartEmbeddedAsync(cancellation, embeddedSilo) : await Cluster.ConnectAsync(endpoints, cancellation);
             await action(cluster);
             return ExitCodes.Ok;
         }

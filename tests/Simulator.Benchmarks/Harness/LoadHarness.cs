@@ -21,6 +21,12 @@ public static class LoadHarness
         var concurrency = Option(args, "--concurrency", 64);
         Console.WriteLine($"dosim load harness: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {objects:N0} objects, {calls:N0} calls x {rounds} rounds, concurrency {concurrency}");
 
+        if (args.Contains("--replay"))
+        {
+            await ReplayHarness.RunAsync(Option(args, "--objects", 1_000), Option(args, "--deploys", 10), TimeSpan.FromMinutes(Option(args, "--every-minutes", 6)), TimeSpan.FromSeconds(Option(args, "--request-every-seconds", 5)));
+            return 0;
+        }
+
         if (args.Contains("--deferred"))
         {
             await DeferredHarness.RunAsync(objects, concurrency);

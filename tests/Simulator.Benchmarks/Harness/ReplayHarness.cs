@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using Simulator.Contracts;
+using Simulator.Core;
+using Simulator.Grains.Scenarios;
+using Simulator.Testing;
+
+namespace Simulator.Benchmarks.Harness;
+
+/// <summary>
+/// Issue 24's replay figure (<c>harness --replay</c>): ten deploys over an hour of virtual time on
+/// 1,000 objects with steady traffic, on one silo with a virtual clock, in wall time; beside it the
+/// same requests with no deploy and no clock (the baseline: what the traffic alone costs here).
+/// </summary>
+public static class ReplayHarness
+{
+    public static async Task RunAsync(int objects, int deploys, TimeSpan every, TimeSpan requestEvery)
+    {
+        var plan = new ReplayPlan(objects, deploys, every, requestEvery);
+        foreach (var strategy in new CodeUpdateStrategy?[] { null, CodeUpdateStrategy.ImmediateUpdate })
+        {
+            await using var cluster = await DurableObjectsTestCluster.StartAsync(1, options => options.VirtualClockStart = DateTimeOffset.UtcNow);
+            var report = await new RolloutReplay(cluster.Client, "replay", plan, strategy).RunAsync();
+            var baseline = await BaselineAsync(cluster, objects, report.Requests);
+            Console.WriteLine($"Replay, code update {(strategy ?? CodeUpdateStrategy.PlatformDefault).Describe()}: {objects:N0} objects, a request each every {requestEvery.TotalSeconds:0} s, {deploys} deploys {every.TotalMinutes:0.#} min apart ({plan.Length.TotalMinutes:0} min of virtual time): "
+                + $"{report.Wall.TotalSeconds:0.0} s of wall time (target 30 s or less); {report.Requests:N0} requests, {report.ResetsPerObject.Sum():N0} resets, {report.Errors:N0} errors");
+            Console.WriteLine($"  the same {report.Requests:N0} requests alone, {objects:N0} at a time, no deploy, no clock: {baseline.TotalSeconds:0.0} s; replay / baseline: {report.Wall / baseline:0.00}");
+        }
+    }
+
+    private static async Task<TimeSpan> BaselineAsync(DurableObjectsTestCluster cluster, int objects, long requests)
+    {
+        var router = cluster.Client.GetGrain<IWorkerGrain>("baseline");
+        await cluster.Worker("baseline").DeployAsync("counter", "A");
+        var urls = Enumerable.Range(0, objects).Select(i => $"https://baseline.localhost/o{i}").ToArray();
+        var clock = Stopwatch.StartNew();
+        for (var sent = 0L; sent < requests; sent += objects)
+        {
+            await Task.WhenAll(urls.Select(url => router.Invoke(WorkerRequest.Get(url))));
+        }
+
+        return clock.Elapsed;
+    }
+}
