@@ -193,7 +193,7 @@ internal static class TrafficCommands
         var version = new Option<string?>("--version") { Description = "Only objects on this version (id, tag or latest)." };
         var activeOnly = new Option<bool>("--active") { Description = "Only objects with a live instance now." };
         var className = new Option<string?>("--class") { Description = "Only objects of this Durable Object class." };
-        var command = new Command("objects", "List every Durable Object of the Worker, from its first request on: the version it runs, reset count, resets, its state (active, hibernated, inactive), its open WebSockets, and, when it differs, the version the deployment assigns it with when a deferred update switches it at the latest.") { version, activeOnly, className, CommonOptions.Json };
+        var command = new Command("objects", "List every Durable Object of the Worker, from its first request on: the version it runs, reset count, resets, its state (active: running a call or event; idle: in memory, nothing running; hibernated; inactive), its open WebSockets, and, when it differs, the version the deployment assigns it with when a deferred update switches it at the latest.") { version, activeOnly, className, CommonOptions.Json };
         command.SetAction((parse, ct) => CommonOptions.Run(parse, ct, async cluster =>
         {
             var filter = new ObjectFilter { Version = parse.GetValue(version), ActiveOnly = parse.GetValue(activeOnly), ClassName = parse.GetValue(className) };

@@ -96,8 +96,14 @@ public sealed record ObjectSummary
     /// <summary>When its deferred code update happens at the latest (simulated clock), while it is active on its old version.</summary>
     [Id(12)] public DateTimeOffset? SwitchBy { get; init; }
 
-    /// <summary>active, hibernated or inactive.</summary>
-    public string State => IsActive ? "active" : IsHibernated ? "hibernated" : "inactive";
+    /// <summary>Running a call or an event when it was listed (so <see cref="IsActive"/> too).</summary>
+    [Id(13)] public bool IsBusy { get; init; }
+
+    /// <summary>
+    /// The platform's lifecycle state: active (a call or event running), idle (in memory, nothing
+    /// running), hibernated (instance gone, its WebSockets open) or inactive.
+    /// </summary>
+    public string State => IsActive ? (IsBusy ? "active" : "idle") : IsHibernated ? "hibernated" : "inactive";
 }
 
 /// <summary>What <see cref="IWorkerQueryGrain.Preview"/> found.</summary>
@@ -243,6 +249,10 @@ public interface ITelemetryAgentGrain : IGrainWithStringKey
     /// <summary>Grain keys of the worker's objects active on this silo whose code update is deferred, with the deadline of each.</summary>
     [Alias("PendingUpdates")]
     Task<ImmutableArray<KeyValuePair<string, DateTimeOffset>>> PendingUpdates(string workerName);
+
+    /// <summary>Grain keys of the worker's objects on this silo running a call or an event now.</summary>
+    [Alias("BusyObjects")]
+    Task<ImmutableArray<string>> BusyObjects(string workerName);
 }
 
 /// <summary>An object's open WebSockets on a silo, and whether it hibernated there.</summary>

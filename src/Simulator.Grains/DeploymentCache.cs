@@ -93,6 +93,10 @@ public sealed class ActiveObjects
             .Select(k => new ObjectSocketCount(DurableObjectKey.Format(workerName, k.ClassName, k.ObjectId), _hibernatedSockets.GetValueOrDefault((workerName, k.ClassName, k.ObjectId)), Hibernated: true)),
     ];
 
+    /// <summary>Grain keys of this worker's objects here that are running a call or an event now.</summary>
+    internal ImmutableArray<string> BusyOf(string workerName) =>
+        [.. Of(workerName).Where(o => o.Value.Grain.Busy).Select(o => DurableObjectKey.Format(workerName, o.Key.ClassName, o.Key.ObjectId))];
+
     /// <summary>This worker's active objects here whose code update is deferred, with each deadline (read as they are now).</summary>
     internal ImmutableArray<KeyValuePair<string, DateTimeOffset>> PendingUpdatesOf(string workerName) =>
     [

@@ -162,6 +162,9 @@ public sealed partial class DurableObjectGrain(
     /// <summary>The deadline of its deferred code update, if one is pending (read off the object's turn).</summary>
     internal DateTimeOffset? PendingSwitchBy => _switchBy;
 
+    /// <summary>A call or event is running (read from the silo's registry, off this grain's scheduler: a snapshot).</summary>
+    internal bool Busy => Volatile.Read(ref _inFlight) > 0;
+
     private ObjectSockets Sockets => _sockets ??= new ObjectSockets(this.AsReference<ISocketEndpoint>(), () => _deactivated ? null : SiloName)
     {
         PeerGone = Dropped,

@@ -27,4 +27,6 @@ public sealed class TelemetryAgentGrain(TelemetryRecorder telemetry, ActiveObjec
     public Task<ImmutableArray<ObjectSocketCount>> SocketCounts(string workerName) => Task.FromResult(active.SocketCountsOf(workerName));
 
     public Task<ImmutableArray<KeyValuePair<string, DateTimeOffset>>> PendingUpdates(string workerName) => Task.FromResult(active.PendingUpdatesOf(workerName));
+
+    public Task<ImmutableArray<string>> BusyObjects(string workerName) => Task.FromResult(active.BusyOf(workerName));
 }

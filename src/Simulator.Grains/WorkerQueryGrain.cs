@@ -96,6 +96,7 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
         var active = await ActiveAsync();
         var sockets = await SocketsAsync();
         var pending = await PendingAsync();
+        var busy = (await Task.WhenAll((await SilosAsync()).Select(s => s.BusyObjects(WorkerName)))).SelectMany(b => b).ToHashSet(StringComparer.Ordinal);
         var ranges = history.CurrentDeployment is { } current ? VersionRanges.From(current) : null;
         var entries = await Task.WhenAll(IndexPartitions().Select(p => p.Entries()));
         return
@@ -122,6 +123,7 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
                         IsHibernated = !isActive && open is { Hibernated: true },
                         AssignedVersionId = ranges?.VersionFor(e.ObjectId),
                         SwitchBy = isActive && pending.TryGetValue(key, out var by) ? by : null,
+                        IsBusy = isActive && busy.Contains(key),
                     };
                 })
                 .Where(o => !filter.ActiveOnly || o.IsActive)

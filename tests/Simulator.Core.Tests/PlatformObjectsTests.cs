@@ -95,6 +95,13 @@ public sealed class PlatformObjectsTests
         var history = Deployed(uploads: 1);
         var deployed = history.DeployVersions(Shares((history.V(2), 100)), null, Now, strategy: new CodeUpdateStrategy("deferred", 300));
         Assert.Equal(new CodeUpdateStrategy("deferred", 300), deployed.CurrentDeployment!.CodeUpdateStrategy);
+        var immediate = history.DeployVersions(Shares((history.V(2), 100)), null, Now, strategy: CodeUpdateStrategy.ImmediateUpdate);
+        Assert.Equal("""{"mode":"immediate"}""", PlatformObjects.Deployment(immediate.CurrentDeployment!)["code_update_strategy"]!.ToJsonString());
+
+        // None given: the answer echoes the strategy in effect, the platform's default; the deployment keeps none.
+        var none = history.DeployVersions(Shares((history.V(2), 100)), null, Now);
+        Assert.Null(none.CurrentDeployment!.CodeUpdateStrategy);
+        Assert.Equal("""{"mode":"deferred","max_delay":300}""", PlatformObjects.Deployment(none.CurrentDeployment)["code_update_strategy"]!.ToJsonString());
         var deployments = history.Deployments;
         Assert.Equal(RuleError.InvalidInput, Assert.Throws<RuleViolationException>(() => history.DeployVersions(Shares((history.V(2), 100)), null, Now, strategy: new CodeUpdateStrategy("eventually", null))).Error.Code);
         Assert.Equal(RuleError.InvalidInput, Assert.Throws<RuleViolationException>(() => history.Deploy(Draft("x"), null, Now, new CodeUpdateStrategy("deferred", -1))).Error.Code);

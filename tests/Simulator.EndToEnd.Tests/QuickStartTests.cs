@@ -257,8 +257,28 @@ public sealed class QuickStartTests
         Assert.Matches("bar: .*\"tag\":\"B\",\"inMemory\":1,\"durable\":2", output);
         Assert.Matches("30 s: .*\"tag\":\"B\",\"inMemory\":1,\"durable\":5", output);
         // foo reset while active, at its deadline; bar as it woke from hibernation.
-        Assert.Matches(@"foo\s+\S+ \(B\)\s+1\s+\S+\s+active", output);
-        Assert.Matches(@"bar\s+\S+ \(B\)\s+1\s+\S+ \(inactive\)\s+active", output);
+        Assert.Matches(@"foo\s+\S+ \(B\)\s+1\s+\S+\s+idle", output);
+        Assert.Matches(@"bar\s+\S+ \(B\)\s+1\s+\S+ \(inactive\)\s+idle", output);
+
+        // The skew matrix: the B Worker's three calls to foo while it still ran A.
+        Assert.Contains("Version skew (calls from a Worker or object", output, StringComparison.Ordinal);
+        Assert.Matches(@"\(current\)\s+\S+ \(B\)\s+\S+ \(A\)\s+3\s+0\s+0%\s+skewed", output);
+    }
+
+    [Fact]
+    public async Task The_readme_replay_section_shows_the_rapid_deploy_loop_deferred_and_immediate()
+    {
+        var block = Block(Readme(), "replay");
+        Assert.Contains("dosim scenario replay --objects 50 --deploys 3 --every 2m\n", block, StringComparison.Ordinal);
+        // No silo: the replay starts its own, embedded, on a virtual clock.
+        var script = "set -euo pipefail\nshopt -s expand_aliases\n" + block.Replace("dotnet run --project client/Simulator.Client --", $"dotnet {Build.CliDll}", StringComparison.Ordinal);
+        var result = await Run.ProcessAsync("bash", ["-c", script], new Dictionary<string, string>(), timeout: TimeSpan.FromMinutes(4));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var output = result.Stdout;
+        Assert.Contains("00:06:00  v4                   0        50  00:07:00", output, StringComparison.Ordinal);
+        Assert.Contains("Resets: 50 (1 to 1 per object); 50 while running, 0 as the object woke", output, StringComparison.Ordinal);
+        Assert.Contains("Resets: 150 (3 to 3 per object); 150 while running, 0 as the object woke", output, StringComparison.Ordinal);
+        Assert.Matches(@"v3 at 00:04:00 +v3 +v1 +[0-9,]+ +0 +0% +skewed", output);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         // The query API (dosim objects) shows what it runs, what it is assigned, and the deadline.
         var listed = (await worker.ObjectsAsync()).Single(o => o.Name == "busy");
         var v1 = (await worker.HistoryAsync()).Versions[0].Id;
-        Assert.Equal((v1, deployed.Version.Id, now.AddSeconds(60), "active"), (listed.VersionId, listed.AssignedVersionId!.Value, listed.SwitchBy!.Value, listed.State));
+        Assert.Equal((v1, deployed.Version.Id, now.AddSeconds(60), "idle"), (listed.VersionId, listed.AssignedVersionId!.Value, listed.SwitchBy!.Value, listed.State));
 
         await KeepBusyAsync(worker, "busy", TimeSpan.FromSeconds(55), "v1");
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
@@ -84,7 +84,7 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         // Idle past the 10 s grace: it hibernates (no instance), 289 s before its deadline.
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(11));
         await Eventually.Until("the object to hibernate", TimeSpan.FromSeconds(10),
-            async () => (await worker.ObjectsAsync()).Single(o => o.Name == "idle").State, state => state != "active");
+            async () => (await worker.ObjectsAsync()).Single(o => o.Name == "idle").State, state => state == "inactive");
         Assert.Equal("v2", await VersionOf(worker, "idle"));
 
         // One reset, recorded as it woke: it was not active when it took the new code.
@@ -141,7 +141,7 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         // Nothing pending: idle past the grace, it stays in memory on v1, never reset.
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(11));
         var listed = (await worker.ObjectsAsync()).Single(o => o.Name == "back");
-        Assert.Equal(("active", 0), (listed.State, listed.ResetCount));
+        Assert.Equal(("idle", 0), (listed.State, listed.ResetCount));
         Assert.Equal("v1", await VersionOf(worker, "back"));
     }
 
@@ -259,5 +259,49 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         Assert.Equal((4L, 0L, (DateTimeOffset?)null), (forced.Forecast!.ResetNow, forced.Forecast.Deferred, forced.Forecast.DeferredUntil));
         var immediate = await worker.DeployVersionsAsync(CodeUpdateStrategy.ImmediateUpdate, (v3.Id, 100));
         Assert.Equal(4, immediate.Propagation.Applied.Sum(a => a.ObjectsReset));
+    }
+
+    // Sets an alarm on request; the alarm writes down the version whose code ran it.
+    private const string AlarmCode = """
+        import { DurableObject } from "cloudflare:workers";
+        export class Thing extends DurableObject {
+          async fetch(request) {
+            const seconds = new URL(request.url).searchParams.get("alarm");
+            if (seconds) await this.ctx.storage.setAlarm(Date.now() + Number(seconds) * 1000);
+            return Response.json({ version: this.env.VERSION.tag, firedOn: (await this.ctx.storage.get("firedOn")) ?? null, alarm: await this.ctx.storage.getAlarm() });
+          }
+          async alarm() { await this.ctx.storage.put("firedOn", this.env.VERSION.tag); }
+        }
+        export default { fetch: (request, env) => env.THING.getByName(new URL(request.url).pathname.slice(1)).fetch(request) };
+        """;
+
+    [Fact]
+    public async Task An_alarm_set_on_the_old_code_stays_set_through_a_deferred_switch_and_fires_on_the_new_code()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName());
+        await worker.DeployAsync(JavaScriptWorkers.Draft("v1", AlarmCode, Config));
+        var set = await worker.JsonAsync("/alarmed?alarm=60");
+        Assert.Equal("v1", set.GetProperty("version").GetString());
+        var due = set.GetProperty("alarm").GetInt64();
+
+        // Deferred 30 s: busy on v1 until then, reset onto v2 at 30 s, the alarm still set.
+        await worker.DeployAsync(JavaScriptWorkers.Draft("v2", AlarmCode, Config), CodeUpdateStrategy.Parse("deferred=30s"));
+        for (var elapsed = 0; elapsed < 25; elapsed += 5)
+        {
+            await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+            Assert.Equal("v1", (await worker.JsonAsync("/alarmed")).GetProperty("version").GetString());
+        }
+
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
+        var switched = await worker.JsonAsync("/alarmed");
+        Assert.Equal(("v2", due), (switched.GetProperty("version").GetString(), switched.GetProperty("alarm").GetInt64()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, switched.GetProperty("firedOn").ValueKind);
+        Assert.Equal(1, (await worker.ObjectAsync("Thing", "alarmed")).ResetCount);
+
+        // At 60 s the alarm fires, on v2's code.
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(31));
+        var fired = await worker.JsonAsync("/alarmed");
+        Assert.Equal(("v2", "v2"), (fired.GetProperty("version").GetString(), fired.GetProperty("firedOn").GetString()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, fired.GetProperty("alarm").ValueKind);
     }
 }

@@ -258,6 +258,7 @@ public sealed class PlatformApiTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.Equal(2, deployments.Count);
         Assert.Equal(deployment["id"]!.GetValue<string>(), deployments[0]!["id"]!.GetValue<string>());
         Assert.Equal("Automatic deployment on upload.", deployments[1]!["annotations"]!["workers/message"]!.GetValue<string>());
+        Assert.Equal("""{"mode":"deferred","max_delay":300}""", deployments[1]!["code_update_strategy"]!.ToJsonString());
         Assert.Equal(100, deployments[1]!["versions"]![0]!["percentage"]!.GetValue<int>());
 
         // The API's answers are the query API's: the same history the test helpers read.

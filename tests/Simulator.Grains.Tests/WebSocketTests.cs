@@ -236,8 +236,8 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         await SendAsync(alice, "still here");
         Assert.Equal("alice: still here", await ReceiveAsync(alice));
         Assert.Equal("alice: still here", await ReceiveAsync(bob));
-        Assert.Equal(("active", 2), await Eventually.Until("the room to show as active", TimeSpan.FromSeconds(10),
-            async () => (await worker.ObjectsAsync()).Where(o => o.Name == "sleepy").Select(o => (o.State, o.Sockets)).Single(), o => o.State == "active"));
+        Assert.Equal(("idle", 2), await Eventually.Until("the room to show as in memory, nothing running", TimeSpan.FromSeconds(10),
+            async () => (await worker.ObjectsAsync()).Where(o => o.Name == "sleepy").Select(o => (o.State, o.Sockets)).Single(), o => o.State == "idle"));
     }
 
     [Fact]

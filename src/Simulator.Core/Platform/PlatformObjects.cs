@@ -141,16 +141,15 @@ public static class PlatformObjects
                 ["percentage"] = Number(v.Percentage),
             })]),
         };
-        if (deployment.CodeUpdateStrategy is { } strategy)
+        // The strategy in effect, as the platform's deployment answers echo it: the default when none was given.
+        var strategy = deployment.EffectiveCodeUpdate;
+        var shown = new JsonObject { ["mode"] = strategy.Mode };
+        if (strategy.MaxDelaySeconds is { } delay)
         {
-            var shown = new JsonObject { ["mode"] = strategy.Mode };
-            if (strategy.MaxDelaySeconds is { } delay)
-            {
-                shown["max_delay"] = delay;
-            }
-
-            result["code_update_strategy"] = shown;
+            shown["max_delay"] = delay;
         }
+
+        result["code_update_strategy"] = shown;
 
         return result;
     }
