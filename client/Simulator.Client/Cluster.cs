@@ -81,10 +81,12 @@ internal sealed class Cluster : IAsyncDisposable
         {
             await host.StartAsync(cancellation);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             host.Dispose();
-            throw new CliException(ExitCodes.Unreachable, $"Cannot reach the cluster at {endpoints} ({ex.GetBaseException().Message}). Start a silo (`dotnet run --project silo/Simulator.Silo`) or pass --cluster host:port.");
+            throw ex is OperationCanceledException ? ex
+                : silo is not null ? new CliException(ExitCodes.Unreachable, $"The embedded silo did not answer on its gateway {endpoints} ({ex.GetBaseException().Message}).")
+                : new CliException(ExitCodes.Unreachable, $"Cannot reach the cluster at {endpoints} ({ex.GetBaseException().Message}). Start a silo (`dotnet run --project silo/Simulator.Silo`) or pass --cluster host:port.");
         }
 
         return new Cluster(host, silo is null ? endpoints : "an embedded in-process silo", silo);
@@ -101,13 +103,13 @@ internal sealed class Cluster : IAsyncDisposable
             .UseLocalhostClustering(siloPort, gatewayPort, serviceId: "dosim", clusterId: "dosim-embedded")
             .AddDurableObjectsSimulator(configure));
         var silo = builder.Build();
-        await silo.StartAsync(cancellation);
 
         // Reached as any client reaches a cluster, through the silo's gateway: calls made from
         // outside a grain with the silo's own grain factory ran a third slower (a replay's
         // 792,000 requests: 41.8 s against 30.2 s).
         try
         {
+            await silo.StartAsync(cancellation);
             return await ConnectAsync($"127.0.0.1:{gatewayPort}", "dosim-embedded", silo, cancellation);
         }
         catch
@@ -151,12 +153,18 @@ internal sealed class Cluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _host.StopAsync();
-        _host.Dispose();
-        if (_silo is not null)
+        try
         {
-            await _silo.StopAsync();
-            _silo.Dispose();
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+        finally
+        {
+            if (_silo is not null)
+            {
+                await _silo.StopAsync();
+                _silo.Dispose();
+            }
         }
     }
 }

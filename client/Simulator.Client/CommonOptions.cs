@@ -31,14 +31,16 @@ internal static class CommonOptions
 
     /// <summary>
     /// Runs a command against the cluster, turning every failure into one line on stderr and an exit
-    /// code; <paramref name="embeddedSilo"/> configures the embedded silo, when one is started.
+    /// code; <paramref name="embeddedSilo"/> configures the embedded silo, when one is started, and
+    /// <paramref name="check"/> checks the command's own input before any cluster is reached.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1068", Justification = "Same order as System.CommandLine's SetAction((parse, ct) => …).")]
-    public static async Task<int> Run(ParseResult parse, CancellationToken cancellation, Func<Cluster, Task> action, bool embeddedUnlessClusterGiven = false, Action<Grains.Hosting.DurableObjectsSimulatorOptions>? embeddedSilo = null)
+    public static async Task<int> Run(ParseResult parse, CancellationToken cancellation, Func<Cluster, Task> action, bool embeddedUnlessClusterGiven = false, Action<Grains.Hosting.DurableObjectsSimulatorOptions>? embeddedSilo = null, Action? check = null)
     {
         try
         {
             CheckName(parse);
+            check?.Invoke();
             var endpoints = parse.GetValue(ClusterEndpoints)!;
             var embedded = embeddedUnlessClusterGiven && parse.GetResult(ClusterEndpoints) is null or { Implicit: true } && Environment.GetEnvironmentVariable("DOSIM_CLUSTER") is null;
             await using var cluster = embedded ? await Cluster.StartEmbeddedAsync(cancellation, embeddedSilo) : await Cluster.ConnectAsync(endpoints, cancellation);

@@ -36,22 +36,24 @@ internal static class ScenarioCommand
             var name = parse.GetResult(CommonOptions.Name) is null or { Implicit: true } && Environment.GetEnvironmentVariable("DOSIM_WORKER") is null
                 ? $"replay-{Guid.NewGuid().ToString("N")[..6]}"
                 : parse.GetValue(CommonOptions.Name)!;
+            ReplayPlan? plan = null;
+            CodeUpdateStrategy? strategy = null;
             return CommonOptions.Run(
                 parse,
                 ct,
-                async cluster =>
+                cluster => ReplayAsync(cluster, name, plan!, strategy, ct),
+                embeddedUnlessClusterGiven: true,
+                embeddedSilo: o => o.VirtualClockStart = new DateTimeOffset(DateTimeOffset.UtcNow.Date, TimeSpan.Zero),
+                check: () =>
                 {
-                    var plan = new ReplayPlan(parse.GetValue(objects), parse.GetValue(deploys), ClockCommands.ParseDuration(parse.GetValue(every)!), ClockCommands.ParseDuration(parse.GetValue(requestEvery)!));
+                    plan = new ReplayPlan(parse.GetValue(objects), parse.GetValue(deploys), ClockCommands.ParseDuration(parse.GetValue(every)!), ClockCommands.ParseDuration(parse.GetValue(requestEvery)!));
                     if (plan.Validate() is { } invalid)
                     {
                         throw new CliException(ExitCodes.Usage, invalid.Message);
                     }
 
-                    var strategy = parse.GetValue(codeUpdate) is { } text ? VersionCommands.ParseStrategy(text) : null;
-                    await ReplayAsync(cluster, name, plan, strategy, ct);
-                },
-                embeddedUnlessClusterGiven: true,
-                embeddedSilo: o => o.VirtualClockStart = new DateTimeOffset(DateTimeOffset.UtcNow.Date, TimeSpan.Zero));
+                    strategy = parse.GetValue(codeUpdate) is { } text ? VersionCommands.ParseStrategy(text) : null;
+                });
         });
         return command;
     }
@@ -59,12 +61,12 @@ internal static class ScenarioCommand
     private static async Task ReplayAsync(Cluster cluster, string name, ReplayPlan plan, CodeUpdateStrategy? strategy, CancellationToken cancellation)
     {
         static string Clock(TimeSpan at) => at.ToString(at.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);
+        var replay = new Grains.Scenarios.RolloutReplay(cluster.Grains, name, plan, strategy);
         var effective = strategy ?? CodeUpdateStrategy.PlatformDefault;
         Console.WriteLine($"Replay of worker {name} on {cluster.Description}, on its virtual clock");
-        Console.WriteLine($"{plan.Objects:N0} objects, a request to each every {plan.RequestEvery.TotalSeconds:0} s; v1, then {plan.Deploys} deploys {Clock(plan.Every)} apart; code update {effective.Describe()}{(strategy is null ? " (none given: the platform's default)" : string.Empty)}");
+        Console.WriteLine($"{plan.Objects:N0} objects, a request to each every {plan.RequestEvery.TotalSeconds:0} s; v1, then {plan.Deploys} deploys {Clock(plan.Every)} apart, {Clock(replay.Plan.Length)} in all; code update {effective.Describe()}{(strategy is null ? " (none given: the platform's default)" : string.Empty)}");
         Console.WriteLine();
         Console.WriteLine("Time      Version  Reset at once  Deferred  Switch by");
-        var replay = new Grains.Scenarios.RolloutReplay(cluster.Grains, name, plan, strategy);
         var report = await replay.RunAsync(
             step => Console.WriteLine($"{Clock(step.At),-9} {step.Version.Tag,-8} {step.ResetNow,13:N0}  {step.Deferred,8:N0}  {(step is { Deferred: > 0, SwitchBy: { } by } ? Clock(by) : "-")}"),
             cancellation);
@@ -92,7 +94,7 @@ internal static class ScenarioCommand
                 c.Requests.ToString("N0", CultureInfo.InvariantCulture), c.Errors.ToString("N0", CultureInfo.InvariantCulture),
                 c.ErrorRate is { } rate ? Output.Percent(rate) : "-", c.Skewed ? "skewed" : string.Empty]));
         Console.WriteLine();
-        Console.WriteLine($"Replayed {Clock(plan.Length)} of virtual time in {report.Wall.TotalSeconds:0.0} s of wall time.");
+        Console.WriteLine($"Replayed {Clock(replay.Plan.Length)} of virtual time in {report.Wall.TotalSeconds:0.0} s of wall time.");
     }
 
     private static async Task RunAsync(Cluster cluster, string name, CodeUpdateStrategy strategy)

@@ -2,17 +2,19 @@ namespace Simulator.Core;
 
 /// <summary>
 /// A rollout replayed on the virtual clock: version 1 at second 0, then <see cref="Deploys"/> more
-/// versions, one every <see cref="Every"/>, and one <see cref="Every"/> after the last for the
-/// pending updates to land; meanwhile each of <see cref="Objects"/> objects gets a request every
-/// <see cref="RequestEvery"/>, all at the same instants (so the clock moves once per round).
+/// versions, one every <see cref="Every"/>; meanwhile each of <see cref="Objects"/> objects gets a
+/// request every <see cref="RequestEvery"/>, all at the same instants (so the clock moves once per
+/// round). After the last deploy it runs one more <see cref="Every"/>, and at least until the
+/// deploys' <see cref="UpdateDelay"/> (their strategy's <c>max_delay</c>) has passed and one more
+/// round of requests has seen the objects on their new version.
 /// </summary>
-public sealed record ReplayPlan(int Objects, int Deploys, TimeSpan Every, TimeSpan RequestEvery)
+public sealed record ReplayPlan(int Objects, int Deploys, TimeSpan Every, TimeSpan RequestEvery, TimeSpan UpdateDelay = default)
 {
     public const int MaxObjects = 100_000;
     public const int MaxDeploys = 1_000;
 
     /// <summary>The replay's whole length of virtual time: its seconds are 0 to <see cref="Length"/> (excluded).</summary>
-    public TimeSpan Length => Every * (Deploys + 1);
+    public TimeSpan Length => (Every * Deploys) + (UpdateDelay > TimeSpan.Zero && UpdateDelay + RequestEvery > Every ? UpdateDelay + RequestEvery : Every);
 
     private long EverySeconds => (long)Every.TotalSeconds;
 

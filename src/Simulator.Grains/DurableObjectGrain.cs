@@ -525,6 +525,7 @@ public sealed partial class DurableObjectGrain(
         }
 
         var (instance, version, console) = ((JavaScriptDurableObject)_instance!, _version!, _console!);
+        CallerContext.Set(version);
         var events = new List<SocketFrame>(frames.Length);
         foreach (var frame in frames)
         {
@@ -578,7 +579,6 @@ public sealed partial class DurableObjectGrain(
                 using var activity = SimulatorTelemetry.Source.StartActivity("durable_object websocket");
                 Tag(activity, version);
                 var invocation = new Invocation(_workerName, snapshot.Deployment!.Id, version, null, _className, EventType: "hibernatable_web_socket", WebSocketEvent: TraceWebSocketEvent.Of(frame));
-                CallerContext.Set(version);
                 var startedMs = silo.Telemetry.Now();
                 var started = Stopwatch.GetTimestamp();
                 try

@@ -87,16 +87,19 @@ public sealed class WorkerQueryGrain(Hosting.DurableObjectsSimulatorOptions opti
         (await Task.WhenAll((await SilosAsync()).Select(s => s.PendingUpdates(WorkerName)))).SelectMany(p => p)
             .GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Min(p => p.Value), StringComparer.Ordinal);
 
+    private async Task<HashSet<string>> BusyAsync() =>
+        (await Task.WhenAll((await SilosAsync()).Select(s => s.BusyObjects(WorkerName)))).SelectMany(b => b).ToHashSet(StringComparer.Ordinal);
+
     public async Task<ImmutableArray<ObjectSummary>> Objects(ObjectFilter filter)
     {
         ArgumentNullException.ThrowIfNull(filter);
         var history = await ExistingAsync();
         Guid? version = filter.Version is { } spec ? Decide(() => history.ResolveVersion(spec)).Id : null;
         var tags = history.Tags();
-        var active = await ActiveAsync();
-        var sockets = await SocketsAsync();
-        var pending = await PendingAsync();
-        var busy = (await Task.WhenAll((await SilosAsync()).Select(s => s.BusyObjects(WorkerName)))).SelectMany(b => b).ToHashSet(StringComparer.Ordinal);
+        // What the silos hold now, asked of all of them at once.
+        var (activeRead, socketsRead, pendingRead, busyRead) = (ActiveAsync(), SocketsAsync(), PendingAsync(), BusyAsync());
+        await Task.WhenAll(activeRead, socketsRead, pendingRead, busyRead);
+        var (active, sockets, pending, busy) = (activeRead.Result, socketsRead.Result, pendingRead.Result, busyRead.Result);
         var ranges = history.CurrentDeployment is { } current ? VersionRanges.From(current) : null;
         var entries = await Task.WhenAll(IndexPartitions().Select(p => p.Entries()));
         return

@@ -21,14 +21,18 @@ public sealed class ReplayPlanTests
     }
 
     [Fact]
-    public void The_deploys_come_one_interval_apart_and_the_replay_ends_one_interval_after_the_last()
+    public void The_deploys_come_one_interval_apart_and_the_replay_outlasts_the_last_by_an_interval_and_the_update_delay()
     {
-        Plans.Where(p => p.Length.TotalSeconds < 20_000).Sample(plan =>
+        Plans.Where(p => p.Every.TotalSeconds * (p.Deploys + 1) < 15_000).Select(Gen.Int[0, 900]).Sample((generated, delay) =>
         {
+            var plan = generated with { UpdateDelay = TimeSpan.FromSeconds(delay) };
             var deploys = Enumerable.Range(0, (int)plan.Length.TotalSeconds).Select(s => (Second: s, Deploy: plan.DeployAt(s))).Where(d => d.Deploy != 0).ToList();
+            var tail = plan.Length - TimeSpan.FromSeconds(deploys[^1].Second);
             return deploys.Select(d => d.Deploy).SequenceEqual(Enumerable.Range(1, plan.Deploys))
                 && deploys.All(d => d.Second == d.Deploy * (long)plan.Every.TotalSeconds)
-                && plan.Length - TimeSpan.FromSeconds(deploys[^1].Second) == plan.Every;
+                && tail >= plan.Every
+                && (delay == 0 ? tail == plan.Every : tail >= plan.UpdateDelay + plan.RequestEvery)
+                && (tail == plan.Every || tail == plan.UpdateDelay + plan.RequestEvery);
         });
     }
 

@@ -39,13 +39,15 @@ public sealed partial class ScenarioTests
         Assert.Contains("00:02:00  v2                   0         3  00:07:00", deferred.Stdout, StringComparison.Ordinal);
         Assert.Contains("Resets: 3 (1 to 1 per object); 3 while running, 0 as the object woke", deferred.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"v4 at 00:06:00 +v4 +v1 +[0-9,]+ +0 +0% +skewed", deferred.Stdout);
-        Assert.Contains("Replayed 00:08:00 of virtual time in", deferred.Stdout, StringComparison.Ordinal);
+        Assert.Contains("v1, then 3 deploys 00:02:00 apart, 00:11:05 in all;", deferred.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Replayed 00:11:05 of virtual time in", deferred.Stdout, StringComparison.Ordinal);
 
         var immediate = await Run.CliAsync(null, [.. plan, "--code-update", "immediate"]);
         Assert.True(immediate.ExitCode == 0, immediate.ToString());
         Assert.Contains("00:02:00  v2                   3         0  -", immediate.Stdout, StringComparison.Ordinal);
         Assert.Contains("Resets: 9 (3 to 3 per object); 9 while running, 0 as the object woke", immediate.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("skewed", immediate.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Replayed 00:08:00 of virtual time in", immediate.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -42,9 +42,10 @@ public sealed class RolloutReplayTests(VirtualClockFixture fixture)
         Assert.All(report.Steps.Skip(1), s => Assert.Equal(TimeSpan.FromMinutes(7), s.SwitchBy));
         Assert.Equal((4L, 0L), (report.ResetsWhileActive, report.ResetsOnWaking));
 
-        // v1 ran 7 of the 8 minutes, v4 the last one; v2 and v3 never ran.
+        // The replay runs until the last deploy's 300 s and one round more have passed (11:05): v1
+        // ran the first 7 minutes, v4 the rest; v2 and v3 never ran.
         Assert.Equal(
-            [(4, TimeSpan.FromMinutes(28)), (0, TimeSpan.Zero), (0, TimeSpan.Zero), (4, TimeSpan.FromMinutes(4))],
+            [(4, TimeSpan.FromMinutes(28)), (0, TimeSpan.Zero), (0, TimeSpan.Zero), (4, TimeSpan.FromSeconds(4 * 245))],
             report.Versions.Select(v => (v.Objects, v.ObjectTime)));
         Assert.Equal(0, report.Versions[1].Calls + report.Versions[2].Calls);
 

@@ -92,4 +92,43 @@ public sealed class SkewMatrixTests(VirtualClockFixture fixture)
             [(v2, v1, 1L), (v1, v2, 1L)],
             cells.Select(c => (c.CallerVersionId, c.ObjectVersionId, c.Requests)).OrderBy(c => c.Item1 == v2 ? 0 : 1).ToList());
     }
+
+    // A room that, for each message on its hibernatable socket, asks the object named in it for its version.
+    private const string Room = """
+        import { DurableObject } from "cloudflare:workers";
+        export class Thing extends DurableObject {
+          async fetch(request) {
+            if (request.headers.get("Upgrade") === "websocket") {
+              const pair = new WebSocketPair();
+              this.ctx.acceptWebSocket(pair[1]);
+              return new Response(null, { status: 101, webSocket: pair[0] });
+            }
+            return Response.json({ version: this.env.VERSION.tag });
+          }
+          async webSocketMessage(ws, message) {
+            const other = await (await this.env.THING.getByName(String(message)).fetch("https://thing/")).json();
+            ws.send(`${this.env.VERSION.tag}->${other.version}`);
+          }
+        }
+        export default { fetch: (request, env) => env.THING.getByName(new URL(request.url).pathname.slice(1)).fetch(request) };
+        """;
+
+    [Fact]
+    public async Task A_socket_handler_calling_another_object_is_counted_under_its_objects_version()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.Parse("deferred=300s"));
+        await worker.DeployAsync(JavaScriptWorkers.Draft("v1", Room, Config));
+        await using var gateway = await SocketGateway.StartAsync(fixture.Cluster.Client);
+        using var socket = await gateway.ConnectAsync(worker.Name, "/room");
+
+        // The room keeps v1 (deferred); "other" has never run, so it starts on v2.
+        var v1 = (await worker.HistoryAsync()).Versions[0].Id;
+        var v2 = (await worker.DeployAsync(JavaScriptWorkers.Draft("v2", Room, Config))).Id;
+        await SocketGateway.SendAsync(socket, "other");
+        Assert.Equal("v1->v2", await SocketGateway.ReceiveAsync(socket));
+
+        var current = (await worker.HistoryAsync()).CurrentDeployment!.Id;
+        var cell = Assert.Single((await worker.AnalyticsAsync()).Skew, c => c.DeploymentId == current);
+        Assert.Equal((v1, v2, 1L), (cell.CallerVersionId, cell.ObjectVersionId, cell.Requests));
+    }
 }

@@ -16,10 +16,7 @@ public sealed record ReplayVersionLine(WorkerVersion Version, int Objects, TimeS
 /// <summary>What a replay found: its deploys, each version's objects and time, the resets, and the Worker's analytics (with the skew matrix).</summary>
 public sealed record ReplayReport
 {
-    public required string Worker { get; init; }
-    public required ReplayPlan Plan { get; init; }
     public required CodeUpdateStrategy CodeUpdate { get; init; }
-    public required DateTimeOffset Start { get; init; }
     public required IReadOnlyList<ReplayStep> Steps { get; init; }
     public required IReadOnlyList<ReplayVersionLine> Versions { get; init; }
 

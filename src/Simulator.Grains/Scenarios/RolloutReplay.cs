@@ -15,10 +15,13 @@ public sealed class RolloutReplay(IGrainFactory grains, string worker, ReplayPla
 {
     private const string ClassName = "Counter";
 
+    /// <summary>The plan as it runs: long enough for the strategy's <c>max_delay</c> to pass after the last deploy.</summary>
+    public ReplayPlan Plan { get; } = plan with { UpdateDelay = (codeUpdate ?? CodeUpdateStrategy.PlatformDefault).Delay };
+
     /// <summary>Runs the replay; <paramref name="onStep"/> hears of each deploy as it is made.</summary>
     public async Task<ReplayReport> RunAsync(Action<ReplayStep>? onStep = null, CancellationToken cancellation = default)
     {
-        if (plan.Validate() is { } invalid)
+        if (Plan.Validate() is { } invalid)
         {
             throw new RuleRefusedException(invalid);
         }
@@ -34,15 +37,15 @@ public sealed class RolloutReplay(IGrainFactory grains, string worker, ReplayPla
         var deployments = grains.GetGrain<IDeploymentGrain>(worker);
         var router = grains.GetGrain<IWorkerGrain>(worker);
         var steps = new List<ReplayStep>();
-        var urls = Enumerable.Range(0, plan.Objects).Select(i => $"https://{worker}.localhost/o{i}").ToArray();
+        var urls = Enumerable.Range(0, Plan.Objects).Select(i => $"https://{worker}.localhost/o{i}").ToArray();
         long requests = 0, errors = 0;
-        var seconds = (long)plan.Length.TotalSeconds;
+        var seconds = (long)Plan.Length.TotalSeconds;
         var at = 0L;
         for (var second = 0L; second < seconds; second++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var deploy = second == 0 ? 0 : plan.DeployAt(second);
-            var requested = plan.RequestsAt(second);
+            var deploy = second == 0 ? 0 : Plan.DeployAt(second);
+            var requested = Plan.RequestsAt(second);
             if (second > 0 && deploy == 0 && !requested)
             {
                 continue;
@@ -72,24 +75,19 @@ public sealed class RolloutReplay(IGrainFactory grains, string worker, ReplayPla
             }
         }
 
-        // To the replay's end, then read what happened once the object index has every reset.
+        // To the replay's end, then read what happened once it has settled: the resets the clock's
+        // last deadlines started have finished (the silos' count stops moving) and the object
+        // index holds each of them.
         await clock.Advance(TimeSpan.FromSeconds(seconds - at));
         var query = grains.GetGrain<IWorkerQueryGrain>(worker);
-        var analytics = await query.Analytics();
-        var resetTotal = analytics.DurableObjects.Where(c => c.ClassName == ClassName).SelectMany(c => c.Resets).Sum(r => r.Count);
-        var objects = await query.Objects(new ObjectFilter { ClassName = ClassName });
-        for (var waited = Stopwatch.StartNew(); objects.Sum(o => o.ResetCount) < resetTotal && waited.Elapsed < TimeSpan.FromSeconds(30);)
-        {
-            await Task.Delay(100, cancellation);
-            objects = await query.Objects(new ObjectFilter { ClassName = ClassName });
-        }
+        var (analytics, objects) = await SettledAsync(query, cancellation);
 
-        var end = start.Now + plan.Length;
+        var end = start.Now + Plan.Length;
         var byName = objects.Where(o => o.Name is not null).ToDictionary(o => o.Name!, StringComparer.Ordinal);
         var time = new Dictionary<Guid, TimeSpan>();
         var ran = new Dictionary<Guid, int>();
-        var perObject = new List<int>(plan.Objects);
-        foreach (var i in Enumerable.Range(0, plan.Objects))
+        var perObject = new List<int>(Plan.Objects);
+        foreach (var i in Enumerable.Range(0, Plan.Objects))
         {
             if (!byName.TryGetValue($"o{i}", out var summary))
             {
@@ -100,7 +98,7 @@ public sealed class RolloutReplay(IGrainFactory grains, string worker, ReplayPla
             perObject.Add(summary.ResetCount);
             var first = summary.Resets.IsEmpty ? summary.VersionId : summary.Resets.MinBy(r => r.At)!.FromVersion;
             var spans = VersionTimeline.TimeOnVersions(start.Now, first, summary.Resets.Select(r => (r.At, r.ToVersion)), end);
-            foreach (var (version, span) in spans)
+            foreach (var (version, span) in spans.Where(s => s.Value > TimeSpan.Zero))
             {
                 time[version] = time.GetValueOrDefault(version) + span;
                 ran[version] = ran.GetValueOrDefault(version) + 1;
@@ -110,10 +108,7 @@ public sealed class RolloutReplay(IGrainFactory grains, string worker, ReplayPla
         var calls = analytics.DurableObjects.Where(c => c.ClassName == ClassName).SelectMany(c => c.Versions).ToDictionary(v => v.VersionId);
         return new ReplayReport
         {
-            Worker = worker,
-            Plan = plan,
             CodeUpdate = codeUpdate ?? CodeUpdateStrategy.PlatformDefault,
-            Start = start.Now,
             Steps = steps,
             Versions = [.. steps.Select(s => new ReplayVersionLine(
                 s.Version, ran.GetValueOrDefault(s.Version.Id), time.GetValueOrDefault(s.Version.Id),
@@ -126,5 +121,28 @@ public sealed class RolloutReplay(IGrainFactory grains, string worker, ReplayPla
             Analytics = analytics,
             Wall = wall.Elapsed,
         };
+    }
+
+    private static async Task<(WorkerAnalytics Analytics, System.Collections.Immutable.ImmutableArray<ObjectSummary> Objects)> SettledAsync(IWorkerQueryGrain query, CancellationToken cancellation)
+    {
+        var filter = new ObjectFilter { ClassName = ClassName };
+        long? before = null;
+        for (var waited = Stopwatch.StartNew(); ; await Task.Delay(100, cancellation))
+        {
+            var analytics = await query.Analytics();
+            var resets = analytics.DurableObjects.Where(c => c.ClassName == ClassName).SelectMany(c => c.Resets).Sum(r => r.Count);
+            var objects = await query.Objects(filter);
+            if (resets == before && objects.Sum(o => (long)o.ResetCount) == resets)
+            {
+                return (analytics, objects);
+            }
+
+            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new InvalidOperationException($"The replay's resets did not settle within 30 s of its end: the silos counted {resets:N0}, the object index holds {objects.Sum(o => o.ResetCount):N0}. The cluster may be overloaded; try fewer objects.");
+            }
+
+            before = resets;
+        }
     }
 }

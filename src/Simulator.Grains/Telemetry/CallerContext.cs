@@ -21,4 +21,17 @@ internal static class CallerContext
 
     /// <summary>Calls made from here on, in this invocation, are made by <paramref name="version"/>.</summary>
     public static void Set(WorkerVersion version) => RequestContext.Set(Key, Callers.GetValue(version, static v => new CallerVersion(v.Id, v.Tag)));
+
+    /// <summary>Calls made from here on are made by the version <paramref name="caller"/> names (null: by no code's), as when it was read from <see cref="Current"/>.</summary>
+    public static void Restore(CallerVersion? caller)
+    {
+        if (caller is null)
+        {
+            RequestContext.Remove(Key);
+        }
+        else
+        {
+            RequestContext.Set(Key, caller);
+        }
+    }
 }

@@ -43,7 +43,8 @@ internal sealed class WorkerSockets : ISocketEndpoint
     /// <summary>Holds a socket a Worker's response hands to a gateway; returns where the gateway reaches it.</summary>
     public ISocketEndpoint Hold(JavaScriptEngine engine, ServerSocket socket, InvocationContext context)
     {
-        _open[socket.Id] = new Held(engine, socket, context);
+        // The socket's events run the Worker's code of the version that accepted it: its calls carry that version.
+        _open[socket.Id] = new Held(engine, socket, context, Telemetry.CallerContext.Current);
         socket.PeerGone = s => _ = SocketReceived(s.Id, [SocketFrame.Close(WebSocketLimits.DroppedCode, WebSocketLimits.DroppedReason, wasClean: false)]);
         return _reference;
     }
@@ -82,6 +83,7 @@ internal sealed class WorkerSockets : ISocketEndpoint
 
         try
         {
+            Telemetry.CallerContext.Restore(held.Caller);
             await held.Engine.WorkerSocketEventsAsync(held.Context, server, frames);
         }
         finally
@@ -93,5 +95,5 @@ internal sealed class WorkerSockets : ISocketEndpoint
         }
     }
 
-    private sealed record Held(JavaScriptEngine Engine, ServerSocket Socket, InvocationContext Context);
+    private sealed record Held(JavaScriptEngine Engine, ServerSocket Socket, InvocationContext Context, CallerVersion? Caller);
 }
