@@ -78,6 +78,7 @@ builder.UseOrleans(silo =>
         o.DeployableWindow = settings.DeployableWindow;
         o.ResyncInterval = TimeSpan.FromSeconds(settings.ResyncIntervalSeconds);
         o.VirtualClockStart = settings.VirtualClockStart;
+        o.PreventEviction = settings.PreventEviction;
         o.StoragePath = settings.Storage == StorageProvider.File ? settings.StoragePath : null;
         o.UseMemoryStorage = settings.Storage == StorageProvider.Memory;
         o.TraceEventsOutput = settings.TraceEvents;
@@ -100,7 +101,7 @@ catch (Exception ex) when (ex is IOException or OrleansException)
 }
 
 var membership = settings.Clustering == ClusteringProvider.Redis ? "membership in redis at " + settings.Redis : $"primary 127.0.0.1:{settings.PrimarySiloPort}";
-Console.WriteLine($"dosim silo {settings.Instance} ready: silo {advertised}:{settings.SiloPort}, gateway {advertised}:{settings.GatewayPort}, http http://{settings.ListenAddress}:{settings.HttpPort} ({membership}), storage {settings.StorageDescription}, clock {(settings.VirtualClockStart is { } clockStart ? $"virtual from {clockStart:O}" : "real")}, telemetry {SiloTelemetry.Describe(settings)}, api http://{settings.ListenAddress}:{settings.HttpPort}{PlatformApi.BasePath}{(settings.ApiToken is null ? " (loopback clients, any token)" : " (token required)")}");
+Console.WriteLine($"dosim silo {settings.Instance} ready: silo {advertised}:{settings.SiloPort}, gateway {advertised}:{settings.GatewayPort}, http http://{settings.ListenAddress}:{settings.HttpPort} ({membership}), storage {settings.StorageDescription}, clock {(settings.VirtualClockStart is { } clockStart ? $"virtual from {clockStart:O}" : "real")}{(settings.PreventEviction ? ", eviction off" : string.Empty)}, telemetry {SiloTelemetry.Describe(settings)}, api http://{settings.ListenAddress}:{settings.HttpPort}{PlatformApi.BasePath}{(settings.ApiToken is null ? " (loopback clients, any token)" : " (token required)")}");
 await app.WaitForShutdownAsync();
 
 // Disposing flushes what telemetry still holds (the last metrics, batched spans, trace events) before the process ends.

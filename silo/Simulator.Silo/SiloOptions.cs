@@ -40,6 +40,9 @@ public sealed class SiloOptions
     /// <summary>Where a virtual clock starts (an ISO 8601 instant); the silo's start time when not given.</summary>
     public string? ClockStart { get; set; }
 
+    /// <summary>"on" (the default: idle objects hibernate or are evicted as on the platform) or "off" (they stay in memory, as workerd's preventEviction).</summary>
+    public string? Eviction { get; set; }
+
     /// <summary>The REST API's body limit in bytes (a Worker upload).</summary>
     public long ApiMaxBody { get; set; } = Api.PlatformApiOptions.DefaultMaxBodyBytes;
 }

@@ -31,7 +31,8 @@ public sealed record SiloSettings(
     string? ApiToken,
     string? ApiLog,
     long ApiMaxBody,
-    DateTimeOffset? VirtualClockStart = null)
+    DateTimeOffset? VirtualClockStart = null,
+    bool PreventEviction = false)
 {
     /// <summary>Setting → (command-line switch, environment variable).</summary>
     public static readonly IReadOnlyDictionary<string, (string Switch, string Environment)> Names = new Dictionary<string, (string, string)>
@@ -59,6 +60,7 @@ public sealed record SiloSettings(
         ["ApiMaxBody"] = ("--api-max-body", "DOSIM_API_MAX_BODY"),
         ["Clock"] = ("--clock", "DOSIM_CLOCK"),
         ["ClockStart"] = ("--clock-start", "DOSIM_CLOCK_START"),
+        ["Eviction"] = ("--eviction", "DOSIM_EVICTION"),
     };
 
     /// <summary>
@@ -183,6 +185,13 @@ public sealed record SiloSettings(
             clockStart = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         }
 
+        var preventEviction = options.Eviction switch
+        {
+            null or "" or "on" => false,
+            "off" => true,
+            var other => throw Invalid("Eviction", other, Expected["Eviction"]),
+        };
+
         var siloPort = Port("SiloPort", options.SiloPort, 11111);
         return new SiloSettings(
             instance,
@@ -206,7 +215,8 @@ public sealed record SiloSettings(
             options.ApiToken is { Length: > 0 } token ? token : null,
             apiLog,
             options.ApiMaxBody,
-            clockStart);
+            clockStart,
+            preventEviction);
     }
 
     // What each setting must be, for the message when it is not.
@@ -229,6 +239,7 @@ public sealed record SiloSettings(
         ["ApiMaxBody"] = "a number of bytes from 1024 to 1073741824",
         ["Clock"] = "real or virtual",
         ["ClockStart"] = "an ISO 8601 instant such as 2026-01-01T00:00:00Z",
+        ["Eviction"] = "on (idle objects hibernate or are evicted, as on the platform) or off (they stay in memory)",
     };
 
     // The configuration binder names the key it could not convert: "… at 'Dosim:SiloPort' …".

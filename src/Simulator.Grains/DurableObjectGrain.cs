@@ -119,7 +119,7 @@ public sealed partial class DurableObjectGrain(
     // Events running while the object has sockets, and since when it has been idle (for hibernation).
     private int _inFlight;
     private DateTimeOffset _idleSince;
-    private bool _hibernationArmed;
+    private bool _idleWatched;
 
     // A deferred code update: the instance keeps its version until it hibernates or this passes.
     private DateTimeOffset? _switchBy;
@@ -151,9 +151,10 @@ public sealed partial class DurableObjectGrain(
             }
 
             silo.Membership.Watch(this);
-
-            Idle();
         }
+
+        // Idle until its first call ends: an activation that never runs one leaves after the grace too.
+        Idle();
     }
 
     /// <summary>How many WebSockets the object has open (read by this silo's queries, off the object's turn).</summary>
@@ -266,6 +267,10 @@ public sealed partial class DurableObjectGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _deactivated = true;
+
+        // The instance leaves with the activation: a timer its code left pending (an evicted
+        // object's) never runs, and nothing of it touches storage again.
+        _generation++;
         SetSwitch(null);
         silo.Membership.Unwatch(this);
         silo.Active.Remove(_workerName, _className, _objectId);
@@ -464,8 +469,14 @@ public sealed partial class DurableObjectGrain(
         return Stored.AlarmMs;
     }
 
-    /// <summary>The platform's grace before an idle object whose only open work is hibernatable sockets hibernates.</summary>
+    /// <summary>The platform's grace before an idle object that can hibernate (no timer, fetch or standard-API socket pending) hibernates.</summary>
     public static readonly TimeSpan HibernationGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long an idle object that cannot hibernate (a timer or a fetch of its code pending) stays
+    /// in memory with no request or event: the platform says 70 to 140 s; dosim takes the shortest.
+    /// </summary>
+    public static readonly TimeSpan EvictionGrace = TimeSpan.FromSeconds(70);
 
     public Task<string?> SocketConnected(Guid socket, ISocketPeer peer, string? peerSilo)
     {
@@ -636,64 +647,69 @@ public sealed partial class DurableObjectGrain(
         }
     }
 
-    // An event ended: an object whose only open work is hibernatable sockets hibernates once it has
-    // been idle for the grace, on the simulated clock (one check armed at a time).
+    // An event ended: the object is idle from now, and the silo's idle sweep looks at it once the
+    // grace has passed (one look waiting at a time).
     private void Idle()
     {
         _idleSince = silo.Clock.UtcNow;
-        ArmHibernation();
+        WatchIdle(_idleSince + HibernationGrace);
     }
 
-    private void ArmHibernation()
+    private void WatchIdle(DateTimeOffset at)
     {
-        if (_hibernationArmed || _deactivated || !CanHibernateIdle)
+        if (_idleWatched || _deactivated || silo.Options.PreventEviction)
         {
             return;
         }
 
-        _hibernationArmed = true;
-        _ = HibernateWhenIdleAsync();
+        _idleWatched = true;
+        silo.Idle.LookAt(this, at);
     }
 
-    private async Task HibernateWhenIdleAsync()
+    /// <summary>The silo's idle sweep reached this object's moment: it looks on its own turn, as a refresh is queued, and an advance of the clock waits for the look.</summary>
+    internal void IdleDue()
+    {
+        silo.Clock.BeginWork();
+        GrainContext.Scheduler.QueueTask(new Task(static grain => ((DurableObjectGrain)grain!).LookWhetherIdle(), this));
+    }
+
+    // The platform's lifecycle: an idle object that can hibernate leaves memory after the grace
+    // (its hibernatable sockets stay open); one whose code has a timer or a fetch pending cannot,
+    // and is evicted after a longer spell with no request or event. A call in flight or a
+    // standard-API socket keeps it in memory: the call's end, or the socket's close, watches again.
+    private void LookWhetherIdle()
     {
         try
         {
-            while (!_deactivated && CanHibernateIdle)
+            _idleWatched = false;
+            if (_deactivated || _inFlight > 0 || _sockets is { HasStandard: true } || _sockets is { HasUnconnected: true })
             {
-                var wait = _idleSince + HibernationGrace - silo.Clock.UtcNow;
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, silo.Clock.Time);
-                    continue;
-                }
-
-                if (_inFlight > 0 || _sockets is { HasStandard: true } || _sockets is { HasUnconnected: true })
-                {
-                    // A call in flight or a socket keeps it awake: the call's end, or the socket's
-                    // connection or close, arms the check again (no polling on the clock meanwhile).
-                    return;
-                }
-
-                if (_instance is not JavaScriptDurableObject { CanHibernate: false })
-                {
-                    DeactivateOnIdle();
-                    return;
-                }
-
-                // A timer or a fetch of its code is pending: look again after another grace.
-                _idleSince = silo.Clock.UtcNow;
+                return;
             }
+
+            var now = silo.Clock.UtcNow;
+            if (now < _idleSince + HibernationGrace)
+            {
+                WatchIdle(_idleSince + HibernationGrace);
+                return;
+            }
+
+            if (_instance is JavaScriptDurableObject { CanHibernate: false } && now < _idleSince + EvictionGrace)
+            {
+                // Looked at again each grace: the timer may have fired meanwhile.
+                WatchIdle(Min(now + HibernationGrace, _idleSince + EvictionGrace));
+                return;
+            }
+
+            DeactivateOnIdle();
         }
         finally
         {
-            _hibernationArmed = false;
+            silo.Clock.EndWork();
         }
     }
 
-    // What dosim hibernates when idle: an object holding hibernatable sockets, and one whose
-    // deferred code update waits for it to hibernate (it wakes on the new version).
-    private bool CanHibernateIdle => _sockets is { HasHibernatable: true } || _switchBy is not null;
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     // A deferred update's deadline on the simulated clock: then the object resets onto the newest
     // version assigned to it, as an immediate update would. A new deadline replaces the wait for
@@ -927,7 +943,7 @@ public sealed partial class DurableObjectGrain(
             {
                 _appliedSequence = snapshot.Sequence;
                 SetSwitch(by);
-                ArmHibernation();
+                WatchIdle(_idleSince + HibernationGrace);
                 return Task.CompletedTask;
             }
         }

@@ -20,6 +20,8 @@ public sealed class DurableObjectServices(
     Time.SimulatedClock clock,
     TelemetryRecorder telemetry,
     SiloMembership membership,
+    Time.IdleObjects idle,
+    DurableObjectsSimulatorOptions options,
     ILogger<DurableObjectGrain> logger,
     IServiceProvider services)
 {
@@ -37,6 +39,11 @@ public sealed class DurableObjectServices(
     /// <summary>Simulated time: SIM_LATENCY_MS, reset timestamps, the objects' code and alarms.</summary>
     public Time.SimulatedClock Clock { get; } = clock;
     public TelemetryRecorder Telemetry { get; } = telemetry;
+
+    /// <summary>The objects idle here, looked at when their grace has passed.</summary>
+    public Time.IdleObjects Idle { get; } = idle;
+
+    public DurableObjectsSimulatorOptions Options { get; } = options;
     public ILogger<DurableObjectGrain> Logger { get; } = logger;
 
     /// <summary>Workers this silo has told the alarm registry about (it needs to hear of each once).</summary>

@@ -57,6 +57,13 @@ public sealed class DurableObjectsSimulatorOptions
     /// </summary>
     public DateTimeOffset? VirtualClockStart { get; set; }
 
+    /// <summary>
+    /// Keeps idle objects in memory, as workerd's <c>preventEviction</c> does: none hibernates or is
+    /// evicted for idleness (a deferred code update then lands at its deadline). Off by default: an
+    /// idle object leaves memory as on the platform (docs/semantics.md, "The object lifecycle").
+    /// </summary>
+    public bool PreventEviction { get; set; }
+
     /// <summary>The sandbox of versions' own JavaScript: CPU time, memory, recursion per turn (docs/runtime.md).</summary>
     public Runtime.JavaScript.JavaScriptLimits JavaScriptLimits { get; set; } = new();
 

@@ -51,6 +51,7 @@ public static class SiloBuilderExtensions
         });
         builder.Services.AddSingleton<DeploymentCache>();
         builder.Services.AddSingleton<ActiveObjects>();
+        builder.Services.AddSingleton<Time.IdleObjects>();
         builder.Services.AddSingleton(new VersionRandom(options.RandomSeed));
         builder.Services.AddSingleton<IWorkerInvoker, WorkerInvoker>();
         builder.Services.AddSingleton<Telemetry.TelemetryRecorder>();

@@ -58,7 +58,7 @@ internal sealed class GatewayRig : IAsyncDisposable
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, httpPort));
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddDurableObjectsSimulator());
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(FreePort(), FreePort()).AddDurableObjectsSimulator(o => o.PreventEviction = true)); // the bare grain stays in memory too
         var app = builder.Build();
         app.MapWhen(c => c.Request.Host.Host == "bare.test", bare => bare.Run(async context =>
         {

@@ -96,7 +96,8 @@ public static class LoadHarness
             return 0;
         }
 
-        await using (var cluster = await DurableObjectsTestCluster.StartAsync(1))
+        // It measures active objects: none may leave memory for idleness while the others are called.
+        await using (var cluster = await DurableObjectsTestCluster.StartAsync(1, o => o.PreventEviction = true))
         {
             var worker = cluster.Worker("bench");
             var a = await worker.DeployAsync("counter", "A");
