@@ -17,6 +17,10 @@ public sealed class SiloProcessTests
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("dosim silo: --silo-port (or DOSIM_SILO_PORT) is 'lots': it must be a whole number from 1 to 65535.", result.Stderr.Trim());
 
+        var eviction = await Run.ProcessAsync("dotnet", [Build.SiloDll, "--eviction", "later"], new Dictionary<string, string>());
+        Assert.Equal(2, eviction.ExitCode);
+        Assert.Equal("dosim silo: --eviction (or DOSIM_EVICTION) is 'later': it must be on (idle objects hibernate or are evicted, as on the platform) or off (they stay in memory).", eviction.Stderr.Trim());
+
         var unknown = await Run.ProcessAsync("dotnet", [Build.SiloDll, "--colour", "red"], new Dictionary<string, string>());
         Assert.Equal(2, unknown.ExitCode);
         Assert.StartsWith("dosim silo: Unknown argument '--colour'.", unknown.Stderr.Trim(), StringComparison.Ordinal);

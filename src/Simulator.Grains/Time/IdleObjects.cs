@@ -37,7 +37,8 @@ public sealed class IdleObjects(SimulatedClock clock)
     {
         _armedFor = ms;
         var wait = new DateTimeOffset(ms * TimeSpan.TicksPerMillisecond, TimeSpan.Zero) - clock.UtcNow;
-        _timer ??= clock.Time.CreateTimer(static s => ((IdleObjects)s!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer ??= clock.Virtual?.CreateUncountedTimer(static s => ((IdleObjects)s!).Fire(), this)
+            ?? clock.Time.CreateTimer(static s => ((IdleObjects)s!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _timer.Change(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, Timeout.InfiniteTimeSpan);
     }
 

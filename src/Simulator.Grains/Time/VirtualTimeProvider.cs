@@ -31,9 +31,16 @@ public sealed class VirtualTimeProvider(DateTimeOffset start) : TimeProvider
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        Create(callback, state, dueTime, period, counted: true);
+
+    /// <summary>A timer of the simulator's own bookkeeping (the idle sweep): it fires as any other, but an advance does not count it among the timers it reports.</summary>
+    public ITimer CreateUncountedTimer(TimerCallback callback, object? state) =>
+        Create(callback, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan, counted: false);
+
+    private VirtualTimer Create(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period, bool counted)
     {
-        var timer = new VirtualTimer(this, Interlocked.Increment(ref _created), callback, state);
+        var timer = new VirtualTimer(this, Interlocked.Increment(ref _created), callback, state) { Counted = counted };
         timer.Change(dueTime, period);
         return timer;
     }
@@ -49,7 +56,7 @@ public sealed class VirtualTimeProvider(DateTimeOffset start) : TimeProvider
 
     /// <summary>
     /// Moves the time to <paramref name="to"/> (never back) and fires, in order, every timer due by
-    /// then; a periodic timer fires once per period it passed. Returns how many fired.
+    /// then; a periodic timer fires once per period it passed. Returns how many fired (the simulator's own bookkeeping not counted).
     /// </summary>
     public int MoveTo(DateTimeOffset to)
     {
@@ -88,7 +95,7 @@ public sealed class VirtualTimeProvider(DateTimeOffset start) : TimeProvider
                 }
             }
 
-            fired++;
+            fired += due.Counted ? 1 : 0;
             due.Invoke();
         }
     }
@@ -123,6 +130,8 @@ public sealed class VirtualTimeProvider(DateTimeOffset start) : TimeProvider
         public TimeSpan Period { get; set; }
 
         public bool Armed { get; set; }
+
+        public bool Counted { get; init; }
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
