@@ -118,7 +118,8 @@ public sealed partial class DurableObjectGrain(
 
     // Events running while the object has sockets, and since when it has been idle (for hibernation).
     private int _inFlight;
-    private DateTimeOffset _idleSince;
+    // Ticks of simulated time; the silo's idle sweep reads it off the object's turn.
+    private long _idleSinceTicks;
     private bool _idleWatched;
 
     // A deferred code update: the instance keeps its version until it hibernates or this passes.
@@ -651,8 +652,9 @@ public sealed partial class DurableObjectGrain(
     // grace has passed (one look waiting at a time).
     private void Idle()
     {
-        _idleSince = silo.Clock.UtcNow;
-        WatchIdle(_idleSince + HibernationGrace);
+        var now = silo.Clock.UtcNow;
+        Volatile.Write(ref _idleSinceTicks, now.UtcTicks);
+        WatchIdle(now + HibernationGrace);
     }
 
     private void WatchIdle(DateTimeOffset at)
@@ -688,16 +690,16 @@ public sealed partial class DurableObjectGrain(
             }
 
             var now = silo.Clock.UtcNow;
-            if (now < _idleSince + HibernationGrace)
+            if (now < IdleSince + HibernationGrace)
             {
-                WatchIdle(_idleSince + HibernationGrace);
+                WatchIdle(IdleSince + HibernationGrace);
                 return;
             }
 
-            if (_instance is JavaScriptDurableObject { CanHibernate: false } && now < _idleSince + EvictionGrace)
+            if (_instance is JavaScriptDurableObject { CanHibernate: false } && now < IdleSince + EvictionGrace)
             {
                 // Looked at again each grace: the timer may have fired meanwhile.
-                WatchIdle(Min(now + HibernationGrace, _idleSince + EvictionGrace));
+                WatchIdle(Min(now + HibernationGrace, IdleSince + EvictionGrace));
                 return;
             }
 
@@ -710,6 +712,15 @@ public sealed partial class DurableObjectGrain(
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private DateTimeOffset IdleSince => new(Volatile.Read(ref _idleSinceTicks), TimeSpan.Zero);
+
+    /// <summary>
+    /// Read by the idle sweep off the object's turn: when a request or event came since it was
+    /// bucketed, the moment its grace now ends, to bucket it again without a turn of its own (a
+    /// busy object is looked at once per grace); null when its grace may have passed.
+    /// </summary>
+    internal DateTimeOffset? GraceEndsAfter(DateTimeOffset now) => IdleSince + HibernationGrace is var ends && now < ends ? ends : null;
 
     // A deferred update's deadline on the simulated clock: then the object resets onto the newest
     // version assigned to it, as an immediate update would. A new deadline replaces the wait for
@@ -943,7 +954,7 @@ public sealed partial class DurableObjectGrain(
             {
                 _appliedSequence = snapshot.Sequence;
                 SetSwitch(by);
-                WatchIdle(_idleSince + HibernationGrace);
+                WatchIdle(IdleSince + HibernationGrace);
                 return Task.CompletedTask;
             }
         }
