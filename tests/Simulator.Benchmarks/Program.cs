@@ -5,7 +5,7 @@ namespace Simulator.Benchmarks;
 
 public static class Program
 {
-    /// <summary>`harness [--objects N] [--calls N] [--rounds N] [--concurrency N] [--gateway-only | --scale | --telemetry | --preview | --websockets | --deferred | --replay]` runs the load harness; anything else goes to BenchmarkDotNet.</summary>
+    /// <summary>`harness [--objects N] [--calls N] [--rounds N] [--concurrency N] [--gateway-only | --scale | --telemetry | --preview | --websockets | --deferred | --replay [--eviction-ab]]` runs the load harness; anything else goes to BenchmarkDotNet.</summary>
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 1 && args[0] == "harness" && args[1] == "--socket-client")

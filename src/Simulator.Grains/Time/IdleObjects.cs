@@ -1,8 +1,10 @@
 namespace Simulator.Grains.Time;
 
 /// <summary>
-/// This silo's objects waiting out their idle grace, bucketed by the millisecond of simulated time
-/// at which each is next looked at (on the virtual clock, objects called in one step share one).
+/// This silo's objects waiting out their idle grace, bucketed by the instant of simulated time at
+/// which each is next looked at: on the virtual clock the exact instant (objects called in one step
+/// share it, and the sweep adds no instant of its own for an advance to stop at), on the real clock
+/// the millisecond.
 /// One timer serves the silo, as Orleans' activation collector buckets activations by ticket: an
 /// idle object costs a slot in a list, not a timer of its own (100,000 armed timers would add
 /// about 300 bytes to every active object). An object called since it was bucketed is bucketed
@@ -11,19 +13,19 @@ namespace Simulator.Grains.Time;
 public sealed class IdleObjects(SimulatedClock clock)
 {
     private readonly Lock _lock = new();
-    private readonly SortedDictionary<long, List<DurableObjectGrain>> _due = [];
+    private readonly SortedDictionary<long, List<DurableObjectGrain>> _due = []; // by UtcTicks
     private ITimer? _timer;
     private long _armedFor = long.MaxValue;
 
-    /// <summary>Looks at the object again at <paramref name="at"/>, rounded up to the millisecond.</summary>
+    /// <summary>Looks at the object again at <paramref name="at"/> (on the real clock, rounded up to the millisecond).</summary>
     internal void LookAt(DurableObjectGrain grain, DateTimeOffset at)
     {
         lock (_lock)
         {
-            var ms = Add(grain, at);
-            if (ms < _armedFor)
+            var due = Add(grain, at);
+            if (due < _armedFor)
             {
-                Arm(ms);
+                Arm(due);
             }
         }
     }
@@ -31,21 +33,21 @@ public sealed class IdleObjects(SimulatedClock clock)
     // Under the lock.
     private long Add(DurableObjectGrain grain, DateTimeOffset at)
     {
-        var ms = (at.UtcTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
-        if (!_due.TryGetValue(ms, out var bucket))
+        var due = clock.Virtual is null ? (at.UtcTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond : at.UtcTicks;
+        if (!_due.TryGetValue(due, out var bucket))
         {
-            _due[ms] = bucket = [];
+            _due[due] = bucket = [];
         }
 
         bucket.Add(grain);
-        return ms;
+        return due;
     }
 
     // Under the lock.
-    private void Arm(long ms)
+    private void Arm(long due)
     {
-        _armedFor = ms;
-        var wait = new DateTimeOffset(ms * TimeSpan.TicksPerMillisecond, TimeSpan.Zero) - clock.UtcNow;
+        _armedFor = due;
+        var wait = new DateTimeOffset(due, TimeSpan.Zero) - clock.UtcNow;
         _timer ??= clock.Virtual?.CreateUncountedTimer(static s => ((IdleObjects)s!).Fire(), this)
             ?? clock.Time.CreateTimer(static s => ((IdleObjects)s!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _timer.Change(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, Timeout.InfiniteTimeSpan);
@@ -59,13 +61,13 @@ public sealed class IdleObjects(SimulatedClock clock)
             var now = clock.UtcNow;
             while (_due.Count > 0)
             {
-                var (ms, bucket) = _due.First();
-                if (ms * TimeSpan.TicksPerMillisecond > now.UtcTicks)
+                var (at, bucket) = _due.First();
+                if (at > now.UtcTicks)
                 {
                     break;
                 }
 
-                _due.Remove(ms);
+                _due.Remove(at);
                 foreach (var grain in bucket)
                 {
                     // Called since it was bucketed: bucketed again, without a turn of its own.
