@@ -116,10 +116,30 @@ public static class SocketHarness
             await Task.Delay(200);
         }
 
-        var hibernated = Heap() - baseline;
+        // The registry counts a room hibernated as it deactivates; Orleans tears the activation down
+        // after that, so the heap is read once it has stopped shrinking.
+        var hibernated = await SettledHeapAsync() - baseline;
         client.StandardInput.Close();
         await client.WaitForExitAsync();
         return (active, hibernated);
+    }
+
+    private static async Task<long> SettledHeapAsync()
+    {
+        var heap = Heap();
+        for (var tries = 0; tries < 30; tries++)
+        {
+            await Task.Delay(1000);
+            var next = Heap();
+            if (heap - next < heap / 200)
+            {
+                return next;
+            }
+
+            heap = next;
+        }
+
+        return heap;
     }
 
     private static long Heap()
