@@ -129,6 +129,10 @@ public sealed class ActiveObjects
     internal IReadOnlyCollection<KeyValuePair<(string ClassName, string ObjectId), Guid>> HibernatedOf(string workerName) =>
         _hibernated.TryGetValue(workerName, out var objects) ? objects.ToArray() : [];
 
+    /// <summary>Worker, class and id of every object hibernated here with sockets open.</summary>
+    internal IEnumerable<(string Worker, string ClassName, string ObjectId)> AllHibernated() =>
+        _hibernated.SelectMany(w => w.Value.Keys.Select(k => (w.Key, k.ClassName, k.ObjectId))).ToArray();
+
     /// <summary>Grain keys and versions of this worker's active objects here.</summary>
     public IEnumerable<KeyValuePair<string, Guid>> KeysOf(string workerName) =>
         Of(workerName).Select(o => KeyValuePair.Create(DurableObjectKey.Format(workerName, o.Key.ClassName, o.Key.ObjectId), o.Value.Version));

@@ -152,6 +152,12 @@ public sealed partial class DurableObjectGrain(
             }
 
             silo.Membership.Watch(this);
+
+            // Clients held by a gateway that died while the object hibernated: it hears them drop.
+            foreach (var socket in Sockets.All.Where(s => silo.Membership.IsDead(s.PeerSilo)).ToList())
+            {
+                Dropped(socket);
+            }
         }
 
         // Idle until its first call ends: an activation that never runs one leaves after the grace too.
@@ -313,6 +319,12 @@ public sealed partial class DurableObjectGrain(
         }
 
         silo.Active.Hibernated(_workerName, _className, _objectId, Stored.VersionId!.Value, Stored.Sockets.Sockets.Count);
+        if (Stored.Sockets.Sockets.Any(s => silo.Membership.IsDead(s.PeerSilo)))
+        {
+            // A gateway died as the object hibernated, after it stopped watching: woken, it hears the drop.
+            silo.Active.Woke(_workerName, _className, _objectId);
+            _ = GrainFactory.GetGrain<IDurableObjectGrain>(this.GetPrimaryKeyString()).GetStatus();
+        }
         foreach (var socket in sockets.All.Where(s => s.Hibernatable))
         {
             _ = socket.MovedAsync(null);

@@ -8,7 +8,8 @@ namespace Simulator.EndToEnd.Tests;
 /// WebSockets across three silo processes: a client's connection stays on the gateway that
 /// accepted it while its room's object runs on another silo. Killing the object's silo closes the
 /// client's socket with a close frame, and a reconnect reaches the room, with its history, on a
-/// silo still up; killing a gateway's silo drops its clients for the objects (1006).
+/// silo still up; killing a gateway's silo drops its clients for the objects (1006), awake or
+/// hibernated.
 /// </summary>
 public sealed class ThreeSiloSocketTests
 {
@@ -86,19 +87,29 @@ public sealed class ThreeSiloSocketTests
         Assert.Equal("before the crash", welcome.GetProperty("history").EnumerateArray().Single().GetProperty("text").GetString());
         Assert.DoesNotContain($":{third.SiloPort}", await SiloOf(room), StringComparison.Ordinal);
 
-        // A room on the primary with one client on each gateway: when the second silo dies, the
-        // room hears that silo's client drop.
+        // Two rooms on the primary, each with one client on each gateway, one of them hibernated:
+        // when the second silo dies, both rooms hear that silo's client drop (the hibernated one is woken).
+        var (dora, sleepy) = await RoomOnAsync("q", primary);
+        using var carol = await ConnectAsync(second, sleepy, "carol");
+        Assert.Equal("welcome", (await NextAsync(carol)).GetProperty("type").GetString());
+        Assert.Equal("joined", (await NextAsync(dora)).GetProperty("type").GetString());
+        await Core.Tests.Eventually.Until($"room {sleepy} to hibernate", TimeSpan.FromSeconds(60), () => Cli("objects", "--name", "live", "--json"),
+            json => JsonDocument.Parse(json).RootElement.EnumerateArray().Any(o => o.GetProperty("name").GetString() == sleepy && o.GetProperty("state").GetString() == "hibernated"));
+
         var (ann, kept) = await RoomOnAsync("p", primary);
         using var bob = await ConnectAsync(second, kept, "bob");
         Assert.Equal("welcome", (await NextAsync(bob)).GetProperty("type").GetString());
         Assert.Equal("joined", (await NextAsync(ann)).GetProperty("type").GetString());
 
         second.Kill();
-        var left = JsonDocument.Parse(await ReceiveAsync(ann, TimeSpan.FromSeconds(30))).RootElement;
-        Assert.Equal("left", left.GetProperty("type").GetString());
-        Assert.Equal("bob", left.GetProperty("name").GetString());
-        Assert.Equal(1006, left.GetProperty("code").GetInt32());
+        foreach (var (socket, name) in new[] { (ann, "bob"), (dora, "carol") })
+        {
+            var left = JsonDocument.Parse(await ReceiveAsync(socket, TimeSpan.FromSeconds(30))).RootElement;
+            Assert.Equal(("left", name, 1006), (left.GetProperty("type").GetString(), left.GetProperty("name").GetString(), left.GetProperty("code").GetInt32()));
+        }
+
         ann.Dispose();
+        dora.Dispose();
         client.Dispose();
     }
 

@@ -6,11 +6,12 @@ namespace Simulator.Grains.Hosting;
 /// <summary>
 /// This silo's view of other silos leaving the cluster, for WebSockets: a gateway here closes the
 /// sockets whose objects ran on a silo declared dead, and objects here hear a drop (1006) on the
-/// sockets whose clients were held by a dead silo's gateway.
+/// sockets whose clients were held by a dead silo's gateway, hibernated ones too (they are woken).
 /// </summary>
-public sealed class SiloMembership(IClusterMembershipService membership, ILocalSiloDetails local) : ISiloMembership, ILifecycleParticipant<ISiloLifecycle>, IDisposable
+public sealed class SiloMembership(IClusterMembershipService membership, ILocalSiloDetails local, ActiveObjects active, IGrainFactory grains) : ISiloMembership, ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly ConcurrentDictionary<DurableObjectGrain, bool> _watching = new();
+    private readonly ConcurrentDictionary<string, bool> _dead = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
     public string LocalSilo { get; } = local.SiloAddress.ToParsableString();
@@ -27,6 +28,9 @@ public sealed class SiloMembership(IClusterMembershipService membership, ILocalS
     internal void Watch(DurableObjectGrain grain) => _watching.TryAdd(grain, true);
 
     internal void Unwatch(DurableObjectGrain grain) => _watching.TryRemove(grain, out _);
+
+    /// <summary>Whether this silo has seen that silo declared dead (an object restoring its sockets drops those it held).</summary>
+    internal bool IsDead(string? silo) => silo is not null && _dead.ContainsKey(silo);
 
     private Task Start()
     {
@@ -54,10 +58,20 @@ public sealed class SiloMembership(IClusterMembershipService membership, ILocalS
                     if (member.Status == SiloStatus.Dead && dead.Add(address))
                     {
                         var silo = address.ToParsableString();
+                        _dead[silo] = true;
                         SiloDied?.Invoke(silo);
                         foreach (var grain in _watching.Keys)
                         {
                             grain.PeerSiloDied(silo);
+                        }
+
+                        // A hibernated object is not watched: woken, it restores its sockets and
+                        // drops those whose clients the dead silo held. The registry does not keep
+                        // where each one's clients are, so every one here wakes (a silo's death is rare).
+                        foreach (var (worker, className, objectId) in active.AllHibernated())
+                        {
+                            active.Woke(worker, className, objectId);
+                            _ = grains.GetGrain<IDurableObjectGrain>(DurableObjectKey.Format(worker, className, objectId)).GetStatus();
                         }
                     }
                 }

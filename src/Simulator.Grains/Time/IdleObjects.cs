@@ -10,18 +10,24 @@ namespace Simulator.Grains.Time;
 /// about 300 bytes to every active object). An object called since it was bucketed is bucketed
 /// again from here; only one whose grace may have passed gets a turn to look at itself.
 /// </summary>
-public sealed class IdleObjects(SimulatedClock clock)
+public sealed class IdleObjects(SimulatedClock clock) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly SortedDictionary<long, List<DurableObjectGrain>> _due = []; // by UtcTicks
     private ITimer? _timer;
     private long _armedFor = long.MaxValue;
+    private bool _disposed;
 
     /// <summary>Looks at the object again at <paramref name="at"/> (on the real clock, rounded up to the millisecond).</summary>
     internal void LookAt(DurableObjectGrain grain, DateTimeOffset at)
     {
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             var due = Add(grain, at);
             if (due < _armedFor)
             {
@@ -43,6 +49,17 @@ public sealed class IdleObjects(SimulatedClock clock)
         return due;
     }
 
+    /// <summary>The silo stops: its timer with it, and no object is looked at again.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            _due.Clear();
+            _timer?.Dispose();
+        }
+    }
+
     // Under the lock.
     private void Arm(long due)
     {
@@ -58,6 +75,11 @@ public sealed class IdleObjects(SimulatedClock clock)
         List<DurableObjectGrain> due = [];
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             var now = clock.UtcNow;
             while (_due.Count > 0)
             {
