@@ -18,7 +18,10 @@ public sealed class ClockAgentGrain(SimulatedClock clock) : Grain, IClockAgentGr
     {
         var time = clock.Virtual ?? throw new InvalidOperationException("This silo's simulated time is real time: start it with --clock virtual.");
         var fired = time.MoveTo(instant);
-        var running = await clock.WhenIdleAsync(IdleTimeout);
+
+        // A fired timer's work may start a moment later (its continuation queued on an object's
+        // scheduler), hence the wait; when none fired and nothing runs, there is nothing to wait for.
+        var running = fired == 0 && clock.Working == 0 ? 0 : await clock.WhenIdleAsync(IdleTimeout);
         return new ClockReading(clock.UtcNow, true, fired, running);
     }
 }

@@ -8,7 +8,7 @@ namespace Simulator.Grains.Time;
 /// has a timer or alarm due, lets what fires there finish, and repeats until it reaches the target:
 /// an alarm that fails and is retried 2 s later fires again within the same advance.
 /// </summary>
-public sealed class ClockGrain : Grain, IClockGrain
+public sealed class ClockGrain(IClusterMembershipService membership) : Grain, IClockGrain
 {
     // An advance that keeps finding due timers (an interval of 1 ms over a day) stops somewhere.
     private const int MaxSteps = 1_000_000;
@@ -51,9 +51,8 @@ public sealed class ClockGrain : Grain, IClockGrain
         return new ClockReading(target, true, fired, running);
     }
 
-    private async Task<IClockAgentGrain[]> AgentsAsync()
-    {
-        var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        return [.. hosts.Keys.Select(s => GrainFactory.GetGrain<IClockAgentGrain>(s.ToParsableString()))];
-    }
+    // The active silos as this silo's membership sees them: an advance asks no other grain for them
+    // (a replay advances the clock hundreds of times).
+    private Task<IClockAgentGrain[]> AgentsAsync() => Task.FromResult<IClockAgentGrain[]>(
+        [.. membership.CurrentSnapshot.Members.Where(m => m.Value.Status == SiloStatus.Active).Select(m => GrainFactory.GetGrain<IClockAgentGrain>(m.Key.ToParsableString()))]);
 }

@@ -30,7 +30,23 @@ public static class ReplayHarness
             Console.WriteLine($"Replay, code update {(strategy ?? CodeUpdateStrategy.PlatformDefault).Describe()}{(preventEviction ? ", eviction off" : string.Empty)}: {objects:N0} objects, a request each every {requestEvery.TotalSeconds:0} s, {deploys} deploys {every.TotalMinutes:0.#} min apart ({plan.Length.TotalMinutes:0} min of virtual time): "
                 + $"{report.Wall.TotalSeconds:0.0} s of wall time (target 30 s or less); {report.Requests:N0} requests, {report.ResetsPerObject.Sum():N0} resets, {report.Errors:N0} errors");
             Console.WriteLine($"  the same {report.Requests:N0} requests alone, {objects:N0} at a time, no deploy, no clock: {baseline.TotalSeconds:0.0} s; replay / baseline: {report.Wall / baseline:0.00}");
+            var steps = (int)(plan.Length / requestEvery);
+            var clockAlone = await ClockAloneAsync(cluster, steps, requestEvery);
+            Console.WriteLine($"  the clock alone, {steps:N0} advances of {requestEvery.TotalSeconds:0} s with no request: {clockAlone.TotalSeconds:0.0} s ({clockAlone.TotalMilliseconds / steps:0.00} ms each)");
         }
+    }
+
+    // The replay's advances without its requests: what the clock's steps cost (objects left from
+    // the replay idle out meanwhile, as they would between requests).
+    private static async Task<TimeSpan> ClockAloneAsync(DurableObjectsTestCluster cluster, int steps, TimeSpan every)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var step = 0; step < steps; step++)
+        {
+            await cluster.AdvanceAsync(every);
+        }
+
+        return clock.Elapsed;
     }
 
     private static async Task<TimeSpan> BaselineAsync(DurableObjectsTestCluster cluster, int objects, long requests)
