@@ -122,6 +122,9 @@ public sealed partial class DurableObjectGrain(
     private long _idleSinceTicks;
     private bool _idleWatched;
 
+    // The idle sweep asked for this deactivation and counts it as clock work until it is done.
+    private bool _deactivationWork;
+
     // A deferred code update: the instance keeps its version until it hibernates or this passes.
     private DateTimeOffset? _switchBy;
 
@@ -272,6 +275,22 @@ public sealed partial class DurableObjectGrain(
     private string Key => DurableObjectKey.Format(_workerName, _className, _objectId);
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeactivateAsync();
+        }
+        finally
+        {
+            if (_deactivationWork)
+            {
+                _deactivationWork = false;
+                silo.Clock.EndWork();
+            }
+        }
+    }
+
+    private async Task DeactivateAsync()
     {
         _deactivated = true;
 
@@ -693,11 +712,16 @@ public sealed partial class DurableObjectGrain(
     // standard-API socket keeps it in memory: the call's end, or the socket's close, watches again.
     private void LookWhetherIdle()
     {
+        var deactivating = false;
         try
         {
             _idleWatched = false;
-            if (_deactivated || _inFlight > 0 || _sockets is { HasStandard: true } || _sockets is { HasUnconnected: true })
+            if (_deactivated || _deactivationWork || _inFlight > 0 || _sockets is { HasStandard: true } || _sockets is { HasUnconnected: true })
             {
+                // Going already; or a call in flight, a standard-API socket or one not yet
+                // connected keeps it in memory: the call's end, or the socket's connection or
+                // close, watches again (no look each grace meanwhile, which would stop every
+                // advance of the virtual clock every 10 s).
                 return;
             }
 
@@ -715,11 +739,16 @@ public sealed partial class DurableObjectGrain(
                 return;
             }
 
+            // An advance of the clock waits for the deactivation too (OnDeactivateAsync ends the work).
+            (_deactivationWork, deactivating) = (true, true);
             DeactivateOnIdle();
         }
         finally
         {
-            silo.Clock.EndWork();
+            if (!deactivating)
+            {
+                silo.Clock.EndWork();
+            }
         }
     }
 

@@ -3,8 +3,8 @@ namespace Simulator.Grains.Time;
 /// <summary>
 /// This silo's objects waiting out their idle grace, bucketed by the instant of simulated time at
 /// which each is next looked at: on the virtual clock the exact instant (objects called in one step
-/// share it, and the sweep adds no instant of its own for an advance to stop at), on the real clock
-/// the millisecond.
+/// share it, so an advance stops once for them all, and at an instant of the run's own, not a
+/// rounded one beside it), on the real clock the millisecond.
 /// One timer serves the silo, as Orleans' activation collector buckets activations by ticket: an
 /// idle object costs a slot in a list, not a timer of its own (100,000 armed timers would add
 /// about 300 bytes to every active object). An object called since it was bucketed is bucketed
@@ -60,13 +60,30 @@ public sealed class IdleObjects(SimulatedClock clock) : IDisposable
         }
     }
 
-    // Under the lock.
+    // Under the lock. On the virtual clock the timer is armed for the instant itself: a wait would
+    // be added to the time as another thread's move leaves it.
     private void Arm(long due)
     {
         _armedFor = due;
-        var wait = new DateTimeOffset(due, TimeSpan.Zero) - clock.UtcNow;
-        _timer ??= clock.Virtual?.CreateUncountedTimer(static s => ((IdleObjects)s!).Fire(), this)
-            ?? clock.Time.CreateTimer(static s => ((IdleObjects)s!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var at = new DateTimeOffset(due, TimeSpan.Zero);
+        if (clock.Virtual is { } virtualTime)
+        {
+            _timer ??= virtualTime.CreateUncountedTimer(static s => ((IdleObjects)s!).Fire(), this);
+            virtualTime.ArmAt(_timer, at);
+            return;
+        }
+
+        if (_timer is null)
+        {
+            // Made on some grain's turn: its execution context (that call's activity and request
+            // context) must not flow into every later look.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _timer = clock.Time.CreateTimer(static s => ((IdleObjects)s!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        var wait = at - clock.UtcNow;
         _timer.Change(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, Timeout.InfiniteTimeSpan);
     }
 

@@ -100,6 +100,27 @@ public sealed class VirtualTimeProvider(DateTimeOffset start) : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Arms one of this clock's timers for an instant rather than a wait: a wait is added to the
+    /// time as it is when the timer is armed, which another thread's move may change meanwhile.
+    /// An instant already passed fires at the next move.
+    /// </summary>
+    public void ArmAt(ITimer timer, DateTimeOffset due)
+    {
+        var virtualTimer = timer as VirtualTimer ?? throw new ArgumentException("Not a timer of this clock.", nameof(timer));
+        lock (_lock)
+        {
+            if (virtualTimer.Armed)
+            {
+                _timers.Remove(virtualTimer);
+            }
+
+            virtualTimer.Period = TimeSpan.Zero;
+            virtualTimer.Due = due < _now ? _now : due;
+            virtualTimer.Armed = _timers.Add(virtualTimer);
+        }
+    }
+
     // Arms the timer for the instant (null: disarms it); its place in the order changes under the lock.
     private void Arm(VirtualTimer timer, TimeSpan? dueIn, TimeSpan period)
     {
