@@ -295,8 +295,9 @@ public sealed partial class DurableObjectGrain(
         _deactivated = true;
 
         // The instance leaves with the activation: a timer its code left pending (an evicted
-        // object's) never runs, and nothing of it touches storage again.
+        // object's) is cancelled, and nothing of it touches storage again.
         _generation++;
+        (_instance as JavaScriptDurableObject)?.CancelTimers();
         SetSwitch(null);
         silo.Membership.Unwatch(this);
         silo.Active.Remove(_workerName, _className, _objectId);

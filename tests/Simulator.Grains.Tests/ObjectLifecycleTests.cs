@@ -85,6 +85,21 @@ public sealed class ObjectLifecycleTests(VirtualClockFixture fixture)
     }
 
     [Fact]
+    public async Task An_evicted_objects_pending_timer_is_cancelled_and_no_advance_stops_for_it()
+    {
+        // A cluster of its own: no other object's timers or alarms in the count.
+        await using var cluster = await DurableObjectsTestCluster.StartAsync(1, o => o.VirtualClockStart = VirtualClockFixture.Start);
+        var worker = await DeployedAsync(cluster);
+        Assert.Equal((1, 1), await CallAsync(worker, "/timed?timer"));
+        await cluster.AdvanceAsync(TimeSpan.FromSeconds(70));
+        await LeftMemoryAsync(worker, "timed");
+
+        // Its ten-minute timer was due at 600 s: cancelled with the instance, it never fires.
+        var reading = await cluster.AdvanceAsync(TimeSpan.FromSeconds(600));
+        Assert.Equal(0, reading.TimersFired);
+    }
+
+    [Fact]
     public async Task Prevent_eviction_keeps_idle_objects_in_memory_and_a_deferred_update_lands_at_its_deadline()
     {
         await using var cluster = await DurableObjectsTestCluster.StartAsync(1, o =>

@@ -74,4 +74,46 @@ internal sealed class JavaScriptDurableObject(
     public bool AutoReplyToClose => engine.AutoReplyToClose;
 
     public bool CanHibernate => Pending == 0;
+
+    // The instance's timers not yet fired, made with its first timer.
+    private Dictionary<long, CancellationTokenSource>? _timers;
+
+    public void TimerStarted(long id, CancellationTokenSource cancel)
+    {
+        lock (this)
+        {
+            (_timers ??= [])[id] = cancel;
+        }
+    }
+
+    public void TimerEnded(long id)
+    {
+        lock (this)
+        {
+            _timers?.Remove(id);
+        }
+    }
+
+    /// <summary>The instance leaves memory (evicted, hibernated): its pending timers are cancelled, so none holds it or stops the clock.</summary>
+    public void CancelTimers()
+    {
+        CancellationTokenSource[] pending;
+        lock (this)
+        {
+            pending = _timers is null ? [] : [.. _timers.Values];
+            _timers = null;
+        }
+
+        foreach (var cancel in pending)
+        {
+            try
+            {
+                cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It fired meanwhile.
+            }
+        }
+    }
 }

@@ -97,7 +97,8 @@ internal sealed class JavaScriptEngine : IDisposable
         host.Set("timer", Function("timer", (_, a) =>
         {
             var (delay, id) = (TimeSpan.FromMilliseconds(a.At(0).AsNumber()), (long)a.At(1).AsNumber());
-            return Start(() => DelayAsync(id, delay), fired => fired ? JsBoolean.True : JsBoolean.False, fired =>
+            var owner = _current?.Owner;
+            return Start(() => DelayAsync(id, delay, owner), fired => fired ? JsBoolean.True : JsBoolean.False, fired =>
             {
                 if (fired)
                 {
@@ -948,10 +949,11 @@ internal sealed class JavaScriptEngine : IDisposable
 
     // A timer on the simulated clock: true when it fired, false when clearTimeout cancelled it. The
     // work it starts (the turn that runs its callback) is counted until that turn ends.
-    private async Task<bool> DelayAsync(long id, TimeSpan delay)
+    private async Task<bool> DelayAsync(long id, TimeSpan delay, JavaScriptDurableObject? owner)
     {
         using var cancel = new CancellationTokenSource();
         _timers[id] = cancel;
+        owner?.TimerStarted(id, cancel);
         try
         {
             await Task.Delay(delay, _clock.Time, cancel.Token);
@@ -965,6 +967,7 @@ internal sealed class JavaScriptEngine : IDisposable
         finally
         {
             _timers.TryRemove(new KeyValuePair<long, CancellationTokenSource>(id, cancel));
+            owner?.TimerEnded(id);
         }
     }
 
