@@ -34,6 +34,14 @@ public sealed class WorkerdDifferentialTests
         CompareAsync("DifferentialSql", "ROOM", "Room", sql: true, [("GET", "/a/rpc", null, null), ("GET", "/b/sql", null, null), ("GET", "/c/sql-errors", null, null), ("GET", "/d/transaction", null, null), ("GET", "/e/kv", null, null), ("GET", "/f/alarm-set", null, null)],
             ("GET", "/f/alarm-runs", "retryCount:2"));
 
+    // Both runtimes drop an object idle for 10 s (workerd: "Actor freed due to inactivity"; dosim:
+    // the platform's hibernation grace): its in-memory count starts again. (What it stored is not
+    // compared: workerd's in-memory storage goes with the instance, the platform's does not.)
+    [Fact]
+    public Task An_idle_objects_memory_is_gone_after_the_grace_in_workerd_and_in_dosim() =>
+        CompareAsync("Differential", "COUNTER", "Counter", sql: false, [("GET", "/memory/idle", null, null), ("GET", "/memory/idle", null, null)],
+            afterIdle: (TimeSpan.FromSeconds(12), ("GET", "/memory/idle", "\"inMemory\":1")));
+
     [Fact]
     public async Task WebSocket_conversations_go_the_same_in_workerd_and_in_dosim()
     {
@@ -160,7 +168,9 @@ public sealed class WorkerdDifferentialTests
 
     // Each of the requests once, in order; then the last request again, on each side, until its
     // answer has `until` in it (alarms run on each runtime's own clock), and those answers compared.
-    private static async Task CompareAsync(string bundle, string binding, string className, bool sql, (string Method, string Path, string? Body, string? Header)[] requests, (string Method, string Path, string Until)? last = null)
+    // With afterIdle, once the requests are done both sides idle that long, then get one more
+    // request, whose answers must match and have `expected` in them.
+    private static async Task CompareAsync(string bundle, string binding, string className, bool sql, (string Method, string Path, string? Body, string? Header)[] requests, (string Method, string Path, string Until)? last = null, (TimeSpan Idle, (string Method, string Path, string Expected) Request)? afterIdle = null)
     {
         var folder = Path.Combine(Build.RepositoryRoot, "tests", "Simulator.EndToEnd.Tests", bundle);
         var compatibilityDate = File.ReadAllLines(Path.Combine(folder, "wrangler.toml")).Select(l => l.Split('=', 2)).Where(p => p[0].Trim() == "compatibility_date").Select(p => p[1].Trim().Trim('"')).FirstOrDefault() ?? "2025-09-01";
@@ -175,6 +185,15 @@ public sealed class WorkerdDifferentialTests
             var platform = await SendAsync(http, $"http://127.0.0.1:{workerd.Port}{path}", "differential.localhost", method, body, header);
             var simulated = await SendAsync(http, $"http://127.0.0.1:{silo.HttpPort}{path}", "differential.localhost", method, body, header);
             Assert.True(platform == simulated, $"{method} {path}\nworkerd: {Readable(platform)}\ndosim:   {Readable(simulated)}");
+        }
+
+        if (afterIdle is var (idle, (idleMethod, idlePath, expected)))
+        {
+            await Task.Delay(idle);
+            var platform = await SendAsync(http, $"http://127.0.0.1:{workerd.Port}{idlePath}", "differential.localhost", idleMethod, null, null);
+            var simulated = await SendAsync(http, $"http://127.0.0.1:{silo.HttpPort}{idlePath}", "differential.localhost", idleMethod, null, null);
+            Assert.True(platform == simulated, $"{idleMethod} {idlePath} after {idle.TotalSeconds} s idle\nworkerd: {Readable(platform)}\ndosim:   {Readable(simulated)}");
+            Assert.Contains(expected, Readable(platform), StringComparison.Ordinal);
         }
 
         if (last is var (lastMethod, lastPath, until))

@@ -14,6 +14,11 @@ export class Counter extends DurableObject {
       await storage.put("count", durable);
       return Response.json({ name: this.ctx.id.name, inMemory: this.inMemory, durable });
     }
+    if (url.pathname.startsWith("/memory/")) {
+      // In memory only: workerd's in-memory storage, unlike the platform's, goes with the instance.
+      this.inMemory++;
+      return Response.json({ name: this.ctx.id.name, inMemory: this.inMemory });
+    }
     if (url.pathname.startsWith("/list/")) {
       await storage.put({ "item:b": { n: 2 }, "item:a": [1, "one"], "other": true, "item:c": null });
       const keys = async (options) => [...(await storage.list(options)).entries()];
@@ -39,6 +44,7 @@ export default {
     const [, route, arg] = url.pathname.split("/");
     switch (route) {
       case "count":
+      case "memory":
       case "list":
         return env.COUNTER.get(env.COUNTER.idFromName(arg)).fetch(request);
       case "echo": {
