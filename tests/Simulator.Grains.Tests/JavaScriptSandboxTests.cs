@@ -13,7 +13,7 @@ public sealed class JavaScriptSandboxTests(ClusterFixture fixture)
         { "an infinite loop that counts and builds strings", "export default { fetch() { let s = ''; for (let i = 0; ; i++) { s = 'n' + i; } } };", "Worker exceeded CPU time limit", "exceededCpu" },
         { "unbounded recursion", "function f() { return f() + 1; } export default { fetch() { return f(); } };", "Maximum call stack size exceeded", "exception" },
         { "deeply nested JSON", "export default { fetch() { return Response.json(JSON.parse('['.repeat(100000) + ']'.repeat(100000))); } };", "depth", "exception" },
-        { "a memory bomb", "export default { fetch() { const a = []; while (true) a.push('x'.repeat(100000)); } };", "Worker exceeded memory limit", "exceededMemory" },
+        { "a memory bomb", "export default { fetch() { const a = []; while (true) a.push('x'.repeat(1000000)); } };", "Worker exceeded memory limit", "exceededMemory" },
         { "a promise that never settles", "export default { fetch() { return new Promise(() => {}); } };", "will never generate a response", "exception" },
         { "an async handler awaiting a promise that never settles", "export default { async fetch() { await new Promise(() => {}); return new Response('x'); } };", "will never generate a response", "exception" },
         { "a handler that returns no Response", "export default { fetch() { return 42; } };", "not a Response", "exception" },
