@@ -15,7 +15,7 @@ public sealed class ClockGrain(IClusterMembershipService membership) : Grain, IC
 
     public async Task<ClockReading> Read()
     {
-        var readings = await Task.WhenAll((await AgentsAsync()).Select(a => a.Read()));
+        var readings = await Task.WhenAll(Agents().Select(a => a.Read()));
         return new ClockReading(readings.Max(r => r.Now), readings.All(r => r.IsVirtual));
     }
 
@@ -26,7 +26,7 @@ public sealed class ClockGrain(IClusterMembershipService membership) : Grain, IC
             throw new RuleRefusedException(new RuleError(RuleError.InvalidInput, $"The clock moves forward only: advance it by a positive duration (got {by})."));
         }
 
-        var agents = await AgentsAsync();
+        var agents = Agents();
         var start = await Task.WhenAll(agents.Select(a => a.Read()));
         if (!start.All(r => r.IsVirtual))
         {
@@ -53,6 +53,6 @@ public sealed class ClockGrain(IClusterMembershipService membership) : Grain, IC
 
     // The active silos as this silo's membership sees them: an advance asks no other grain for them
     // (a replay advances the clock hundreds of times).
-    private Task<IClockAgentGrain[]> AgentsAsync() => Task.FromResult<IClockAgentGrain[]>(
-        [.. membership.CurrentSnapshot.Members.Where(m => m.Value.Status == SiloStatus.Active).Select(m => GrainFactory.GetGrain<IClockAgentGrain>(m.Key.ToParsableString()))]);
+    private IClockAgentGrain[] Agents() =>
+        [.. membership.CurrentSnapshot.Members.Where(m => m.Value.Status == SiloStatus.Active).Select(m => GrainFactory.GetGrain<IClockAgentGrain>(m.Key.ToParsableString()))];
 }
