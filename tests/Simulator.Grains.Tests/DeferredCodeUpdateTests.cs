@@ -59,7 +59,7 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         Assert.Equal(now.AddSeconds(60), deployed.Propagation.Applied.Max(a => a.DeferredUntil));
 
         // The query API (dosim objects) shows what it runs, what it is assigned, and the deadline.
-        var listed = (await worker.ObjectsAsync()).Single(o => o.Name == "busy");
+        var listed = await Listed.ObjectAsync(worker, "busy");
         var v1 = (await worker.HistoryAsync()).Versions[0].Id;
         Assert.Equal((v1, deployed.Version.Id, now.AddSeconds(60), "idle"), (listed.VersionId, listed.AssignedVersionId!.Value, listed.SwitchBy!.Value, listed.State));
 
@@ -70,7 +70,7 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         Assert.Equal(1, status.ResetCount);
         Assert.True(status.Resets[0].WasActive);
         var after = await Eventually.Until("the index to show the switch", TimeSpan.FromSeconds(10),
-            async () => (await worker.ObjectsAsync()).Single(o => o.Name == "busy"), o => o.VersionId == deployed.Version.Id);
+            () => Listed.ObjectAsync(worker, "busy"), o => o.VersionId == deployed.Version.Id);
         Assert.Equal((deployed.Version.Id, (DateTimeOffset?)null), (after.AssignedVersionId!.Value, after.SwitchBy));
     }
 
@@ -84,7 +84,7 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         // Idle past the 10 s grace: it hibernates (no instance), 289 s before its deadline.
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(11));
         await Eventually.Until("the object to hibernate", TimeSpan.FromSeconds(10),
-            async () => (await worker.ObjectsAsync()).Single(o => o.Name == "idle").State, state => state == "inactive");
+            async () => (await Listed.ObjectAsync(worker, "idle")).State, state => state == "inactive");
         Assert.Equal("v2", await VersionOf(worker, "idle"));
 
         // One reset, recorded as it woke: it was not active when it took the new code.
@@ -123,7 +123,7 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         await KeepBusyAsync(worker, "sooner", TimeSpan.FromSeconds(15), "v1");
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(5));
         await Eventually.Until("the object to switch at its new deadline", TimeSpan.FromSeconds(10),
-            async () => (await worker.ObjectsAsync()).Single(o => o.Name == "sooner"), o => o.VersionId == v3.Version.Id);
+            () => Listed.ObjectAsync(worker, "sooner"), o => o.VersionId == v3.Version.Id);
         Assert.Equal("v3", await VersionOf(worker, "sooner"));
         Assert.Equal(1, (await worker.ObjectAsync("Thing", "sooner")).ResetCount);
     }
@@ -136,12 +136,12 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         await worker.DeployAsync(Draft("v2"), CodeUpdateStrategy.Parse("deferred=300s"));
         var back = await worker.DeployVersionsAsync(CodeUpdateStrategy.Parse("deferred=300s"), (v1, 100));
         Assert.Equal((0, 0), (back.Propagation.Applied.Sum(a => a.ObjectsReset), back.Propagation.Applied.Sum(a => a.ObjectsDeferred)));
-        Assert.Null((await worker.ObjectsAsync()).Single(o => o.Name == "back").SwitchBy);
+        Assert.Null((await Listed.ObjectAsync(worker, "back")).SwitchBy);
 
         // Nothing pending: idle past the grace, it leaves memory on v1 and wakes on v1, never reset.
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(11));
         var listed = await Eventually.Until("the object to leave memory", TimeSpan.FromSeconds(10),
-            async () => (await worker.ObjectsAsync()).Single(o => o.Name == "back"), o => o.State == "inactive");
+            () => Listed.ObjectAsync(worker, "back"), o => o.State == "inactive");
         Assert.Equal(0, listed.ResetCount);
         Assert.Equal("v1", await VersionOf(worker, "back"));
         Assert.Equal(0, (await worker.ObjectAsync("Thing", "back")).ResetCount);
@@ -174,7 +174,7 @@ public sealed class DeferredCodeUpdateTests(VirtualClockFixture fixture)
         var worker = await DeployedAsync("default");
         var v2 = await worker.DeployAsync(Draft("v2"));
         var now = (await fixture.Cluster.ClockAsync()).Now;
-        Assert.Equal(now.AddSeconds(300), (await worker.ObjectsAsync()).Single(o => o.Name == "default").SwitchBy);
+        Assert.Equal(now.AddSeconds(300), (await Listed.ObjectAsync(worker, "default")).SwitchBy);
         Assert.Null((await worker.HistoryAsync()).CurrentDeployment!.CodeUpdateStrategy);
 
         await KeepBusyAsync(worker, "default", TimeSpan.FromSeconds(295), "v1");

@@ -38,7 +38,7 @@ public sealed class ObjectLifecycleTests(VirtualClockFixture fixture)
     }
 
     private static async Task<string> StateAsync(WorkerHandle worker, string name) =>
-        (await worker.ObjectsAsync()).Single(o => o.Name == name).State;
+        (await Listed.ObjectAsync(worker, name)).State;
 
     private static Task<string> LeftMemoryAsync(WorkerHandle worker, string name) =>
         Eventually.Until($"{name} to leave memory", TimeSpan.FromSeconds(10), () => StateAsync(worker, name), s => s == "inactive");

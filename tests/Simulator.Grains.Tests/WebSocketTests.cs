@@ -297,7 +297,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
 
         // The hibernated room was not woken by the deploy (its socket is still open, on v1's room):
         // its next frame wakes it on v2, which closes its socket.
-        var sleeping = (await worker.ObjectsAsync()).Single(o => o.Name == "deferred-sleepy");
+        var sleeping = await Listed.ObjectAsync(worker, "deferred-sleepy");
         Assert.Equal(("hibernated", 1), (sleeping.State, sleeping.Sockets));
         await SendAsync(sleeper, "anyone?");
         Assert.Equal(ClosedByReset, await ReceiveAsync(sleeper));
