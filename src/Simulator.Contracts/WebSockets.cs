@@ -94,11 +94,17 @@ public static class WebSocketLimits
 /// <summary>
 /// The silo a gateway runs in, and word of other silos leaving the cluster (declared dead), by
 /// parsable address: the gateway closes the sockets whose objects ran there, and objects hear the
-/// drop of sockets whose clients were held there.
+/// drop of sockets whose clients were held there. The gateway also tells its silo it is there.
 /// </summary>
 public interface ISiloMembership
 {
     string LocalSilo { get; }
 
     event Action<string>? SiloDied;
+
+    /// <summary>
+    /// A gateway in the silo's own process: objects here deliver to <paramref name="reference"/> with
+    /// a call on <paramref name="peer"/> instead of a message through the silo.
+    /// </summary>
+    void AddLocalPeer(ISocketPeer reference, ISocketPeer peer);
 }

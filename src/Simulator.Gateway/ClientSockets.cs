@@ -23,7 +23,12 @@ public sealed class ClientSockets : ISocketPeer
     public ClientSockets(IGrainFactory grains, ISiloMembership? membership)
     {
         (_grains, _silo) = (grains, membership?.LocalSilo);
-        _reference = new(() => _grains.CreateObjectReference<ISocketPeer>(this));
+        _reference = new(() =>
+        {
+            var reference = _grains.CreateObjectReference<ISocketPeer>(this);
+            membership?.AddLocalPeer(reference, this);
+            return reference;
+        });
         if (membership is not null)
         {
             membership.SiloDied += OwnerSiloDied;
@@ -228,7 +233,8 @@ public sealed class ClientSockets : ISocketPeer
                 _forwarding = true;
             }
 
-            _ = Task.Run(ForwardAsync);
+            // Started here: it runs until its grain call is sent, then the read loop goes on.
+            _ = ForwardAsync();
         }
 
         private async Task ForwardAsync()

@@ -148,7 +148,7 @@ public sealed partial class DurableObjectGrain(
             // Woken from hibernation: its sockets are as they were; the gateways learn where it runs now.
             Stored.Sockets = null;
             silo.Active.Woke(_workerName, _className, _objectId);
-            Sockets.Restore(hibernated);
+            Sockets.Restore(hibernated, silo.Membership.LocalPeer);
             foreach (var socket in Sockets.All)
             {
                 _ = socket.MovedAsync(SiloName);
@@ -519,7 +519,7 @@ public sealed partial class DurableObjectGrain(
             throw new InvalidOperationException(WebSocketLimits.ResetReason);
         }
 
-        open.Connect(peer, peerSilo);
+        open.Connect(peer, peerSilo, silo.Membership.LocalPeer(peer));
         if (peerSilo is not null)
         {
             silo.Membership.Watch(this);

@@ -12,6 +12,7 @@ public sealed class SiloMembership(IClusterMembershipService membership, ILocalS
 {
     private readonly ConcurrentDictionary<DurableObjectGrain, bool> _watching = new();
     private readonly ConcurrentDictionary<string, bool> _dead = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<GrainId, ISocketPeer> _localPeers = new();
     private readonly CancellationTokenSource _stopping = new();
 
     public string LocalSilo { get; } = local.SiloAddress.ToParsableString();
@@ -28,6 +29,19 @@ public sealed class SiloMembership(IClusterMembershipService membership, ILocalS
     internal void Watch(DurableObjectGrain grain) => _watching.TryAdd(grain, true);
 
     internal void Unwatch(DurableObjectGrain grain) => _watching.TryRemove(grain, out _);
+
+    public void AddLocalPeer(ISocketPeer reference, ISocketPeer peer)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        _localPeers[reference.GetGrainId()] = peer;
+    }
+
+    /// <summary>
+    /// The gateway a socket's reference names, when it runs in this process: frames for it skip
+    /// Orleans' messaging (a request and a response, and one message at a time through an observer),
+    /// which was most of an echo's cost beyond the engine. Null for another silo's gateway.
+    /// </summary>
+    internal ISocketPeer? LocalPeer(ISocketPeer? reference) => reference is null ? null : _localPeers.GetValueOrDefault(reference.GetGrainId());
 
     /// <summary>Whether this silo has seen that silo declared dead (an object restoring its sockets drops those it held).</summary>
     internal bool IsDead(string? silo) => silo is not null && _dead.ContainsKey(silo);

@@ -860,10 +860,14 @@
   }
   // One batch of a socket's events, in order: [kind, data, binary, code, reason, wasClean] each. A
   // hibernatable socket's go to the object's handlers (their promises awaited together); a
-  // standard socket's to its listeners, or wait for accept().
+  // standard socket's to its listeners, or wait for accept(). An indexed loop, and one handler's
+  // promise returned as it is: this runs for every frame, and the engine's iterators,
+  // destructuring and Promise.all cost more than the handler of an echo.
   const socketEvents = (instance, ctx, h, ws, frames) => {
     const results = [];
-    for (const [kind, data, binary, code, reason, wasClean] of frames) {
+    for (let i = 0; i < frames.length; i++) {
+      const frame = frames[i];
+      const kind = frame[0], data = frame[1], binary = frame[2], code = frame[3], reason = frame[4], wasClean = frame[5];
       const value = binary ? latin1ToBytes(data).buffer : data;
       if (instance) {
         const socket = ctx._socketFor(h);
@@ -877,7 +881,9 @@
         : new ErrorEvent('error', { error: new Error(data) });
       if (ws._state === 'accepted') dispatchSocket(ws, event); else (ws._queued ??= []).push(event);
     }
-    return Promise.all(results);
+    if (results.length === 0) return undefined;
+    const only = results[0];
+    return results.length === 1 && (only === undefined || only instanceof Promise) ? only : Promise.all(results);
   };
 
   // --- timers, crypto, clone, console ------------------------------------------------------------

@@ -121,8 +121,8 @@ internal sealed class ObjectSockets(ISocketEndpoint endpoint, Func<string?> wher
         };
     }
 
-    /// <summary>The sockets and settings as they were when the object hibernated.</summary>
-    public void Restore(HibernatedSockets saved)
+    /// <summary>The sockets and settings as they were when the object hibernated; <paramref name="inProcess"/> finds a gateway in this process by its reference.</summary>
+    public void Restore(HibernatedSockets saved, Func<ISocketPeer?, ISocketPeer?> inProcess)
     {
         ArgumentNullException.ThrowIfNull(saved);
         AutoResponse = saved.AutoRequest is { } request ? (request, saved.AutoResponse ?? string.Empty) : null;
@@ -138,7 +138,7 @@ internal sealed class ObjectSockets(ISocketEndpoint endpoint, Func<string?> wher
                 Owner = s.Owner,
                 ReadyState = s.ClosedOutgoing ? ServerSocket.Closing : ServerSocket.Open,
             };
-            socket.Restore(s.Peer, s.PeerSilo, s.ClosedOutgoing);
+            socket.Restore(s.Peer, s.PeerSilo, s.ClosedOutgoing, inProcess(s.Peer));
             Add(socket);
         }
     }

@@ -18,6 +18,9 @@ internal sealed class ServerSocket(Guid id)
     private List<(SocketFrame Frame, Task<bool>? Written)>? _queue;
     private bool _pumping;
 
+    // Where deliveries go: the peer's reference, or the gateway itself when it runs in this process.
+    private ISocketPeer? _deliverTo;
+
     public Guid Id { get; } = id;
 
     /// <summary>WebSocket.readyState as the code reads it: a server end is open from the start.</summary>
@@ -95,12 +98,15 @@ internal sealed class ServerSocket(Guid id)
         _ = Task.Run(PumpAsync);
     }
 
-    /// <summary>The client's connection is open at <paramref name="peer"/>: what was queued goes now.</summary>
-    public void Connect(ISocketPeer peer, string? peerSilo)
+    /// <summary>
+    /// The client's connection is open at <paramref name="peer"/> (<paramref name="inProcess"/>: the
+    /// same gateway, when it runs in this process): what was queued goes now.
+    /// </summary>
+    public void Connect(ISocketPeer peer, string? peerSilo, ISocketPeer? inProcess = null)
     {
         lock (_lock)
         {
-            (Peer, PeerSilo) = (peer, peerSilo);
+            (Peer, PeerSilo, _deliverTo) = (peer, peerSilo, inProcess ?? peer);
             if (_queue is not { Count: > 0 } || _pumping)
             {
                 return;
@@ -113,10 +119,11 @@ internal sealed class ServerSocket(Guid id)
     }
 
     /// <summary>A connection restored from hibernation: the peer as it was, with nothing queued.</summary>
-    public void Restore(ISocketPeer? peer, string? peerSilo, bool closedOutgoing) => (Peer, PeerSilo, ClosedOutgoing) = (peer, peerSilo, closedOutgoing);
+    public void Restore(ISocketPeer? peer, string? peerSilo, bool closedOutgoing, ISocketPeer? inProcess = null) =>
+        (Peer, PeerSilo, ClosedOutgoing, _deliverTo) = (peer, peerSilo, closedOutgoing, inProcess ?? peer);
 
     /// <summary>Tells the gateway where the server end runs now (null: it hibernated), without a frame.</summary>
-    public Task MovedAsync(string? silo) => Peer is { } peer ? peer.Deliver(Id, silo, []) : Task.CompletedTask;
+    public Task MovedAsync(string? silo) => _deliverTo is { } peer ? peer.Deliver(Id, silo, []) : Task.CompletedTask;
 
     private async Task PumpAsync()
     {
@@ -147,7 +154,7 @@ internal sealed class ServerSocket(Guid id)
             bool delivered;
             try
             {
-                delivered = await Peer!.Deliver(Id, Where(), [.. batch]);
+                delivered = await _deliverTo!.Deliver(Id, Where(), [.. batch]);
                 if (delivered)
                 {
                     Traffic?.AddSent(batch.Count(f => !f.IsClose));
