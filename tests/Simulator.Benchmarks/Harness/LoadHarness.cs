@@ -35,7 +35,7 @@ public static class LoadHarness
 
         if (args.Contains("--websockets"))
         {
-            await SocketHarness.RunAsync(Option(args, "--objects", 1_000), Option(args, "--per-object", 10), Option(args, "--echo-sockets", 64), Option(args, "--seconds", 5), rounds, Option(args, "--broadcast-sockets", 1_000), Option(args, "--broadcasts", 20));
+            await SocketHarness.RunAsync(Option(args, "--objects", 1_000), Option(args, "--per-object", 10), Option(args, "--echo-sockets", 64), Option(args, "--seconds", 5), Option(args, "--warm-up-seconds", 30), rounds, Option(args, "--broadcast-sockets", 1_000), Option(args, "--broadcasts", 20));
             return 0;
         }
 

@@ -59,15 +59,17 @@ public static class SocketHarness
 
     private const string Host = "sockets.localhost";
 
-    public static async Task RunAsync(int objects, int perObject, int echoSockets, int seconds, int rounds, int broadcastSockets, int broadcasts)
+    public static async Task RunAsync(int objects, int perObject, int echoSockets, int seconds, int warmUpSeconds, int rounds, int broadcastSockets, int broadcasts)
     {
-        Console.WriteLine($"WebSockets: {objects:N0} rooms x {perObject} sockets held; echo with {echoSockets} sockets, {seconds} s x {rounds} rounds against workerd; broadcast to {broadcastSockets:N0} sockets x {broadcasts}");
+        Console.WriteLine($"WebSockets: {objects:N0} rooms x {perObject} sockets held; echo with {echoSockets} sockets, {seconds} s x {rounds} rounds against workerd after {warmUpSeconds} s of each; broadcast to {broadcastSockets:N0} sockets x {broadcasts}");
         await MemoryAsync(objects, perObject);
         await using var dosim = await Rig.StartAsync(virtualClock: false);
         await using var workerd = await Workerd.StartAsync();
 
-        await ClientAsync("echo", dosim.Port, echoSockets, seconds);
-        await ClientAsync("echo", workerd.Port, echoSockets, seconds);
+        // dosim's code reaches its steady state (the JIT's tiers) after about 30 s of this load on
+        // 2 cores; both servers get the same warm-up.
+        await ClientAsync("echo", dosim.Port, echoSockets, warmUpSeconds);
+        await ClientAsync("echo", workerd.Port, echoSockets, warmUpSeconds);
         // The load client shares the 2 cores with the server, so each round also reads the server's
         // own CPU time per round trip (this process for dosim, workerd's for workerd).
         var (dosimCpu, workerdCpu) = (new List<double>(), new List<double>());

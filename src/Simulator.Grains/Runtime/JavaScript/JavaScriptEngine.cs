@@ -51,6 +51,7 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly Simulator.Core.Assets.AssetSet? _assets;
     private readonly JavaScriptWebSockets _webSockets;
     private readonly JsValue _socketEvents;
+    private readonly JsValue _socketMessage;
 
     // The kinds of first turn, made once rather than as a closure per call.
     private readonly Action<JavaScriptInvocation> _runObjectFetch;
@@ -142,6 +143,7 @@ internal sealed class JavaScriptEngine : IDisposable
             return WorkerSockets.For(_grains).Hold(this, socket, context);
         });
         _socketEvents = _dosim.Get("socketEvents");
+        _socketMessage = _dosim.Get("socketMessage");
         _storage = new JavaScriptStorage(_engine, _dosim, json, () => _current, Block);
         _bindings = new JavaScriptBindings(_engine, _dosim, FetchObject, CallObject);
         NativeConsole(_dosim.Get("console").AsObject());
@@ -418,13 +420,16 @@ internal sealed class JavaScriptEngine : IDisposable
         var (target, socket, frames) = (invocation.Owner, invocation.Socket!, invocation.Frames!);
         invocation.Frames = null;
         var handle = _webSockets.Handle(socket);
-        var batch = _webSockets.Frames(frames);
         if (target is not null && socket.Hibernatable)
         {
             var instance = target.Instance ??= Construct(target);
-            Await(invocation, CallWhenOpen(target, _socketEvents, JsValue.Undefined, [instance, target.State!, handle, JsValue.Null, batch]));
+            Await(invocation, frames is [{ IsClose: false, Text: { } text }]
+                ? CallWhenOpen(target, _socketMessage, JsValue.Undefined, [instance, target.State!, handle, text])
+                : CallWhenOpen(target, _socketEvents, JsValue.Undefined, [instance, target.State!, handle, JsValue.Null, _webSockets.Frames(frames)]));
             return;
         }
+
+        var batch = _webSockets.Frames(frames);
 
         // A standard socket's server end: its events wait in it until the code accepts it.
         var script = socket.Script as JsValue ?? throw new ScriptException("A WebSocket's server end got a message before the code held it (dosim could not find the end to deliver it to).");

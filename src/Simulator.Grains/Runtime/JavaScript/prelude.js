@@ -885,6 +885,13 @@
     const only = results[0];
     return results.length === 1 && (only === undefined || only instanceof Promise) ? only : Promise.all(results);
   };
+  // The common batch, one text message on a hibernatable socket, without building the batch.
+  const socketMessage = (instance, ctx, h, text) => {
+    const handler = instance.webSocketMessage;
+    if (typeof handler !== 'function') return undefined;
+    const result = handler.call(instance, ctx._socketFor(h), text);
+    return result === undefined || result instanceof Promise ? result : Promise.all([result]);
+  };
 
   // --- timers, crypto, clone, console ------------------------------------------------------------
   // Timers run on the simulated clock (virtual with --clock virtual); clearing one cancels the host's timer.
@@ -1298,7 +1305,7 @@
     cloudflareWorkers: { DurableObject, WorkerEntrypoint, RpcTarget },
     makeEnv, makeState,
     Request, Response, Headers, DurableObjectStorage, DurableObjectId, DurableObjectStub, ExecutionContext, console, wireRequest,
-    SqlStorage, SqlStorageCursor, socketEvents, socketOf,
+    SqlStorage, SqlStorageCursor, socketEvents, socketMessage, socketOf,
     // A handler's response whose body is a stream, once the stream has closed: a promise of the
     // same response with the bytes as its body; undefined for any other value.
     wholeResponse: (r) => (r instanceof Response && r._body instanceof ReadableStream
