@@ -23,7 +23,7 @@ public static class LoadHarness
 
         if (args.Contains("--replay"))
         {
-            await ReplayHarness.RunAsync(Option(args, "--objects", 1_000), Option(args, "--deploys", 10), TimeSpan.FromMinutes(Option(args, "--every-minutes", 6)), TimeSpan.FromSeconds(Option(args, "--request-every-seconds", 5)), args.Contains("--eviction-ab"));
+            await ReplayHarness.RunAsync(Option(args, "--objects", 1_000), Option(args, "--deploys", 10), TimeSpan.FromMinutes(Option(args, "--every-minutes", 6)), TimeSpan.FromSeconds(Option(args, "--request-every-seconds", 5)), args.Contains("--eviction-ab"), Option(args, "--rounds", 4));
             return 0;
         }
 
