@@ -18,7 +18,7 @@ public static class ReplayHarness
     public static async Task RunAsync(int objects, int deploys, TimeSpan every, TimeSpan requestEvery, bool evictionAb, int rounds)
     {
         var plan = new ReplayPlan(objects, deploys, every, requestEvery);
-        // Two rounds of each, alternating: the first run of the process pays for its JIT.
+        // The strategies (or eviction on and off) alternating, --rounds in all: the first run of the process pays for its JIT.
         (CodeUpdateStrategy? Strategy, bool PreventEviction)[] pair = evictionAb ? [(null, false), (null, true)] : [(null, false), (CodeUpdateStrategy.ImmediateUpdate, false)];
         foreach (var (strategy, preventEviction) in Enumerable.Range(0, rounds).Select(round => pair[round % 2]))
         {

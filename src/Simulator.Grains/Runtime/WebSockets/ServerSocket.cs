@@ -14,6 +14,10 @@ internal sealed class ServerSocket(Guid id)
     public const int Closing = 2;
     public const int Closed = 3;
 
+    // A delivery to a gateway in this process is a method call, which Orleans' response timeout
+    // (30 s) no longer bounds: a client that stops reading would hold the pump for good.
+    private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(30);
+
     private readonly Lock _lock = new();
     private List<(SocketFrame Frame, Task<bool>? Written)>? _queue;
     private bool _pumping;
@@ -154,7 +158,7 @@ internal sealed class ServerSocket(Guid id)
             bool delivered;
             try
             {
-                delivered = await _deliverTo!.Deliver(Id, Where(), [.. batch]);
+                delivered = await _deliverTo!.Deliver(Id, Where(), [.. batch]).WaitAsync(DeliveryTimeout);
                 if (delivered)
                 {
                     Traffic?.AddSent(batch.Count(f => !f.IsClose));
