@@ -1,3 +1,4 @@
+using Simulator.Core.Tests;
 using Simulator.Testing;
 
 namespace Simulator.Grains.Tests;
@@ -151,6 +152,9 @@ public sealed class InputGateTests(VirtualClockFixture fixture)
 
         var first = worker.FetchAsync("/inc/hangs");
         var second = worker.FetchAsync("/inc/hangs");
+        // The block's 30 s start when its constructor runs, which a loaded machine may take a while
+        // to reach: the clock moves only once the object is running the call (then a moment more).
+        await Eventually.Until("the object to run its first call", TimeSpan.FromSeconds(10), async () => (await Listed.ObjectAsync(worker, "hangs")).State, state => state == "active");
         await Task.Delay(200);
         Assert.False(first.IsCompleted || second.IsCompleted, "a call entered while blockConcurrencyWhile ran");
         await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(29));
