@@ -882,15 +882,15 @@
       if (ws._state === 'accepted') dispatchSocket(ws, event); else (ws._queued ??= []).push(event);
     }
     if (results.length === 0) return undefined;
-    const only = results[0];
-    return results.length === 1 && (only === undefined || only instanceof Promise) ? only : Promise.all(results);
+    return results.length === 1 ? oneResult(results[0]) : Promise.all(results);
   };
+  // A lone handler's promise (or nothing) as it is; any other value through Promise.all, as a batch's.
+  const oneResult = (result) => (result === undefined || result instanceof Promise ? result : Promise.all([result]));
   // The common batch, one text message on a hibernatable socket, without building the batch.
   const socketMessage = (instance, ctx, h, text) => {
     const handler = instance.webSocketMessage;
     if (typeof handler !== 'function') return undefined;
-    const result = handler.call(instance, ctx._socketFor(h), text);
-    return result === undefined || result instanceof Promise ? result : Promise.all([result]);
+    return oneResult(handler.call(instance, ctx._socketFor(h), text));
   };
 
   // --- timers, crypto, clone, console ------------------------------------------------------------
