@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Simulator.Grains.Hosting;
+using Simulator.Grains.Storage;
 
 namespace Simulator.Client;
 
@@ -101,7 +102,13 @@ internal sealed class Cluster : IAsyncDisposable
         var gatewayPort = FreePort();
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(siloPort, gatewayPort, serviceId: "dosim", clusterId: "dosim-embedded")
-            .AddDurableObjectsSimulator(configure));
+            .AddDurableObjectsSimulator(o =>
+            {
+                // One silo in this process: its state in this process's memory, written with no
+                // grain call (Orleans' memory storage makes one per write, to a storage grain).
+                o.SharedStore = new SharedMemoryStore();
+                configure?.Invoke(o);
+            }));
         var silo = builder.Build();
 
         // Reached as any client reaches a cluster, through the silo's gateway: calls made from
