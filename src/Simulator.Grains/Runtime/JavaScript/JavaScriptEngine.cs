@@ -51,7 +51,6 @@ internal sealed class JavaScriptEngine : IDisposable
     private readonly Simulator.Core.Assets.AssetSet? _assets;
     private readonly JavaScriptWebSockets _webSockets;
     private readonly JsValue _socketEvents;
-    private readonly JsValue _socketMessage;
 
     // The kinds of first turn, made once rather than as a closure per call.
     private readonly Action<JavaScriptInvocation> _runObjectFetch;
@@ -143,7 +142,6 @@ internal sealed class JavaScriptEngine : IDisposable
             return WorkerSockets.For(_grains).Hold(this, socket, context);
         });
         _socketEvents = _dosim.Get("socketEvents");
-        _socketMessage = _dosim.Get("socketMessage");
         _storage = new JavaScriptStorage(_engine, _dosim, json, () => _current, Block);
         _bindings = new JavaScriptBindings(_engine, _dosim, FetchObject, CallObject);
         NativeConsole(_dosim.Get("console").AsObject());
@@ -341,6 +339,8 @@ internal sealed class JavaScriptEngine : IDisposable
     }
 
     private static readonly JsString AlarmKey = new("alarm");
+    private static readonly JsString WebSocketMessageKey = new("webSocketMessage");
+    private static readonly JsString SocketForKey = new("_socketFor");
 
     private void RunObjectAlarm(JavaScriptInvocation invocation)
     {
@@ -423,8 +423,13 @@ internal sealed class JavaScriptEngine : IDisposable
         if (target is not null && socket.Hibernatable)
         {
             var instance = target.Instance ??= Construct(target);
-            Await(invocation, frames is [{ IsClose: false, Text: { } text }]
-                ? CallWhenOpen(target, _socketMessage, JsValue.Undefined, [instance, target.State!, handle, text])
+
+            // The common batch, one text message, straight to the class's handler: the prelude's
+            // batch loop around it cost more than an echo's handler (its result is followed as the
+            // loop's would be, a promise or thenable awaited, any other value returned).
+            var handler = frames is [{ IsClose: false, Text: not null }] ? instance.Get(WebSocketMessageKey) : JsValue.Undefined;
+            Await(invocation, handler.IsCallable()
+                ? CallWhenOpen(target, handler, instance, [_engine.Call(target.State!.Get(SocketForKey), target.State, [handle]), frames[0].Text!])
                 : CallWhenOpen(target, _socketEvents, JsValue.Undefined, [instance, target.State!, handle, JsValue.Null, _webSockets.Frames(frames)]));
             return;
         }

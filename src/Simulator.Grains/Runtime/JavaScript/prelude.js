@@ -886,12 +886,6 @@
   };
   // A lone handler's promise (or nothing) as it is; any other value through Promise.all, as a batch's.
   const oneResult = (result) => (result === undefined || result instanceof Promise ? result : Promise.all([result]));
-  // The common batch, one text message on a hibernatable socket, without building the batch.
-  const socketMessage = (instance, ctx, h, text) => {
-    const handler = instance.webSocketMessage;
-    if (typeof handler !== 'function') return undefined;
-    return oneResult(handler.call(instance, ctx._socketFor(h), text));
-  };
 
   // --- timers, crypto, clone, console ------------------------------------------------------------
   // Timers run on the simulated clock (virtual with --clock virtual); clearing one cancels the host's timer.
@@ -1305,7 +1299,7 @@
     cloudflareWorkers: { DurableObject, WorkerEntrypoint, RpcTarget },
     makeEnv, makeState,
     Request, Response, Headers, DurableObjectStorage, DurableObjectId, DurableObjectStub, ExecutionContext, console, wireRequest,
-    SqlStorage, SqlStorageCursor, socketEvents, socketMessage, socketOf,
+    SqlStorage, SqlStorageCursor, socketEvents, socketOf,
     // A handler's response whose body is a stream, once the stream has closed: a promise of the
     // same response with the bytes as its body; undefined for any other value.
     wholeResponse: (r) => (r instanceof Response && r._body instanceof ReadableStream
