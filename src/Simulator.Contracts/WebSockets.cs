@@ -37,9 +37,10 @@ public interface ISocketPeer : IGrainObserver
     /// <summary>
     /// Frames for the client, in order; <paramref name="ownerSilo"/> is where the server end runs now
     /// (null: it hibernated). False when the gateway no longer has the socket (the client left).
+    /// The array is made for the call and never changed after it: Orleans passes it without a copy.
     /// </summary>
     [Alias("Deliver")]
-    Task<bool> Deliver(Guid socket, string? ownerSilo, SocketFrame[] frames);
+    Task<bool> Deliver(Guid socket, string? ownerSilo, [Immutable] SocketFrame[] frames);
 }
 
 /// <summary>
@@ -53,9 +54,9 @@ public interface ISocketEndpoint : IGrainObserver
     [Alias("SocketConnected")]
     Task<string?> SocketConnected(Guid socket, ISocketPeer peer, string? peerSilo);
 
-    /// <summary>The client's frames, in order; a close frame is the last.</summary>
+    /// <summary>The client's frames, in order; a close frame is the last (the array, as Deliver's, is not copied).</summary>
     [Alias("SocketReceived")]
-    Task SocketReceived(Guid socket, SocketFrame[] frames);
+    Task SocketReceived(Guid socket, [Immutable] SocketFrame[] frames);
 }
 
 /// <summary>The client end of a WebSocket a Worker returned with a 101 response: which socket, and where its server end lives.</summary>

@@ -89,8 +89,8 @@ public sealed class ActiveObjects
     [
         .. Of(workerName).Where(o => o.Value.Grain.SocketCount > 0)
             .Select(o => new ObjectSocketCount(DurableObjectKey.Format(workerName, o.Key.ClassName, o.Key.ObjectId), o.Value.Grain.SocketCount, Hibernated: false)),
-        .. (_hibernated.TryGetValue(workerName, out var hibernated) ? hibernated.Keys : [])
-            .Select(k => new ObjectSocketCount(DurableObjectKey.Format(workerName, k.ClassName, k.ObjectId), _hibernatedSockets.GetValueOrDefault((workerName, k.ClassName, k.ObjectId)), Hibernated: true)),
+        .. (_hibernated.TryGetValue(workerName, out var hibernated) ? hibernated.ToArray() : [])
+            .Select(o => new ObjectSocketCount(DurableObjectKey.Format(workerName, o.Key.ClassName, o.Key.ObjectId), o.Value.Sockets, Hibernated: true)),
     ];
 
     /// <summary>Grain keys of this worker's objects here that are running a call or an event now.</summary>
@@ -105,20 +105,15 @@ public sealed class ActiveObjects
     ];
 
     // Objects that hibernated here with WebSockets open: a deploy that changes their version wakes
-    // them, so their sockets close as the platform closes them, hibernated or not.
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string ClassName, string ObjectId), Guid>> _hibernated = new(StringComparer.Ordinal);
+    // them, so their sockets close as the platform closes them, hibernated or not. One entry each,
+    // version and socket count together: this is most of what a hibernated object holds here.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string ClassName, string ObjectId), (Guid Version, int Sockets)>> _hibernated = new(StringComparer.Ordinal);
 
-    private readonly ConcurrentDictionary<(string, string, string), int> _hibernatedSockets = new();
-
-    internal void Hibernated(string workerName, string className, string objectId, Guid version, int sockets)
-    {
-        _hibernated.GetOrAdd(workerName, _ => new())[(className, objectId)] = version;
-        _hibernatedSockets[(workerName, className, objectId)] = sockets;
-    }
+    internal void Hibernated(string workerName, string className, string objectId, Guid version, int sockets) =>
+        _hibernated.GetOrAdd(workerName, _ => new())[(className, objectId)] = (version, sockets);
 
     internal void Woke(string workerName, string className, string objectId)
     {
-        _hibernatedSockets.TryRemove((workerName, className, objectId), out _);
         if (_hibernated.TryGetValue(workerName, out var objects))
         {
             objects.TryRemove((className, objectId), out _);
@@ -127,7 +122,7 @@ public sealed class ActiveObjects
 
     /// <summary>Class, id and version of this worker's objects hibernated here with sockets open.</summary>
     internal IReadOnlyCollection<KeyValuePair<(string ClassName, string ObjectId), Guid>> HibernatedOf(string workerName) =>
-        _hibernated.TryGetValue(workerName, out var objects) ? objects.ToArray() : [];
+        _hibernated.TryGetValue(workerName, out var objects) ? [.. objects.Select(o => KeyValuePair.Create(o.Key, o.Value.Version))] : [];
 
     /// <summary>Worker, class and id of every object hibernated here with sockets open.</summary>
     internal IEnumerable<(string Worker, string ClassName, string ObjectId)> AllHibernated() =>
