@@ -97,7 +97,10 @@ public static class SocketHarness
 
     // The silo's managed heap with no sockets, with rooms × n sockets open, and once the rooms have
     // hibernated; with n and with one socket a room, so what a hibernated room costs beyond its
-    // sockets is the intercept of the line through the two.
+    // sockets is the intercept of the line through the two. That intercept also holds what the run
+    // adds once, whatever the number of rooms (the Worker's 256 object index partitions, Kestrel's
+    // pool of free buffers), spread over the rooms; a last run with half the rooms and one socket
+    // each gives the cost of one more room alone (the slope between the two one-socket runs).
     private static async Task MemoryAsync(int objects, int perObject)
     {
         // A run's silo lets go of some of what it held (about 24 MB of it, once) only a while after
@@ -109,11 +112,16 @@ public static class SocketHarness
         await ReleasedAsync(warmBaseline);
         var (activeMany, hibernatedMany, manyBaseline) = await HeldAsync(objects, perObject);
         await ReleasedAsync(manyBaseline);
-        var (_, hibernatedOne, _) = await HeldAsync(objects, 1);
+        var (_, hibernatedOne, oneBaseline) = await HeldAsync(objects, 1);
+        await ReleasedAsync(oneBaseline);
+        var half = objects / 2;
+        var (_, hibernatedHalf, _) = await HeldAsync(half, 1);
         var perSocketHibernated = (hibernatedMany - hibernatedOne) / (double)(objects * (perObject - 1));
         var beyond = (hibernatedOne / (double)objects) - perSocketHibernated;
+        var oneMore = ((hibernatedOne - hibernatedHalf) / (double)(objects - half)) - perSocketHibernated;
         Console.WriteLine($"Memory per open socket, {objects * perObject:N0} sockets over {objects:N0} active rooms (gateway and object side, managed heap): {activeMany / (double)(objects * perObject) / 1024:0.00} KiB (target 16 KiB or less)");
         Console.WriteLine($"Hibernated: {hibernatedMany / (double)objects / 1024:0.00} KiB per room with {perObject} sockets; {perSocketHibernated / 1024:0.00} KiB per socket; a room beyond its sockets {beyond / 1024:0.00} KiB (target 4 KiB or less)");
+        Console.WriteLine($"  one more hibernated room, beyond its sockets ({half:N0} against {objects:N0} rooms, what each run adds once left out): {oneMore / 1024:0.00} KiB");
     }
 
     private static async Task ReleasedAsync(long limit)
