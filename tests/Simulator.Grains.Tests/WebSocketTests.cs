@@ -130,6 +130,25 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         export default { fetch: (request, env) => env.ROOM.get(env.ROOM.idFromName("errors")).fetch(request) };
         """;
 
+    // Handlers whose return values are not for anyone: a value no clone could carry, a thenable.
+    private const string ReturnsValues = """
+        import { DurableObject } from "cloudflare:workers";
+        export class Room extends DurableObject {
+          async fetch() {
+            const [client, server] = Object.values(new WebSocketPair());
+            this.ctx.acceptWebSocket(server);
+            return new Response(null, { status: 101, webSocket: client });
+          }
+          webSocketMessage(ws, message) {
+            ws.send(`got ${message}`);
+            if (message === "thenable") return { then: (resolve) => { ws.send("thenable settled"); resolve(() => 1); } };
+            return { handler: () => message, self: this };
+          }
+          webSocketClose(ws, code) { ws.close(code, "bye"); return () => code; }
+        }
+        export default { fetch: (request, env) => env.ROOM.get(env.ROOM.idFromName("values")).fetch(request) };
+        """;
+
     // What a client reads when a reset of its object closes its socket.
     private static readonly string ClosedByReset = $"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}";
 
@@ -385,6 +404,37 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         Assert.Equal("b", inObject.GetProperty("autoResponse").GetString());
         Assert.Equal(2, inObject.GetProperty("listed").GetInt32());
         Assert.Equal(JsonValueKind.Null, inObject.GetProperty("attachmentNone").ValueKind);
+    }
+
+    [Fact]
+    public async Task What_a_socket_handler_returns_is_ignored_as_the_platform_ignores_it_even_a_value_no_clone_could_carry()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
+        await worker.DeployAsync(JavaScriptWorkers.Draft("values", ReturnsValues, Config));
+        using var socket = await ConnectAsync(worker.Name, "/");
+
+        await SendAsync(socket, "one");
+        Assert.Equal("got one", await ReceiveAsync(socket));
+        await SendAsync(socket, "thenable");
+        Assert.Equal("got thenable", await ReceiveAsync(socket));
+        Assert.Equal("thenable settled", await ReceiveAsync(socket));
+        await SendAsync(socket, "two");
+        Assert.Equal("got two", await ReceiveAsync(socket));
+        await socket.CloseAsync((WebSocketCloseStatus)4000, "done", Timeout());
+        Assert.Equal((WebSocketCloseStatus)4000, socket.CloseStatus);
+
+        // Each event ran to its end: none is an exception for what its handler returned.
+        var outcomes = await Eventually.Until("the four events traced", TimeSpan.FromSeconds(10), async () =>
+        {
+            var traced = new List<TraceEvent>();
+            await foreach (var e in worker.TailAsync(new TailFilter { Follow = false }, Timeout()))
+            {
+                traced.Add(e);
+            }
+
+            return traced.Where(e => e.EventType == "hibernatable_web_socket").Select(e => e.Outcome).ToList();
+        }, o => o.Count == 4);
+        Assert.Equal(["ok", "ok", "ok", "ok"], outcomes);
     }
 
     private Task<DurableObjectStatus> ObjectStatus(WorkerHandle worker, string room) =>

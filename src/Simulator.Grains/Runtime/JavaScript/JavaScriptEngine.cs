@@ -824,9 +824,10 @@ internal sealed class JavaScriptEngine : IDisposable
     {
         try
         {
-            if (invocation.Alarm is not null)
+            if (invocation.Alarm is not null || invocation.Socket is not null)
             {
-                // What an alarm handler returns goes nowhere.
+                // What an alarm's or a socket event's handler returns goes nowhere (as on the
+                // platform: a value no clone could carry is no error).
                 invocation.Complete(new RpcOutcome([], null));
             }
             else if (invocation.IsRpc)
