@@ -149,6 +149,29 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         export default { fetch: (request, env) => env.ROOM.get(env.ROOM.idFromName("values")).fetch(request) };
         """;
 
+    // A constructor's block that installs the object's own message handler once storage answers.
+    private const string BlockedHandler = """
+        import { DurableObject } from "cloudflare:workers";
+        let builds = 0;
+        export class Room extends DurableObject {
+          constructor(ctx, env) {
+            super(ctx, env);
+            const build = ++builds;
+            ctx.blockConcurrencyWhile(async () => {
+              await ctx.storage.get("settings");
+              this.webSocketMessage = (ws, message) => ws.send(`instance ${build}: ${message}`);
+            });
+          }
+          async fetch() {
+            const [client, server] = Object.values(new WebSocketPair());
+            this.ctx.acceptWebSocket(server);
+            return new Response(null, { status: 101, webSocket: client });
+          }
+          webSocketMessage(ws, message) { ws.send(`prototype: ${message}`); }
+        }
+        export default { fetch: (request, env) => env.ROOM.get(env.ROOM.idFromName("blocked")).fetch(request) };
+        """;
+
     // What a client reads when a reset of its object closes its socket.
     private static readonly string ClosedByReset = $"closed {WebSocketLimits.ResetCode} {WebSocketLimits.ResetReason}";
 
@@ -435,6 +458,24 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
             return traced.Where(e => e.EventType == "hibernatable_web_socket").Select(e => e.Outcome).ToList();
         }, o => o.Count == 4);
         Assert.Equal(["ok", "ok", "ok", "ok"], outcomes);
+    }
+
+    [Fact]
+    public async Task A_frame_that_wakes_an_object_reaches_the_handler_its_constructors_block_installed()
+    {
+        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
+        await worker.DeployAsync(JavaScriptWorkers.Draft("blocked", BlockedHandler, Config));
+        using var socket = await ConnectAsync(worker.Name, "/");
+        await SendAsync(socket, "a");
+        Assert.Equal("instance 1: a", await ReceiveAsync(socket));
+
+        await fixture.Cluster.AdvanceAsync(TimeSpan.FromSeconds(11));
+        await Eventually.Until("the room to hibernate", TimeSpan.FromSeconds(10),
+            async () => (await worker.ObjectsAsync()).SingleOrDefault(o => o.Name == "blocked"), o => o is { State: "hibernated" });
+
+        // The frame builds the instance again: its handler is read once the constructor's block is done.
+        await SendAsync(socket, "b");
+        Assert.Equal("instance 2: b", await ReceiveAsync(socket));
     }
 
     private Task<DurableObjectStatus> ObjectStatus(WorkerHandle worker, string room) =>

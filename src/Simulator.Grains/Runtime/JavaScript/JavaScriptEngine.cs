@@ -424,10 +424,13 @@ internal sealed class JavaScriptEngine : IDisposable
         {
             var instance = target.Instance ??= Construct(target);
 
-            // The common batch, one text message, straight to the class's handler: the prelude's
-            // batch loop around it cost more than an echo's handler (its result is followed as the
-            // loop's would be, a promise or thenable awaited, any other value returned).
-            var handler = frames is [{ IsClose: false, Text: not null }] ? instance.Get(WebSocketMessageKey) : JsValue.Undefined;
+            // The common batch, one text message to an open object, straight to the class's handler:
+            // the prelude's batch loop around it cost more than an echo's handler (its result is
+            // followed as the loop's would be). An object whose constructor's block is pending, or
+            // that broke, reads its handler in the loop, after the block.
+            var handler = frames is [{ IsClose: false, Text: not null }] && target is { BlockPromise: null, BrokenBy: null }
+                ? instance.Get(WebSocketMessageKey)
+                : JsValue.Undefined;
             Await(invocation, handler.IsCallable()
                 ? CallWhenOpen(target, handler, instance, [_engine.Call(target.State!.Get(SocketForKey), target.State, [handle]), frames[0].Text!])
                 : CallWhenOpen(target, _socketEvents, JsValue.Undefined, [instance, target.State!, handle, JsValue.Null, _webSockets.Frames(frames)]));
