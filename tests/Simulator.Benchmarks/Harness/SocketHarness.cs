@@ -103,6 +103,11 @@ public static class SocketHarness
     // each gives the cost of one more room alone (the slope between the two one-socket runs).
     private static async Task MemoryAsync(int objects, int perObject)
     {
+        if (objects < 2 || perObject < 2)
+        {
+            throw new ArgumentException($"The memory runs compare rooms with --per-object sockets against rooms with one, and --objects rooms against half as many: both must be at least 2 (given {objects} and {perObject}).");
+        }
+
         // A run's silo lets go of some of what it held (about 24 MB of it, once) only a while after
         // it stopped: read as the next run's baseline, that made the next reading negative. So each
         // run starts once the heap is back under the run before's baseline. And the first run in a
