@@ -6,8 +6,9 @@ namespace Simulator.Grains.Runtime.WebSockets;
 /// The server end of one WebSocket, where its code runs (an object or a Worker's invocation). Its
 /// frames go to the gateway that holds the client's connection, in order: one delivery at a time,
 /// carrying every frame queued since the last, and held until the client has connected.
+/// <paramref name="wallClock"/> times a delivery out (the system's clock; a fake in tests).
 /// </summary>
-internal sealed class ServerSocket(Guid id)
+internal sealed class ServerSocket(Guid id, TimeProvider? wallClock = null)
 {
     public const int Connecting = 0;
     public const int Open = 1;
@@ -18,6 +19,7 @@ internal sealed class ServerSocket(Guid id)
     // (30 s) no longer bounds: a client that stops reading would hold the pump for good.
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(30);
 
+    private readonly TimeProvider _wallClock = wallClock ?? TimeProvider.System;
     private readonly Lock _lock = new();
     private List<(SocketFrame Frame, Task<bool>? Written)>? _queue;
     private bool _pumping;
@@ -158,7 +160,7 @@ internal sealed class ServerSocket(Guid id)
             bool delivered;
             try
             {
-                delivered = await _deliverTo!.Deliver(Id, Where(), [.. batch]).WaitAsync(DeliveryTimeout);
+                delivered = await _deliverTo!.Deliver(Id, Where(), [.. batch]).WaitAsync(DeliveryTimeout, _wallClock);
                 if (delivered)
                 {
                     Traffic?.AddSent(batch.Count(f => !f.IsClose));
