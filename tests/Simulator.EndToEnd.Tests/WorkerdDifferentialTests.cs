@@ -56,6 +56,7 @@ public sealed class WorkerdDifferentialTests
         Assert.True(platform.SequenceEqual(simulated), $"workerd:\n{string.Join('\n', platform)}\ndosim:\n{string.Join('\n', simulated)}");
         Assert.Contains("echo< a Blob of 3 bytes, binaryType blob", platform);
         Assert.Contains("bob: Closed 4002 bye bob", platform);
+        Assert.Contains("alice< thenable followed, 2 here", platform);
     }
 
     // A conversation that stops early ends its transcript with why, for the message of a difference.
@@ -134,6 +135,8 @@ public sealed class WorkerdDifferentialTests
         await SendBytesAsync(alice, [1, 2, 3]);
         await ExpectAsync("alice", alice);
         await SendAsync(alice, "errors");
+        await ExpectAsync("alice", alice);
+        await SendAsync(alice, "thenable");
         await ExpectAsync("alice", alice);
         await SendAsync(bob, "hi all");
         await ExpectAsync("alice", alice);

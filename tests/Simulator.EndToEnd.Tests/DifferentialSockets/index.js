@@ -67,6 +67,11 @@ export class Room extends DurableObject {
       ]));
       return;
     }
+    if (message === "thenable") {
+      // What a handler returns is no one's: a thenable is followed, and what it settles with (a
+      // function, which no clone could carry) is no error; the next message is answered as ever.
+      return { then: (resolve) => { ws.send(`thenable followed, ${this.ctx.getWebSockets().length} here`); resolve(() => "a function"); } };
+    }
     if (message === "bye") {
       ws.close(4001, "asked to leave");
       return;
