@@ -195,10 +195,11 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
 
     private static Task<string> ReceiveAsync(ClientWebSocket socket) => SocketGateway.ReceiveAsync(socket);
 
-    private async Task<WorkerHandle> DeployAsync(string tag = "v1")
+    // A new Worker with the rooms' bundle, or another bundle of the same binding.
+    private async Task<WorkerHandle> DeployAsync(string tag = "v1", string? bundle = null)
     {
         var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
-        await worker.DeployAsync(JavaScriptWorkers.Draft(tag, Room(tag), Config));
+        await worker.DeployAsync(JavaScriptWorkers.Draft(tag, bundle ?? Room(tag), Config));
         return worker;
     }
 
@@ -411,8 +412,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
         Assert.Equal("[0,1,2,3,1]", errors.GetProperty("readyStates").GetRawText());
         Assert.Contains("not simulated by dosim", errors.GetProperty("outbound").GetString(), StringComparison.Ordinal);
 
-        var other = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
-        await other.DeployAsync(JavaScriptWorkers.Draft("errors", ObjectErrors, Config));
+        var other = await DeployAsync("errors", ObjectErrors);
         var inObject = await other.JsonAsync("/");
         Assert.Equal("Error: Cannot call `acceptWebSocket()` if the WebSocket was already accepted via `accept()`", inObject.GetProperty("acceptAfterAccept").GetString());
         Assert.Equal("Error: a Hibernatable WebSocket cannot have more than 10 tags", inObject.GetProperty("tooManyTags").GetString());
@@ -432,8 +432,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task What_a_socket_handler_returns_is_ignored_as_the_platform_ignores_it_even_a_value_no_clone_could_carry()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
-        await worker.DeployAsync(JavaScriptWorkers.Draft("values", ReturnsValues, Config));
+        var worker = await DeployAsync("values", ReturnsValues);
         using var socket = await ConnectAsync(worker.Name, "/");
 
         await SendAsync(socket, "one");
@@ -463,8 +462,7 @@ public sealed class WebSocketTests(VirtualClockFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task A_frame_that_wakes_an_object_reaches_the_handler_its_constructors_block_installed()
     {
-        var worker = fixture.Cluster.Worker(ClusterFixture.NewWorkerName(), CodeUpdateStrategy.ImmediateUpdate);
-        await worker.DeployAsync(JavaScriptWorkers.Draft("blocked", BlockedHandler, Config));
+        var worker = await DeployAsync("blocked", BlockedHandler);
         using var socket = await ConnectAsync(worker.Name, "/");
         await SendAsync(socket, "a");
         Assert.Equal("instance 1: a", await ReceiveAsync(socket));
